@@ -1,0 +1,1 @@
+"""perps-bot: a trading bot for USDT-margined perpetual futures."""

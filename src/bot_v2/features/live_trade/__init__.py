@@ -1,0 +1,1 @@
+"""features/live_trade"""

@@ -1,0 +1,1 @@
+"""features/market_data"""

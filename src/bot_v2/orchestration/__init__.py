@@ -1,0 +1,1 @@
+"""The thin top: configuration, profiles, the container, builders and the runtime."""

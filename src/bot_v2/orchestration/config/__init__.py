@@ -1,0 +1,1 @@
+"""BotConfig and how it is loaded from profiles, files and the environment."""

@@ -1,0 +1,128 @@
+"""The configuration as frozen attrs classes. cattrs structures them from TOML; `validation.py`
+checks ranges so every error can name its path. Defaults here are the `prod` baseline; profiles
+override them. Keep docs/configuration.md in step with this file."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+
+@attrs.frozen
+class BotSection:
+    id: str = "perps-bot"
+    symbols: tuple[str, ...] = ("BTC/USDT:USDT", "ETH/USDT:USDT")
+    timeframe: str = "1h"
+    # Empty means ./var/<profile>.
+    data_dir: str = ""
+    quote_asset: str = "USDT"
+    # Live clock: seconds between cycles (replays ignore it and jump to the next candle).
+    cycle_interval_s: Decimal = Decimal(60)
+
+
+@attrs.frozen
+class SimSection:
+    initial_balance: Decimal = Decimal(10000)
+    taker_fee: Decimal = Decimal("0.0005")
+    maker_fee: Decimal = Decimal("0.0002")
+    spread_bps: Decimal = Decimal(1)
+    # Empty: the exchange lives in memory only. Set: it persists its own state there (crash tests).
+    state_path: str = ""
+    seed: int = 7
+
+
+@attrs.frozen
+class BrokerSection:
+    kind: str = "sim"
+    exchange: str = "binanceusdm"
+    sandbox: bool = False
+    # Passed through to the ccxt constructor (options, urls, timeout ...).
+    ccxt_config: dict[str, Any] = attrs.field(factory=dict)
+    sim: SimSection = SimSection()
+
+
+@attrs.frozen
+class ReplaySection:
+    """Where the dev replay reads market data. `bundled:` paths resolve inside the package."""
+
+    candles: dict[str, str] = attrs.field(factory=dict)
+    mark: dict[str, str] = attrs.field(factory=dict)
+    funding: dict[str, str] = attrs.field(factory=dict)
+    # Wall-clock pause between replayed cycles, so a person can watch; 0 runs flat out.
+    pace_ms: Decimal = Decimal(0)
+
+
+@attrs.frozen
+class StrategySection:
+    name: str = "baseline"
+    short_window: int = 12
+    long_window: int = 48
+    confirmation_bars: int = 1
+    # 0 disables the trailing stop.
+    trailing_stop_pct: Decimal = Decimal("0.05")
+    allow_shorts: bool = True
+    # Position notional = equity * position_fraction * leverage.
+    position_fraction: Decimal = Decimal("0.2")
+    leverage: Decimal = Decimal(2)
+
+
+@attrs.frozen
+class RiskSection:
+    max_leverage: Decimal = Decimal(5)
+    max_order_notional: Decimal = Decimal(50000)
+    max_symbol_notional: Decimal = Decimal(100000)
+    max_total_notional: Decimal = Decimal(200000)
+    daily_loss_limit: Decimal = Decimal(2000)
+    kill_switch: bool = False
+    reduce_only: bool = False
+    max_mark_staleness_s: Decimal = Decimal(30)
+
+
+@attrs.frozen
+class MonitoringSection:
+    http_host: str = "127.0.0.1"
+    # 0 picks a free port; the bound address is printed and written to <data_dir>/http.addr.
+    http_port: int = 8787
+    # Wall-clock seconds between progress lines.
+    status_interval_s: Decimal = Decimal(2)
+
+
+@attrs.frozen
+class StreamingSection:
+    enabled: bool = False
+    heartbeat_s: Decimal = Decimal(15)
+
+
+@attrs.frozen
+class ReconciliationSection:
+    interval_s: Decimal = Decimal(300)
+    # What to do with open orders on the venue that the bot did not place: "cancel" or "adopt".
+    unknown_orders: str = "cancel"
+
+
+@attrs.frozen
+class BotConfig:
+    profile: str = "dev"
+    bot: BotSection = BotSection()
+    broker: BrokerSection = BrokerSection()
+    replay: ReplaySection = ReplaySection()
+    strategy: StrategySection = StrategySection()
+    risk: RiskSection = RiskSection()
+    monitoring: MonitoringSection = MonitoringSection()
+    streaming: StreamingSection = StreamingSection()
+    reconciliation: ReconciliationSection = ReconciliationSection()
+
+
+@attrs.frozen
+class Secrets:
+    """From the environment only. repr never shows the values."""
+
+    api_key: str = attrs.field(default="", repr=False)
+    api_secret: str = attrs.field(default="", repr=False)
+    api_password: str = attrs.field(default="", repr=False)
+
+    @property
+    def present(self) -> bool:
+        return bool(self.api_key and self.api_secret)
