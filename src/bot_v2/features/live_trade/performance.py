@@ -1,0 +1,108 @@
+"""How a run went: drawdown while it runs, and a summary at the end."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+
+from bot_v2.domain.money import ZERO
+from bot_v2.features.live_trade.accounting import Ledger
+
+
+@attrs.frozen
+class RunSummary:
+    trades: int
+    wins: int
+    # Fractions 0..1, except return_pct which is in percent.
+    win_rate: Decimal
+    realized_pnl: Decimal
+    fees: Decimal
+    funding: Decimal
+    max_drawdown: Decimal
+    max_drawdown_abs: Decimal
+    final_equity: Decimal
+    initial_equity: Decimal
+    return_pct: Decimal
+
+
+class DrawdownTracker:
+    """Peak-to-trough decline of equity, O(1) per update."""
+
+    def __init__(self) -> None:
+        self._peak: Decimal | None = None
+        self._max_drawdown = ZERO
+        self._max_drawdown_abs = ZERO
+
+    def update(self, equity: Decimal) -> None:
+        if self._peak is None or equity > self._peak:
+            self._peak = equity
+            return
+        drop = self._peak - equity
+        self._max_drawdown_abs = max(self._max_drawdown_abs, drop)
+        if self._peak > 0:
+            # Capped at 1: equity below zero is still a total loss of the peak.
+            self._max_drawdown = max(self._max_drawdown, min(drop / self._peak, Decimal(1)))
+
+    @property
+    def peak(self) -> Decimal:
+        return ZERO if self._peak is None else self._peak
+
+    @property
+    def max_drawdown(self) -> Decimal:
+        """Largest decline as a fraction of the peak before it, 0..1."""
+        return self._max_drawdown
+
+    @property
+    def max_drawdown_abs(self) -> Decimal:
+        return self._max_drawdown_abs
+
+
+def summarize(
+    ledger: Ledger, initial_equity: Decimal, final_equity: Decimal, drawdown: DrawdownTracker
+) -> RunSummary:
+    trades = ledger.closed_trades
+    wins = sum(1 for trade in trades if trade.net > 0)
+    win_rate = Decimal(wins) / Decimal(len(trades)) if trades else ZERO
+    return_pct = (
+        (final_equity - initial_equity) / initial_equity * 100 if initial_equity > 0 else ZERO
+    )
+    return RunSummary(
+        trades=len(trades),
+        wins=wins,
+        win_rate=win_rate,
+        realized_pnl=ledger.realized_pnl,
+        fees=ledger.fees_paid,
+        funding=ledger.funding_net,
+        max_drawdown=drawdown.max_drawdown,
+        max_drawdown_abs=drawdown.max_drawdown_abs,
+        final_equity=final_equity,
+        initial_equity=initial_equity,
+        return_pct=return_pct,
+    )
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def _percent(fraction: Decimal) -> str:
+    return f"{fraction * 100:.2f}%"
+
+
+def format_summary(summary: RunSummary) -> str:
+    """A small aligned table for the terminal."""
+    rows = [
+        ("trades", str(summary.trades)),
+        ("wins", f"{summary.wins} ({_percent(summary.win_rate)})"),
+        ("realized pnl", _money(summary.realized_pnl)),
+        ("fees", _money(summary.fees)),
+        ("funding", _money(summary.funding)),
+        ("max drawdown", f"{_percent(summary.max_drawdown)} ({_money(summary.max_drawdown_abs)})"),
+        ("initial equity", _money(summary.initial_equity)),
+        ("final equity", _money(summary.final_equity)),
+        ("return", f"{summary.return_pct:.2f}%"),
+    ]
+    label_width = max(len(label) for label, _ in rows)
+    value_width = max(len(value) for _, value in rows)
+    return "\n".join(f"{label:<{label_width}}  {value:>{value_width}}" for label, value in rows)

@@ -1,0 +1,31 @@
+"""What a risk rule sees besides the order: the account at this moment and the switches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+
+import attrs
+
+from bot_v2.domain.orders import OrderRequest
+from bot_v2.domain.positions import Position
+from bot_v2.domain.risk import RiskLimits, RiskVerdict
+
+
+@attrs.frozen
+class RiskContext:
+    equity: Decimal
+    # By symbol; a symbol that is missing is flat.
+    positions: Mapping[str, Position]
+    marks: Mapping[str, Decimal]
+    # Realized + unrealized - fees +/- funding since the UTC day began.
+    day_pnl: Decimal
+    kill_switch: bool
+    reduce_only: bool
+    stale_symbols: frozenset[str] = frozenset()
+
+    def position(self, symbol: str) -> Position:
+        return self.positions.get(symbol) or Position(symbol)
+
+
+RuleFn = Callable[[OrderRequest, RiskContext, RiskLimits], RiskVerdict]

@@ -1,0 +1,32 @@
+"""Notional arithmetic the limit rules share."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from bot_v2.domain.orders import OrderRequest
+from bot_v2.features.live_trade.risk.context import RiskContext
+from bot_v2.features.live_trade.risk.reducing import resulting_size
+
+
+def mark_of(ctx: RiskContext, symbol: str) -> Decimal | None:
+    mark = ctx.marks.get(symbol)
+    if mark is None or mark <= 0:
+        return None
+    return mark
+
+
+def no_mark_reason(symbol: str) -> str:
+    return f"no mark price for {symbol}, cannot value the order"
+
+
+def total_notional_after(request: OrderRequest, ctx: RiskContext, mark: Decimal) -> Decimal:
+    """Sum of |position| * mark over all symbols once the order fills. Other symbols without a mark
+    are valued at their entry price, like the equity calculation does."""
+    total = abs(resulting_size(request, ctx.position(request.symbol))) * mark
+    for symbol, position in ctx.positions.items():
+        if symbol == request.symbol or position.size == 0:
+            continue
+        other = mark_of(ctx, symbol) or position.entry_price
+        total += abs(position.size) * other
+    return total

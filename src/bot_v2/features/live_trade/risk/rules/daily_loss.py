@@ -1,0 +1,20 @@
+"""Once the day's loss reaches the limit, only orders that reduce a position pass until the UTC day ends."""
+
+from __future__ import annotations
+
+from bot_v2.domain.orders import OrderRequest
+from bot_v2.domain.risk import RiskLimits, RiskVerdict
+from bot_v2.features.live_trade.risk.context import RiskContext
+from bot_v2.features.live_trade.risk.reducing import is_reducing
+
+
+def daily_loss_breached(ctx: RiskContext, limits: RiskLimits) -> bool:
+    return ctx.day_pnl <= -limits.daily_loss_limit
+
+
+def check(request: OrderRequest, ctx: RiskContext, limits: RiskLimits) -> RiskVerdict:
+    if daily_loss_breached(ctx, limits) and not is_reducing(request, ctx.position(request.symbol)):
+        return RiskVerdict.reject(
+            f"day PnL {ctx.day_pnl} reached the daily loss limit of {limits.daily_loss_limit}"
+        )
+    return RiskVerdict.ok()

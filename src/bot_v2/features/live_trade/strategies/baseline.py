@@ -1,0 +1,197 @@
+"""The seed system's baseline: a moving-average crossover with confirmation bars and a trailing stop.
+
+Rules, per symbol, on each closed candle:
+- Entries wait for confirmation. When the short SMA of the close crosses above the long SMA, a long
+  entry is armed; once the crossing has held for `confirmation_bars` more candles (0: on the crossing
+  candle) the strategy answers OPEN_LONG, and keeps answering it while flat until the position is long
+  (so a rejected order is retried) or the averages cross back. A cross below arms a short entry the
+  same way when `allow_shorts`. An armed entry is spent once the position takes its side: if that
+  position is closed later, re-entry needs a fresh crossover.
+- Exits do not wait: a position against the averages (long while short < long SMA, or short while
+  above) gets CLOSE, or directly the opposite OPEN_* once that entry is confirmed (the executor flips).
+- Trailing stop: from the first candle a position is seen, the best close since entry is tracked
+  (starting at the entry price). A close `trailing_stop_pct` worse than that best answers CLOSE, again
+  on later candles while the position is still open.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+
+from bot_v2.domain.market import Candle
+from bot_v2.domain.orders import Side
+from bot_v2.domain.positions import Position
+from bot_v2.domain.signals import Action, Signal
+from bot_v2.features.live_trade.indicators import RollingMean
+
+
+def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 1:
+        raise ValueError(f"{attribute.name} must be >= 1, got {value}")
+
+
+def _check_params(instance: BaselineParams) -> None:
+    if instance.short_window >= instance.long_window:
+        raise ValueError(
+            f"short_window ({instance.short_window}) must be < long_window ({instance.long_window})"
+        )
+    if instance.confirmation_bars < 0:
+        raise ValueError(f"confirmation_bars must be >= 0, got {instance.confirmation_bars}")
+    if not Decimal(0) <= instance.trailing_stop_pct < Decimal(1):
+        raise ValueError(f"trailing_stop_pct must be in [0, 1), got {instance.trailing_stop_pct}")
+
+
+@attrs.frozen
+class BaselineParams:
+    short_window: int = attrs.field(default=12, validator=_positive)
+    long_window: int = attrs.field(default=48, validator=_positive)
+    confirmation_bars: int = 1
+    # A fraction: 0.05 stops out 5% from the best close. 0 disables the stop.
+    trailing_stop_pct: Decimal = Decimal("0.05")
+    allow_shorts: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        _check_params(self)
+
+
+@attrs.define
+class _SymbolState:
+    short: RollingMean
+    long: RollingMean
+    # Which side the short SMA is on (BUY = above the long SMA); None until both are known.
+    regime: Side | None = None
+    # Candles the regime has held since it last flipped (0 on the crossing candle).
+    bars_in_regime: int = 0
+    # The entry a crossover armed and no position has taken yet.
+    armed: Side | None = None
+    # Trailing stop: the side being tracked and its best close so far.
+    tracked: Side | None = None
+    best: Decimal = Decimal(0)
+    # Set when the stop fired, so CLOSE repeats until the position is gone.
+    stopped: Side | None = None
+
+
+def _pct(fraction: Decimal) -> str:
+    return f"{(fraction * 100).normalize():f}%"
+
+
+def _cross_word(side: Side) -> str:
+    return "up" if side is Side.BUY else "down"
+
+
+class BaselineStrategy:
+    name = "baseline"
+    params_type = BaselineParams
+
+    def __init__(self, params: BaselineParams) -> None:
+        self.params = params
+        self._states: dict[str, _SymbolState] = {}
+
+    def warmup_candles(self) -> int:
+        # Both averages full, plus one candle to see which side of the other the short one moved to.
+        return self.params.long_window + 1
+
+    def on_candle(self, candle: Candle, position: Position) -> Signal:
+        state = self._state(candle.symbol)
+        crossed = self._update_regime(state, candle)
+        if position.side is not None and position.side is state.armed:
+            state.armed = None  # the entry happened: re-entry now needs a fresh crossover
+
+        side = position.side
+        if side is None:
+            state.tracked = None
+            state.stopped = None
+            entry = self._confirmed_entry(state)
+            if entry is not None:
+                return self._entry_signal(candle.symbol, entry)
+            return Signal(candle.symbol, Action.HOLD)
+
+        stop = self._trailing_stop(state, candle, position, side)
+        if stop is not None:
+            return stop
+        if state.regime is not None and state.regime is not side:
+            entry = self._confirmed_entry(state)
+            if entry is not None:
+                return self._entry_signal(candle.symbol, entry)
+            reason = f"ma cross {_cross_word(state.regime)}"
+            if not crossed:
+                below = "below" if state.regime is Side.SELL else "above"
+                reason = f"short ma {below} long ma"
+            return Signal(candle.symbol, Action.CLOSE, reason)
+        return Signal(candle.symbol, Action.HOLD)
+
+    def _state(self, symbol: str) -> _SymbolState:
+        state = self._states.get(symbol)
+        if state is None:
+            state = _SymbolState(
+                RollingMean(self.params.short_window), RollingMean(self.params.long_window)
+            )
+            self._states[symbol] = state
+        return state
+
+    def _update_regime(self, state: _SymbolState, candle: Candle) -> bool:
+        """Feed the close to both averages; True when this candle is a crossover."""
+        close = float(candle.close)
+        short = state.short.update(close)
+        long = state.long.update(close)
+        if short is None or long is None:
+            return False
+        # Equal averages keep the previous side: touching is not crossing.
+        now = Side.BUY if short > long else Side.SELL if short < long else state.regime
+        if now is None or now is state.regime:
+            state.bars_in_regime += 1
+            return False
+        first = state.regime is None
+        state.regime = now
+        state.bars_in_regime = 0
+        if first:
+            return False  # the first side seen is not a crossover
+        state.armed = now if (now is Side.BUY or self.params.allow_shorts) else None
+        return True
+
+    def _confirmed_entry(self, state: _SymbolState) -> Side | None:
+        if state.armed is None or state.armed is not state.regime:
+            return None
+        if state.bars_in_regime < self.params.confirmation_bars:
+            return None
+        return state.armed
+
+    def _entry_signal(self, symbol: str, side: Side) -> Signal:
+        action = Action.OPEN_LONG if side is Side.BUY else Action.OPEN_SHORT
+        bars = self.params.confirmation_bars
+        reason = f"ma cross {_cross_word(side)}"
+        if bars:
+            reason += f" confirmed {bars} bar{'s' if bars > 1 else ''}"
+        return Signal(symbol, action, reason)
+
+    def _trailing_stop(
+        self, state: _SymbolState, candle: Candle, position: Position, side: Side
+    ) -> Signal | None:
+        pct = self.params.trailing_stop_pct
+        if state.tracked is not side:
+            state.tracked = side
+            state.stopped = None
+            state.best = position.entry_price if position.entry_price > 0 else candle.close
+        if side is Side.BUY:
+            state.best = max(state.best, candle.close)
+        else:
+            state.best = min(state.best, candle.close)
+        if state.stopped is side:
+            return Signal(candle.symbol, Action.CLOSE, f"trailing stop {_pct(pct)} (still open)")
+        if pct <= 0:
+            return None
+        if side is Side.BUY:
+            hit = candle.close <= state.best * (1 - pct)
+        else:
+            hit = candle.close >= state.best * (1 + pct)
+        if not hit:
+            return None
+        state.stopped = side
+        state.armed = None
+        return Signal(
+            candle.symbol,
+            Action.CLOSE,
+            f"trailing stop {_pct(pct)} from {state.best.normalize():f}",
+        )
