@@ -1,1 +1,1 @@
-"""cli"""
+"""The `perps-bot` command."""

@@ -31,6 +31,14 @@ class IStateStore(Protocol):
     def record_event(self, timestamp_ms: int, kind: str, detail: str) -> None:
         """Risk events, reconciliation findings and decisions, for the journal."""
 
+    def get_meta(self, key: str) -> str | None:
+        """Small durable facts about the run (initial balance, bot id)."""
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    def decision_count(self) -> int:
+        """How many order intents were ever recorded: the next decision's sequence number."""
+
     def load_orders(self) -> list[Order]: ...
 
     def load_fills(self) -> list[Fill]: ...

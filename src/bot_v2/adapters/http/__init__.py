@@ -1,1 +1,1 @@
-"""adapters/http"""
+"""The operator API: /health and /metrics over HTTP on loopback."""

@@ -1,1 +1,1 @@
-"""features/market_data"""
+"""Market data: candle windows per symbol, latest marks, gap detection."""

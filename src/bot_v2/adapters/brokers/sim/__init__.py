@@ -1,1 +1,1 @@
-"""adapters/brokers/sim"""
+"""The simulated exchange: the `sim` broker."""

@@ -1,1 +1,1 @@
-"""adapters/storage/sqlite"""
+"""SQLite state store (WAL, one writer, versioned schema)."""

@@ -1,0 +1,1 @@
+"""Wall clocks for live trading."""

@@ -1,0 +1,42 @@
+"""ReplayQuoteStream implements IQuoteStream: each drain hands over the candles that have closed by
+the clock's time, followed by the mark price at that close."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot_v2.adapters.replay.feed import ReplayFeed
+from bot_v2.domain.market import Mark
+from bot_v2.ports.clock import IClock
+from bot_v2.ports.quote_stream import MarketEvent
+
+
+class ReplayQuoteStream:
+    def __init__(self, feed: ReplayFeed, clock: IClock) -> None:
+        self._feed = feed
+        self._clock = clock
+        self._next = dict.fromkeys(feed.series, 0)
+        self._symbols: tuple[str, ...] = ()
+
+    async def start(self, symbols: Sequence[str]) -> None:
+        missing = [s for s in symbols if s not in self._feed.series]
+        if missing:
+            raise ValueError(f"replay has no data for {', '.join(missing)}")
+        self._symbols = tuple(symbols)
+
+    async def stop(self) -> None:
+        self._symbols = ()
+
+    def drain(self) -> list[MarketEvent]:
+        now = self._clock.now_ms()
+        events: list[MarketEvent] = []
+        for symbol in self._symbols:
+            series = self._feed.series[symbol]
+            i = self._next[symbol]
+            while i < len(series.candles) and series.closes_ms[i] <= now:
+                candle = series.candles[i]
+                events.append(candle)
+                events.append(Mark(symbol, series.mark_close(candle), candle.close_time_ms))
+                i += 1
+            self._next[symbol] = i
+        return events

@@ -1,0 +1,73 @@
+"""Entry point: parse, load the configuration, dispatch to a command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot_v2.cli import run as run_command
+from bot_v2.cli.errors import EXIT_USAGE, report
+from bot_v2.domain.errors import BotError
+from bot_v2.orchestration.config import load_config, render_config_show
+
+COMMANDS = ("run", "config")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--profile", default="dev", help="dev | canary | prod (default: dev)")
+    parser.add_argument(
+        "--config", type=Path, default=None, help="TOML file layered on the profile"
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override one setting (repeatable); beats files and environment",
+    )
+    parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING (default)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="perps-bot", description="Trade perpetual futures.")
+    sub = parser.add_subparsers(dest="command")
+    run_p = sub.add_parser("run", help="run the bot (the default command)")
+    _common(run_p)
+    run_command.add_arguments(run_p)
+    config_p = sub.add_parser("config", help="inspect configuration")
+    config_sub = config_p.add_subparsers(dest="config_command", required=True)
+    show_p = config_sub.add_parser("show", help="print the effective config with its sources")
+    _common(show_p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help"):
+        args_list.insert(0, "run")
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    logging.basicConfig(
+        level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        loaded = load_config(args.profile, args.config, os.environ, args.overrides)
+        if args.command == "config":
+            print(render_config_show(loaded), end="")
+            return 0
+        return run_command.run(loaded, args.cycles)
+    except BotError as exc:
+        return report(exc)
+    except KeyboardInterrupt:
+        return EXIT_USAGE + 128
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""`perps-bot [run] --profile P`: build the bot, run it until the replay ends, --cycles, Ctrl-C or
+SIGTERM, then print the summary."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+
+from bot_v2.domain.errors import StateError
+from bot_v2.features.live_trade.performance import RunSummary, format_summary
+from bot_v2.orchestration.builders import PerpsBotBuilder, make_container
+from bot_v2.orchestration.config import LoadedConfig, require_secrets, resolve_data_dir
+from bot_v2.orchestration.runtime.perps_bot import PerpsBot
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cycles", type=int, default=None, help="stop after N cycles")
+
+
+def _fresh_state_for_memory_sim(loaded: LoadedConfig, data_dir: Path) -> None:
+    """An in-memory sim exchange starts empty every run, so the run's state must too. The previous
+    run's database is kept beside it, not deleted."""
+    sim = loaded.config.broker
+    if sim.kind != "sim" or sim.sim.state_path:
+        return
+    state = data_dir / "state.db"
+    if state.exists():
+        for suffix in ("", "-wal", "-shm"):
+            old = Path(f"{state}{suffix}")
+            if old.exists():
+                shutil.move(old, data_dir / f"previous-run.db{suffix}")
+
+
+async def _run(bot: PerpsBot, cycles: int | None) -> RunSummary:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, bot.request_stop, f"signal {signal.Signals(sig).name}")
+    return await bot.run(cycles)
+
+
+def run(loaded: LoadedConfig, cycles: int | None) -> int:
+    require_secrets(loaded)
+    data_dir = resolve_data_dir(loaded.config)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not os.access(data_dir, os.W_OK):
+        raise StateError(f"data directory {data_dir} is not writable")
+    _fresh_state_for_memory_sim(loaded, data_dir)
+    container = make_container(loaded.config, loaded.secrets, data_dir)
+    bot = PerpsBotBuilder(container, write=lambda line: print(line, flush=True)).build()
+    started = time.monotonic()
+    summary = asyncio.run(_run(bot, cycles))
+    elapsed = time.monotonic() - started
+    print(f"\nstopped: {bot.stop_reason} after {bot.cycle_count} cycles in {elapsed:.1f}s")
+    print(format_summary(summary))
+    print(f"state: {data_dir / 'state.db'}")
+    return 0

@@ -1,0 +1,125 @@
+"""ExecutionCoordinator turns a signal into orders: size, quantize, check risk, commit the intent,
+then submit. No order leaves without its intent committed first."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+import attrs
+
+from bot_v2.domain.errors import BrokerError, ExchangeUnavailable
+from bot_v2.domain.market import MarketSpec
+from bot_v2.domain.money import quantize_size
+from bot_v2.domain.orders import Order, OrderRequest, OrderType, Side
+from bot_v2.domain.positions import Position
+from bot_v2.domain.signals import Action, Signal
+from bot_v2.features.live_trade.client_ids import client_order_id
+from bot_v2.features.live_trade.risk.context import RiskContext
+from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk
+from bot_v2.ports.broker import IBroker
+from bot_v2.ports.state_store import IStateStore
+
+
+@attrs.frozen
+class OrderOutcome:
+    request: OrderRequest
+    order: Order | None = None
+    rejected_by: str = ""  # "risk: ..." or "broker: ..."
+
+    @property
+    def sent(self) -> bool:
+        return self.order is not None
+
+
+def orders_for(
+    signal: Signal, position: Position, open_size: Decimal
+) -> list[tuple[Side, Decimal, bool]]:
+    """(side, size, reduce_only) legs that move `position` where the signal wants it. A flip is a
+    reduce-only close followed by a fresh open, so risk sees the opening leg on its own."""
+    legs: list[tuple[Side, Decimal, bool]] = []
+    want = {Action.OPEN_LONG: 1, Action.OPEN_SHORT: -1, Action.CLOSE: 0}.get(signal.action)
+    if want is None:
+        return legs
+    held = 0 if position.is_flat else (1 if position.size > 0 else -1)
+    if held == want:
+        return legs
+    if held != 0:
+        legs.append((Side.SELL if held > 0 else Side.BUY, abs(position.size), True))
+    if want != 0 and open_size > 0:
+        legs.append((Side.BUY if want > 0 else Side.SELL, open_size, False))
+    return legs
+
+
+class ExecutionCoordinator:
+    def __init__(
+        self,
+        bot_id: str,
+        broker: IBroker,
+        store: IStateStore,
+        risk: PreTradeRisk,
+        markets: Mapping[str, MarketSpec],
+        first_sequence: int,
+    ) -> None:
+        self._bot_id = bot_id
+        self._broker = broker
+        self._store = store
+        self._risk = risk
+        self._markets = dict(markets)
+        self._sequence = first_sequence
+        self.orders_sent = 0
+        self.rejections = 0
+        self.last_rejection = ""
+
+    async def act(
+        self, signal: Signal, open_size: Decimal, ctx: RiskContext, now_ms: int
+    ) -> list[OrderOutcome]:
+        position = ctx.positions.get(signal.symbol, Position(signal.symbol))
+        outcomes: list[OrderOutcome] = []
+        for side, size, reduce_only in orders_for(signal, position, open_size):
+            spec = self._markets[signal.symbol]
+            size = quantize_size(size, spec.step_size)
+            if size < spec.min_size:
+                continue
+            outcome = await self.submit(
+                OrderRequest(
+                    client_order_id=client_order_id(self._bot_id, signal.symbol, self._sequence),
+                    symbol=signal.symbol,
+                    side=side,
+                    type=OrderType.MARKET,
+                    size=size,
+                    reduce_only=reduce_only,
+                ),
+                ctx,
+                now_ms,
+            )
+            outcomes.append(outcome)
+            if not outcome.sent:
+                break
+            if reduce_only:
+                # The close is a market order: risk sees the opening leg from flat.
+                flat = {**ctx.positions, signal.symbol: Position(signal.symbol)}
+                ctx = attrs.evolve(ctx, positions=flat)
+        return outcomes
+
+    async def submit(self, request: OrderRequest, ctx: RiskContext, now_ms: int) -> OrderOutcome:
+        verdict = self._risk.check(request, ctx)
+        if not verdict.approved:
+            self.rejections += 1
+            self.last_rejection = verdict.reason
+            self._store.record_event(now_ms, "risk_rejected", f"{request.symbol}: {verdict.reason}")
+            return OrderOutcome(request, rejected_by=f"risk: {verdict.reason}")
+        self._store.record_intent(request, now_ms)
+        self._sequence += 1
+        try:
+            order = await self._broker.submit_order(request)
+        except ExchangeUnavailable as exc:
+            # Unknown outcome: the intent stays pending and reconciliation asks the venue by id.
+            self._store.record_event(now_ms, "submit_unknown", f"{request.client_order_id}: {exc}")
+            return OrderOutcome(request, rejected_by=f"broker: {exc}")
+        except BrokerError as exc:
+            self._store.record_event(now_ms, "submit_rejected", f"{request.client_order_id}: {exc}")
+            return OrderOutcome(request, rejected_by=f"broker: {exc}")
+        self._store.record_order(order)
+        self.orders_sent += 1
+        return OrderOutcome(request, order)

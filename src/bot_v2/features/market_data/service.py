@@ -1,0 +1,74 @@
+"""MarketDataService: takes drained stream events, keeps windows and latest marks, reports gaps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+
+import attrs
+
+from bot_v2.domain.market import Candle, Gap, Mark
+from bot_v2.domain.symbols import normalize_symbol
+from bot_v2.features.market_data.windows import CandleWindow
+
+
+@attrs.frozen
+class IngestResult:
+    new_candles: tuple[Candle, ...]
+    gaps: tuple[Gap, ...]
+    ignored: int
+
+
+class MarketDataService:
+    def __init__(self, symbols: Sequence[str], timeframe_ms: int, window: int = 500) -> None:
+        self.symbols = tuple(normalize_symbol(s) for s in symbols)
+        self.timeframe_ms = timeframe_ms
+        self._windows = {s: CandleWindow(s, timeframe_ms, window) for s in self.symbols}
+        self._marks: dict[str, Mark] = {}
+        self.gaps_seen = 0
+
+    def ingest(self, events: Iterable[Candle | Mark]) -> IngestResult:
+        new: list[Candle] = []
+        gaps: list[Gap] = []
+        ignored = 0
+        for event in events:
+            if isinstance(event, Candle):
+                window = self._windows.get(event.symbol)
+                if window is None or event.timeframe_ms != self.timeframe_ms:
+                    ignored += 1
+                    continue
+                accepted, gap = window.append(event)
+                if not accepted:
+                    ignored += 1
+                    continue
+                new.append(event)
+                if gap is not None:
+                    gaps.append(gap)
+                self._update_mark(Mark(event.symbol, event.close, event.close_time_ms))
+            elif event.symbol in self._windows:
+                self._update_mark(event)
+            else:
+                ignored += 1
+        self.gaps_seen += len(gaps)
+        return IngestResult(tuple(new), tuple(gaps), ignored)
+
+    def _update_mark(self, mark: Mark) -> None:
+        current = self._marks.get(mark.symbol)
+        if current is None or mark.timestamp_ms >= current.timestamp_ms:
+            self._marks[mark.symbol] = mark
+
+    def mark(self, symbol: str) -> Mark | None:
+        return self._marks.get(symbol)
+
+    def mark_prices(self) -> Mapping[str, Decimal]:
+        return {s: m.price for s, m in self._marks.items()}
+
+    def mark_ages_ms(self, now_ms: int) -> dict[str, int | None]:
+        """Age of each symbol's latest mark; None when none has arrived yet."""
+        return {
+            s: (now_ms - m.timestamp_ms) if (m := self._marks.get(s)) else None
+            for s in self.symbols
+        }
+
+    def candles(self, symbol: str) -> list[Candle]:
+        return list(self._windows[symbol])

@@ -1,0 +1,117 @@
+"""SystemMonitor implements IStatusSource: Prometheus metrics and the health document."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from bot_v2.monitoring.reports import CycleReport
+
+
+class SystemMonitor:
+    def __init__(self, profile: str, bot_id: str) -> None:
+        self.profile = profile
+        self.bot_id = bot_id
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.cycles = Counter("perps_cycles", "Completed bot cycles", registry=r)
+        self.cycle_seconds = Histogram(
+            "perps_cycle_duration_seconds",
+            "Wall-clock time of one cycle",
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0),
+            registry=r,
+        )
+        self.equity = Gauge("perps_equity", "Account equity in the quote asset", registry=r)
+        self.open_positions = Gauge("perps_open_positions", "Non-flat positions", registry=r)
+        self.open_orders = Gauge("perps_open_orders", "Orders resting on the venue", registry=r)
+        self.orders = Gauge("perps_orders_submitted", "Orders sent since start", registry=r)
+        self.fills = Gauge("perps_fills", "Fills applied since start", registry=r)
+        self.rejections = Gauge(
+            "perps_risk_rejections", "Orders stopped by risk checks", registry=r
+        )
+        self.errors = Counter("perps_errors", "Errors by kind", ["kind"], registry=r)
+        self.reduce_only = Gauge("perps_reduce_only", "1 while new exposure is blocked", registry=r)
+        self.position_size = Gauge(
+            "perps_position_size", "Signed position size", ["symbol"], registry=r
+        )
+        self._lock = threading.Lock()
+        self._last: CycleReport | None = None
+        self._state = "starting"
+        self._started = time.time()
+        self._extra: dict[str, Any] = {}
+
+    # -- fed by the runtime -------------------------------------------------------------------
+    def set_state(self, state: str) -> None:
+        with self._lock:
+            self._state = state
+
+    def set_detail(self, key: str, value: Any) -> None:
+        """Extra sections of the health document (reconciliation, streaming ...)."""
+        with self._lock:
+            self._extra[key] = value
+
+    def on_error(self, kind: str) -> None:
+        self.errors.labels(kind=kind).inc()
+
+    def on_cycle(self, report: CycleReport) -> None:
+        self.cycles.inc()
+        self.cycle_seconds.observe(report.duration_s)
+        self.equity.set(float(report.equity))
+        self.open_positions.set(sum(1 for v in report.positions.values() if v != 0))
+        self.open_orders.set(report.open_orders)
+        self.orders.set(report.orders_total)
+        self.fills.set(report.fills_total)
+        self.rejections.set(report.risk_rejections)
+        self.reduce_only.set(1 if report.reduce_only_reason else 0)
+        for symbol, size in report.positions.items():
+            self.position_size.labels(symbol=symbol).set(float(size))
+        with self._lock:
+            self._last = report
+            if self._state == "starting":
+                self._state = "running"
+
+    # -- IStatusSource ------------------------------------------------------------------------
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        with self._lock:
+            last, state, extra = self._last, self._state, dict(self._extra)
+        healthy = state in ("starting", "running", "finished")
+        doc: dict[str, Any] = {
+            "status": "ok" if healthy else state,
+            "state": state,
+            "profile": self.profile,
+            "bot_id": self.bot_id,
+            "uptime_s": round(time.time() - self._started, 3),
+        }
+        if last is not None:
+            doc.update(
+                cycle=last.cycle,
+                clock=datetime.fromtimestamp(last.clock_ms / 1000, UTC).isoformat(),
+                equity=str(last.equity),
+                positions={s: str(v) for s, v in last.positions.items() if v != 0},
+                open_orders=last.open_orders,
+                reduce_only=bool(last.reduce_only_reason),
+                reduce_only_reason=last.reduce_only_reason,
+                stale_symbols=dict(last.stale_symbols),
+            )
+            if last.progress is not None:
+                doc["progress"] = round(last.progress, 4)
+        doc.update(extra)
+        return healthy, doc
+
+    def metrics_text(self) -> tuple[bytes, str]:
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+    @property
+    def last_report(self) -> CycleReport | None:
+        with self._lock:
+            return self._last
+
+
+def report_fields(report: CycleReport) -> dict[str, Any]:
+    return attrs.asdict(report)

@@ -1,0 +1,55 @@
+"""PerpsBotBuilder assembles a PerpsBot from the container. Tests call it with providers overridden."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from bot_v2.monitoring.progress import ProgressPrinter
+from bot_v2.monitoring.reports import CycleReport
+from bot_v2.orchestration.config.models import BotConfig, Secrets
+from bot_v2.orchestration.container import Container
+from bot_v2.orchestration.runtime.lifecycle import LifecycleService
+from bot_v2.orchestration.runtime.perps_bot import PerpsBot
+
+
+def make_container(config: BotConfig, secrets: Secrets, data_dir: Path) -> Container:
+    container = Container(config=config, secrets=secrets, data_dir=data_dir)
+    container.check_dependencies()
+    return container
+
+
+class PerpsBotBuilder:
+    def __init__(self, container: Container, write: Callable[[str], None] = print) -> None:
+        self._container = container
+        self._write = write
+
+    def build(self) -> PerpsBot:
+        c = self._container
+        config: BotConfig = c.config()
+        progress = ProgressPrinter(float(config.monitoring.status_interval_s), self._write)
+        data_dir = Path(c.data_dir())
+
+        def on_started(address: str) -> None:
+            (data_dir / "http.addr").write_text(address + "\n")
+            self._write(
+                f"perps-bot {config.profile}: health {address}/health  metrics {address}/metrics"
+            )
+
+        def on_report(report: CycleReport) -> None:
+            progress.on_cycle(report)
+
+        lifecycle = LifecycleService(
+            config=config,
+            clock=c.clock(),
+            broker=c.broker(),
+            stream=c.stream(),
+            store=c.store(),
+            monitor=c.monitor(),
+            api=c.api(),
+            strategy=c.strategy(),
+            market_data=c.market_data(),
+            on_report=on_report,
+            on_started=on_started,
+        )
+        return PerpsBot(config.profile, lifecycle)

@@ -1,0 +1,85 @@
+"""Factory functions the container calls. Each builds one adapter from the config; heavy imports
+(ccxt) happen inside the factory, so only a profile that chooses that adapter pays for them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from bot_v2.adapters.brokers.sim.broker import SimBroker
+from bot_v2.adapters.brokers.sim.markets import load_sim_markets
+from bot_v2.adapters.clock.live import LiveClock
+from bot_v2.adapters.replay.clock import ReplayClock
+from bot_v2.adapters.replay.feed import ReplayFeed, load_feed
+from bot_v2.domain.errors import ConfigError
+from bot_v2.features.live_trade.strategies.base import Strategy
+from bot_v2.features.live_trade.strategies.registry import build_strategy
+from bot_v2.features.market_data.timeframes import timeframe_to_ms
+from bot_v2.orchestration.config.models import BotConfig, Secrets
+from bot_v2.ports.broker import IBroker
+from bot_v2.ports.clock import IClock
+from bot_v2.ports.quote_stream import IQuoteStream
+
+
+def timeframe_ms(config: BotConfig) -> int:
+    return timeframe_to_ms(config.bot.timeframe)
+
+
+def replay_feed(config: BotConfig) -> ReplayFeed:
+    missing = [s for s in config.bot.symbols if s not in config.replay.candles]
+    if missing:
+        raise ConfigError([f"config.replay.candles: no candle file for {s}" for s in missing])
+    return load_feed(
+        {s: config.replay.candles[s] for s in config.bot.symbols},
+        config.replay.mark,
+        config.replay.funding,
+        timeframe_ms(config),
+    )
+
+
+def replay_clock(config: BotConfig, feed: ReplayFeed) -> IClock:
+    return ReplayClock(feed.timeline, pace_s=float(config.replay.pace_ms) / 1000)
+
+
+def sim_broker(config: BotConfig, feed: ReplayFeed, clock: IClock) -> IBroker:
+    sim = config.broker.sim
+    return SimBroker(
+        feed=feed,
+        clock=clock,
+        markets=load_sim_markets(config.bot.symbols),
+        initial_balance=sim.initial_balance,
+        taker_fee=sim.taker_fee,
+        spread_bps=sim.spread_bps,
+        quote_asset=config.bot.quote_asset,
+    )
+
+
+def ccxt_broker(config: BotConfig, secrets: Secrets) -> IBroker:
+    raise ConfigError(["config.broker.kind: 'ccxt' is not available in this build yet; use 'sim'"])
+
+
+def live_clock(config: BotConfig) -> IClock:
+    return LiveClock(float(config.bot.cycle_interval_s))
+
+
+def live_stream(config: BotConfig, broker: IBroker) -> IQuoteStream:
+    raise ConfigError(["config.broker.kind: live market data arrives with the ccxt adapter"])
+
+
+def strategy(config: BotConfig) -> Strategy:
+    params: Mapping[str, Any] = {
+        "short_window": config.strategy.short_window,
+        "long_window": config.strategy.long_window,
+        "confirmation_bars": config.strategy.confirmation_bars,
+        "trailing_stop_pct": config.strategy.trailing_stop_pct,
+        "allow_shorts": config.strategy.allow_shorts,
+    }
+    try:
+        return build_strategy(config.strategy.name, params)
+    except ValueError as exc:
+        raise ConfigError([f"config.strategy.name: {exc}"]) from None
+
+
+def state_path(data_dir: Path) -> Path:
+    return data_dir / "state.db"

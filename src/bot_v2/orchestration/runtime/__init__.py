@@ -1,0 +1,1 @@
+"""The running bot: PerpsBot, its lifecycle and its cycle."""

@@ -1,0 +1,166 @@
+"""LifecycleService starts a run (state, venue, markets, ledger, operator API) and stops it cleanly
+with a summary, whatever ended it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+
+from bot_v2.adapters.http.operator_api import OperatorApiServer
+from bot_v2.domain.errors import BrokerError
+from bot_v2.domain.market import MarketSpec
+from bot_v2.domain.risk import RiskLimits
+from bot_v2.features.live_trade.account_sync import AccountSync
+from bot_v2.features.live_trade.accounting import Ledger
+from bot_v2.features.live_trade.execution import ExecutionCoordinator
+from bot_v2.features.live_trade.performance import RunSummary, summarize
+from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk
+from bot_v2.features.live_trade.strategies.base import Strategy
+from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
+from bot_v2.features.market_data.service import MarketDataService
+from bot_v2.monitoring.reports import CycleReport
+from bot_v2.monitoring.system_monitor import SystemMonitor
+from bot_v2.orchestration.config.models import BotConfig
+from bot_v2.orchestration.runtime.runtime_coordinator import RuntimeCoordinator
+from bot_v2.ports.broker import IBroker
+from bot_v2.ports.clock import IClock
+from bot_v2.ports.quote_stream import IQuoteStream
+from bot_v2.ports.runtime import IBotRuntime
+from bot_v2.ports.state_store import IStateStore
+
+log = logging.getLogger(__name__)
+
+
+class LifecycleService:
+    def __init__(
+        self,
+        *,
+        config: BotConfig,
+        clock: IClock,
+        broker: IBroker,
+        stream: IQuoteStream,
+        store: IStateStore,
+        monitor: SystemMonitor,
+        api: OperatorApiServer,
+        strategy: Strategy,
+        market_data: MarketDataService,
+        on_report: Callable[[CycleReport], None],
+        on_started: Callable[[str], None],
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.broker = broker
+        self.stream = stream
+        self.store = store
+        self.monitor = monitor
+        self.api = api
+        self.strategy = strategy
+        self.market_data = market_data
+        self.on_report = on_report
+        self.on_started = on_started
+        self.coordinator: RuntimeCoordinator | None = None
+        self._initial_equity = Decimal(0)
+
+    async def start(self, runtime: IBotRuntime) -> RuntimeCoordinator:
+        try:
+            return await self._start(runtime)
+        except BaseException:
+            # Leave nothing half-open behind a failed start: no listening port, no open session.
+            self.api.stop()
+            await self.broker.close()
+            self.store.close()
+            raise
+
+    async def _start(self, runtime: IBotRuntime) -> RuntimeCoordinator:
+        cfg = self.config
+        symbols = self.market_data.symbols
+        self.store.open()
+        self.api.start()
+        self.on_started(self.api.address)
+        await self.broker.start()
+        markets = await self.broker.load_markets(symbols)
+        for symbol in symbols:
+            await self._set_leverage(symbol, markets[symbol])
+        initial = self.store.get_meta("initial_balance")
+        if initial is None:
+            initial = str((await self.broker.fetch_balance()).total)
+            self.store.set_meta("initial_balance", initial)
+        ledger = Ledger(Decimal(initial))
+        sync = AccountSync(self.broker, self.store, ledger, symbols)
+        sync.restore(self.store.load_fills(), self.store.load_funding())
+        limits = _limits(cfg)
+        execution = ExecutionCoordinator(
+            bot_id=cfg.bot.id,
+            broker=self.broker,
+            store=self.store,
+            risk=PreTradeRisk(limits),
+            markets=markets,
+            first_sequence=self.store.decision_count(),
+        )
+        orchestrator = StrategyOrchestrator(
+            self.strategy,
+            execution,
+            markets,
+            cfg.strategy.position_fraction,
+            cfg.strategy.leverage,
+        )
+        await self.stream.start(symbols)
+        self.coordinator = RuntimeCoordinator(
+            clock=self.clock,
+            stream=self.stream,
+            market_data=self.market_data,
+            ledger=ledger,
+            account_sync=sync,
+            strategies=orchestrator,
+            execution=execution,
+            store=self.store,
+            monitor=self.monitor,
+            limits=limits,
+            kill_switch=cfg.risk.kill_switch,
+            max_mark_staleness_ms=int(cfg.risk.max_mark_staleness_s * 1000),
+            on_report=self.on_report,
+        )
+        if cfg.risk.reduce_only:
+            runtime.enter_reduce_only("config.risk.reduce_only is set")
+        self._initial_equity = ledger.cash
+        self.monitor.set_state("running")
+        return self.coordinator
+
+    async def _set_leverage(self, symbol: str, spec: MarketSpec) -> None:
+        leverage = min(self.config.strategy.leverage, spec.max_leverage)
+        try:
+            await self.broker.set_leverage(
+                symbol, leverage.to_integral_value(rounding="ROUND_CEILING")
+            )
+        except BrokerError as exc:
+            log.warning("could not set leverage %s on %s: %s", leverage, symbol, exc)
+
+    async def stop(self, runtime: IBotRuntime) -> RunSummary:
+        coordinator = self.coordinator
+        try:
+            if coordinator is not None:
+                await coordinator.account_sync.sync()
+            await self.stream.stop()
+        finally:
+            await self.broker.close()
+            self.monitor.set_state("finished")
+            self.api.stop()
+        if coordinator is None:
+            raise RuntimeError("the bot stopped before it started")
+        final = coordinator.equity()
+        summary = summarize(coordinator.ledger, self._initial_equity, final, coordinator.drawdown)
+        self.store.record_event(self.clock.now_ms(), "run_summary", repr(summary))
+        self.store.close()
+        return summary
+
+
+def _limits(cfg: BotConfig) -> RiskLimits:
+    r = cfg.risk
+    return RiskLimits(
+        max_leverage=r.max_leverage,
+        max_order_notional=r.max_order_notional,
+        max_symbol_notional=r.max_symbol_notional,
+        max_total_notional=r.max_total_notional,
+        daily_loss_limit=r.daily_loss_limit,
+    )

@@ -1,0 +1,140 @@
+"""RuntimeCoordinator runs one cycle, the same in dev, backtest and live:
+market data -> strategy -> risk -> execution -> broker -> fills -> accounting -> store -> monitoring."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+from bot_v2.domain.risk import RiskLimits
+from bot_v2.features.live_trade.account_sync import AccountSync
+from bot_v2.features.live_trade.accounting import EquityCalculator, Ledger
+from bot_v2.features.live_trade.execution import ExecutionCoordinator
+from bot_v2.features.live_trade.performance import DrawdownTracker
+from bot_v2.features.live_trade.risk.context import RiskContext
+from bot_v2.features.live_trade.risk.pre_trade import daily_loss_breached
+from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
+from bot_v2.features.market_data.service import MarketDataService
+from bot_v2.monitoring.reports import CycleReport
+from bot_v2.monitoring.system_monitor import SystemMonitor
+from bot_v2.ports.clock import IClock
+from bot_v2.ports.quote_stream import IQuoteStream
+from bot_v2.ports.runtime import IBotRuntime
+from bot_v2.ports.state_store import IStateStore
+
+log = logging.getLogger(__name__)
+DAY_MS = 86_400_000
+
+
+class RuntimeCoordinator:
+    def __init__(
+        self,
+        *,
+        clock: IClock,
+        stream: IQuoteStream,
+        market_data: MarketDataService,
+        ledger: Ledger,
+        account_sync: AccountSync,
+        strategies: StrategyOrchestrator,
+        execution: ExecutionCoordinator,
+        store: IStateStore,
+        monitor: SystemMonitor,
+        limits: RiskLimits,
+        kill_switch: bool,
+        max_mark_staleness_ms: int,
+        on_report: Callable[[CycleReport], None],
+    ) -> None:
+        self.clock = clock
+        self.stream = stream
+        self.market_data = market_data
+        self.ledger = ledger
+        self.account_sync = account_sync
+        self.strategies = strategies
+        self.execution = execution
+        self.store = store
+        self.monitor = monitor
+        self.limits = limits
+        self.kill_switch = kill_switch
+        self.max_mark_staleness_ms = max_mark_staleness_ms
+        self.on_report = on_report
+        self.equity_calc = EquityCalculator()
+        self.drawdown = DrawdownTracker()
+        self._day: int | None = None
+        self._day_start_equity = Decimal(0)
+        self._runtime: IBotRuntime | None = None
+        self.errors = 0
+
+    def equity(self) -> Decimal:
+        return self.equity_calc.equity(self.ledger, self.market_data.mark_prices())
+
+    async def run_cycle(self, runtime: IBotRuntime) -> CycleReport:
+        started = time.perf_counter()
+        self._runtime = runtime
+        now = self.clock.now_ms()
+        ingest = self.market_data.ingest(self.stream.drain())
+        for gap in ingest.gaps:
+            detail = f"{gap.symbol}: {gap.missing} candle(s) missing after {gap.after_ms}"
+            log.warning("market data gap: %s", detail)
+            self.store.record_event(now, "gap", detail)
+        self._roll_day(now)
+        await self.strategies.on_candles(ingest.new_candles, self._context, now)
+        equity = self.equity()
+        self.drawdown.update(equity)
+        self.store.record_equity(now, equity)
+        ctx = await self._context()
+        if daily_loss_breached(ctx, self.limits):
+            self.monitor.set_detail(
+                "daily_loss", f"limit {self.limits.daily_loss_limit} hit: day PnL {ctx.day_pnl:.2f}"
+            )
+        report = CycleReport(
+            cycle=runtime.cycle_count + 1,
+            clock_ms=now,
+            duration_s=time.perf_counter() - started,
+            equity=equity,
+            cash=self.ledger.cash,
+            positions={s: p.size for s, p in self.ledger.positions.items()},
+            open_orders=0,
+            orders_total=self.execution.orders_sent,
+            fills_total=self.ledger.fill_count,
+            risk_rejections=self.execution.rejections,
+            errors=self.errors,
+            reduce_only_reason=getattr(runtime, "reduce_only_reason", ""),
+            progress=self.clock.progress(),
+            stale_symbols=self._stale(now),
+        )
+        self.monitor.on_cycle(report)
+        self.on_report(report)
+        return report
+
+    def _roll_day(self, now_ms: int) -> None:
+        day = now_ms // DAY_MS
+        if day != self._day:
+            self._day = day
+            self._day_start_equity = self.equity()
+            self.monitor.set_detail("daily_loss", "")
+
+    def _stale(self, now_ms: int) -> dict[str, str]:
+        stale = {}
+        for symbol, age in self.market_data.mark_ages_ms(now_ms).items():
+            if age is None:
+                stale[symbol] = "no mark yet"
+            elif age > self.max_mark_staleness_ms:
+                stale[symbol] = f"mark is {age / 1000:.0f}s old"
+        return stale
+
+    async def _context(self) -> RiskContext:
+        await self.account_sync.sync()
+        marks = self.market_data.mark_prices()
+        equity = self.equity_calc.equity(self.ledger, marks)
+        runtime = self._runtime
+        return RiskContext(
+            equity=equity,
+            positions=self.ledger.positions,
+            marks=marks,
+            day_pnl=equity - self._day_start_equity,
+            kill_switch=self.kill_switch,
+            reduce_only=runtime.reduce_only if runtime is not None else False,
+            stale_symbols=frozenset(self._stale(self.clock.now_ms())),
+        )

@@ -1,0 +1,1 @@
+"""Package data: bundled market data and its provenance."""
