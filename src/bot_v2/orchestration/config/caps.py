@@ -1,0 +1,43 @@
+"""Hard caps per profile. They live in code, not in the profile file, so no file, environment
+variable or --set can raise them: a canary that trades real money stays tiny. Lowering is fine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Final
+
+from bot_v2.orchestration.config.models import BotConfig
+from bot_v2.orchestration.config.problems import Problem
+
+CANARY_CAPS: Final[Mapping[str, Decimal]] = MappingProxyType(
+    {
+        "risk.max_order_notional": Decimal(25),
+        "risk.max_symbol_notional": Decimal(50),
+        "risk.max_total_notional": Decimal(100),
+        "risk.max_leverage": Decimal(1),
+        "risk.daily_loss_limit": Decimal(10),
+        "strategy.leverage": Decimal(1),
+    }
+)
+
+# prod runs with the full limits; dev is simulated money.
+PROFILE_CAPS: Final[Mapping[str, Mapping[str, Decimal]]] = MappingProxyType({"canary": CANARY_CAPS})
+
+
+def _value(config: BotConfig, path: str) -> Decimal:
+    section, key = path.split(".")
+    value = getattr(getattr(config, section), key)
+    assert isinstance(value, Decimal)
+    return value
+
+
+def cap_problems(config: BotConfig) -> list[Problem]:
+    caps = PROFILE_CAPS.get(config.profile, {})
+    problems: list[Problem] = []
+    for path, cap in caps.items():
+        value = _value(config, path)
+        if value > cap:
+            problems.append(Problem(path, f"{config.profile} caps this at {cap}", value))
+    return problems
