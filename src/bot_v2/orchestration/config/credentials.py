@@ -18,6 +18,19 @@ def read_secrets(env: Mapping[str, str]) -> Secrets:
     )
 
 
+# Shorter "secrets" are placeholders, and redacting them would mangle unrelated text.
+_MIN_REDACTED = 4
+
+
+def redact(text: str, secrets: Secrets) -> str:
+    """Defence in depth: a secret pasted into a config value must not come back out in an error
+    line or in `config show`."""
+    for value in (secrets.api_key, secrets.api_secret, secrets.api_password):
+        if len(value) >= _MIN_REDACTED:
+            text = text.replace(value, "***")
+    return text
+
+
 def require_secrets(loaded: LoadedConfig) -> None:
     """Raise ConfigError when the broker is a real exchange and the key or secret is missing."""
     config = loaded.config

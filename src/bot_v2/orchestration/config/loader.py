@@ -17,7 +17,7 @@ from bot_v2.domain.errors import ConfigError, InvalidSymbol
 from bot_v2.domain.symbols import normalize_symbol
 from bot_v2.orchestration.config.caps import cap_problems
 from bot_v2.orchestration.config.converter import make_converter
-from bot_v2.orchestration.config.credentials import read_secrets
+from bot_v2.orchestration.config.credentials import read_secrets, redact
 from bot_v2.orchestration.config.layers import (
     Layer,
     Merged,
@@ -67,8 +67,9 @@ def load_config(
         capped = {problem.path for problem in caps}
         problems = [p for p in problems if p.path not in capped] + caps
         lines += [p.line() for p in problems if not _touches(p, unreadable)]
+    secrets = read_secrets(environ)
     if lines or config is None:
-        raise ConfigError(lines)
+        raise ConfigError([redact(line, secrets) for line in lines])
 
     sources = {
         ".".join(path): merged.source_of(path) for path in leaf_paths(converter.unstructure(config))

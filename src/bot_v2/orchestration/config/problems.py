@@ -57,6 +57,8 @@ def _show(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return repr(value)
+    if isinstance(value, Decimal) and not value.is_finite():
+        return str(value).lower().replace("infinity", "inf")  # TOML spelling: nan, inf, -inf
     if isinstance(value, Decimal | int):
         return str(value)
     if isinstance(value, list | tuple):

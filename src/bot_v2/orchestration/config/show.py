@@ -11,6 +11,7 @@ from typing import Any, Final
 import tomli_w
 
 from bot_v2.orchestration.config.converter import make_converter
+from bot_v2.orchestration.config.credentials import redact
 from bot_v2.orchestration.config.loaded import LoadedConfig
 
 _BARE_KEY: Final = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -34,7 +35,7 @@ def render_config_show(loaded: LoadedConfig) -> str:
         _secret_line("api_secret", "PERPS_API_SECRET", secrets.api_secret),
         _secret_line("api_password", "PERPS_API_PASSWORD", secrets.api_password),
     ]
-    return "\n".join(lines) + "\n"
+    return redact("\n".join(lines) + "\n", secrets)
 
 
 def _secret_line(name: str, variable: str, value: str) -> str:

@@ -1,0 +1,153 @@
+"""Hypothesis strategies for valid BotConfigs (valid per validation.py and, for canary, caps.py)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import strategies as st
+
+from bot_v2.orchestration.config.caps import CANARY_CAPS
+from bot_v2.orchestration.config.models import (
+    BotConfig,
+    BotSection,
+    BrokerSection,
+    MonitoringSection,
+    ReconciliationSection,
+    ReplaySection,
+    RiskSection,
+    SimSection,
+    StrategySection,
+    StreamingSection,
+)
+from bot_v2.orchestration.config.problems import looks_secret
+from bot_v2.orchestration.config.validation import TIMEFRAMES
+
+SYMBOLS = ("BTC/USDT:USDT", "ETH/USDT:USDT", "XRP/USDT:USDT", "SOL/USDC:USDC", "1000PEPE/USDT:USDT")
+
+text = st.text(max_size=12)
+non_blank = text.filter(lambda s: s.strip() != "")
+
+
+@st.composite
+def decimals(
+    draw: st.DrawFn, low: str, high: str, *, low_open: bool = False, high_open: bool = False
+) -> Decimal:
+    """Exact decimals in a range, in every written form: 5, 5.0, 0.0005, 1E+3."""
+    places = draw(st.integers(min_value=0, max_value=8))
+    value = draw(st.decimals(min_value=Decimal(low), max_value=Decimal(high), places=places))
+    if (low_open and value == Decimal(low)) or (high_open and value == Decimal(high)):
+        value = (Decimal(low) + Decimal(high)) / 2
+    if draw(st.booleans()):
+        value = value.normalize()  # 1000 -> 1E+3, 0.50 -> 0.5
+    return value
+
+
+def positive(high: str = "1000000") -> st.SearchStrategy[Decimal]:
+    return decimals("0", high, low_open=True)
+
+
+toml_scalars = st.one_of(
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.floats(allow_nan=False, allow_infinity=False),
+    text,
+    st.booleans(),
+)
+safe_keys = text.filter(lambda k: not looks_secret(k))
+ccxt_options = st.dictionaries(
+    safe_keys,
+    st.one_of(
+        toml_scalars,
+        st.lists(toml_scalars, max_size=3),
+        st.dictionaries(safe_keys, toml_scalars, max_size=3),
+    ),
+    max_size=3,
+)
+
+
+@st.composite
+def bot_configs(draw: st.DrawFn, profile: str | None = None) -> BotConfig:
+    profile = profile or draw(st.sampled_from(["dev", "canary", "prod"]))
+    symbols = tuple(draw(st.lists(st.sampled_from(SYMBOLS), min_size=1, max_size=4, unique=True)))
+    caps: dict[str, Decimal] = dict(CANARY_CAPS) if profile == "canary" else {}
+
+    def limit(path: str) -> Decimal:
+        cap = caps.get(path)
+        return draw(positive(str(cap)) if cap is not None else positive())
+
+    risk = RiskSection(
+        max_leverage=limit("risk.max_leverage"),
+        max_order_notional=limit("risk.max_order_notional"),
+        max_symbol_notional=limit("risk.max_symbol_notional"),
+        max_total_notional=limit("risk.max_total_notional"),
+        daily_loss_limit=limit("risk.daily_loss_limit"),
+        kill_switch=draw(st.booleans()),
+        reduce_only=draw(st.booleans()),
+        max_mark_staleness_s=draw(positive()),
+    )
+    short = draw(st.integers(min_value=1, max_value=500))
+    strategy = StrategySection(
+        name=draw(non_blank),
+        short_window=short,
+        long_window=draw(st.integers(min_value=short + 1, max_value=1000)),
+        confirmation_bars=draw(st.integers(min_value=0, max_value=10)),
+        trailing_stop_pct=draw(decimals("0", "1", high_open=True)),
+        allow_shorts=draw(st.booleans()),
+        position_fraction=draw(decimals("0", "1", low_open=True)),
+        leverage=draw(decimals("0", str(risk.max_leverage), low_open=True)),
+    )
+    replay_map = st.dictionaries(st.sampled_from(symbols), non_blank, max_size=len(symbols))
+    return BotConfig(
+        profile=profile,
+        bot=BotSection(
+            id=draw(non_blank),
+            symbols=symbols,
+            timeframe=draw(st.sampled_from(TIMEFRAMES)),
+            data_dir=draw(text),
+            quote_asset=draw(non_blank),
+            cycle_interval_s=draw(positive("86400")),
+        ),
+        broker=BrokerSection(
+            kind=draw(st.sampled_from(["sim", "ccxt"])),
+            exchange=draw(non_blank),
+            sandbox=draw(st.booleans()),
+            ccxt_config=draw(ccxt_options),
+            sim=SimSection(
+                initial_balance=draw(positive()),
+                taker_fee=draw(decimals("0", "0.1", high_open=True)),
+                maker_fee=draw(decimals("0", "0.1", high_open=True)),
+                spread_bps=draw(decimals("0", "100")),
+                state_path=draw(text),
+                seed=draw(st.integers(min_value=-(2**63), max_value=2**63 - 1)),
+            ),
+        ),
+        replay=ReplaySection(
+            candles=draw(replay_map),
+            mark=draw(replay_map),
+            funding=draw(replay_map),
+            pace_ms=draw(decimals("0", "1000")),
+        ),
+        strategy=strategy,
+        risk=risk,
+        monitoring=MonitoringSection(
+            http_host=draw(non_blank),
+            http_port=draw(st.integers(min_value=0, max_value=65535)),
+            status_interval_s=draw(positive("3600")),
+        ),
+        streaming=StreamingSection(enabled=draw(st.booleans()), heartbeat_s=draw(positive("3600"))),
+        reconciliation=ReconciliationSection(
+            interval_s=draw(positive("86400")),
+            unknown_orders=draw(st.sampled_from(["cancel", "adopt"])),
+        ),
+    )
+
+
+def exact(value: Any) -> Any:
+    """Decimals by their exact digits and exponent, so `5` and `5.0` count as different."""
+    if isinstance(value, Decimal):
+        return ("decimal", value.as_tuple())
+    if isinstance(value, dict):
+        return {k: exact(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [exact(v) for v in value]
+    return value

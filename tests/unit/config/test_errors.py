@@ -1,0 +1,281 @@
+"""Every kind of problem gives one exact line, and one load reports all of them at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ._support import errors, write
+
+SECRETS_HINT = (
+    "secrets come only from the environment (PERPS_API_KEY, PERPS_API_SECRET, PERPS_API_PASSWORD)"
+)
+
+
+@pytest.mark.parametrize(
+    ("setting", "line"),
+    [
+        ("risk.max_leverage=-2", "config.risk.max_leverage: must be > 0, got -2"),
+        ("risk.max_order_notional=0", "config.risk.max_order_notional: must be > 0, got 0"),
+        ("risk.max_symbol_notional=-1", "config.risk.max_symbol_notional: must be > 0, got -1"),
+        ("risk.max_total_notional=0", "config.risk.max_total_notional: must be > 0, got 0"),
+        ("risk.daily_loss_limit=0", "config.risk.daily_loss_limit: must be > 0, got 0"),
+        ("risk.max_mark_staleness_s=0", "config.risk.max_mark_staleness_s: must be > 0, got 0"),
+        ("bot.cycle_interval_s=0", "config.bot.cycle_interval_s: must be > 0, got 0"),
+        ("bot.id=' '", "config.bot.id: must not be empty, got ' '"),
+        (
+            "bot.timeframe=7m",
+            "config.bot.timeframe: must be one of 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, got '7m'",
+        ),
+        ("bot.symbols=[]", "config.bot.symbols: must not be empty, got []"),
+        (
+            'bot.symbols=["BTCUSDT", "FOO-BAR"]',
+            "config.bot.symbols[1]: must be a perpetual symbol in BASE/QUOTE:SETTLE form, got 'FOO-BAR'",
+        ),
+        (
+            'bot.symbols=["BTCUSDT", "BTC/USDT:USDT"]',
+            "config.bot.symbols[1]: repeats bot.symbols[0], got 'BTC/USDT:USDT'",
+        ),
+        ("broker.kind=paper", "config.broker.kind: must be one of sim, ccxt, got 'paper'"),
+        ("broker.sim.initial_balance=0", "config.broker.sim.initial_balance: must be > 0, got 0"),
+        (
+            "broker.sim.taker_fee=0.1",
+            "config.broker.sim.taker_fee: must be >= 0 and < 0.1, got 0.1",
+        ),
+        (
+            "broker.sim.maker_fee=-0.0001",
+            "config.broker.sim.maker_fee: must be >= 0 and < 0.1, got -0.0001",
+        ),
+        ("broker.sim.spread_bps=-1", "config.broker.sim.spread_bps: must be >= 0, got -1"),
+        ("replay.pace_ms=-5", "config.replay.pace_ms: must be >= 0, got -5"),
+        (
+            "replay.candles.XRPUSDT=x.csv",
+            "config.replay.candles: key must be one of bot.symbols, got 'XRP/USDT:USDT'",
+        ),
+        (
+            "replay.mark.nonsense=x.csv",
+            "config.replay.mark: key must be a perpetual symbol in BASE/QUOTE:SETTLE form, got 'nonsense'",
+        ),
+        (
+            'replay.funding."BTC/USDT:USDT"=""',
+            "config.replay.funding['BTC/USDT:USDT']: must not be empty, got ''",
+        ),
+        ("strategy.short_window=0", "config.strategy.short_window: must be >= 1, got 0"),
+        (
+            "strategy.long_window=12",
+            "config.strategy.long_window: must be > strategy.short_window (12), got 12",
+        ),
+        (
+            "strategy.confirmation_bars=-1",
+            "config.strategy.confirmation_bars: must be >= 0, got -1",
+        ),
+        (
+            "strategy.trailing_stop_pct=1",
+            "config.strategy.trailing_stop_pct: must be >= 0 and < 1, got 1",
+        ),
+        (
+            "strategy.position_fraction=0",
+            "config.strategy.position_fraction: must be > 0 and <= 1, got 0",
+        ),
+        (
+            "strategy.position_fraction=1.5",
+            "config.strategy.position_fraction: must be > 0 and <= 1, got 1.5",
+        ),
+        ("strategy.leverage=0", "config.strategy.leverage: must be > 0, got 0"),
+        (
+            "strategy.leverage=6",
+            "config.strategy.leverage: must be <= risk.max_leverage (5), got 6",
+        ),
+        ("strategy.name=''", "config.strategy.name: must not be empty, got ''"),
+        (
+            "monitoring.http_port=70000",
+            "config.monitoring.http_port: must be between 0 and 65535, got 70000",
+        ),
+        (
+            "monitoring.http_port=-1",
+            "config.monitoring.http_port: must be between 0 and 65535, got -1",
+        ),
+        (
+            "monitoring.status_interval_s=0",
+            "config.monitoring.status_interval_s: must be > 0, got 0",
+        ),
+        ("streaming.heartbeat_s=0", "config.streaming.heartbeat_s: must be > 0, got 0"),
+        ("reconciliation.interval_s=0", "config.reconciliation.interval_s: must be > 0, got 0"),
+        (
+            "reconciliation.unknown_orders=ignore",
+            "config.reconciliation.unknown_orders: must be one of cancel, adopt, got 'ignore'",
+        ),
+        ("profile=prod", "config.profile: must match --profile (dev), got 'prod'"),
+    ],
+)
+def test_range_and_choice_errors(setting: str, line: str) -> None:
+    assert errors(overrides=[setting]) == [line]
+
+
+@pytest.mark.parametrize(
+    ("setting", "line"),
+    [
+        (
+            "strategy.short_window=abc",
+            "config.strategy.short_window: must be an integer, got 'abc'",
+        ),
+        ("strategy.short_window=1.5", "config.strategy.short_window: must be an integer, got 1.5"),
+        (
+            "strategy.short_window=true",
+            "config.strategy.short_window: must be an integer, got true",
+        ),
+        ("risk.max_leverage=lots", "config.risk.max_leverage: must be a number, got 'lots'"),
+        ("risk.max_leverage=false", "config.risk.max_leverage: must be a number, got false"),
+        ("risk.max_leverage=nan", "config.risk.max_leverage: must be a finite number, got nan"),
+        ("risk.kill_switch=yes", "config.risk.kill_switch: must be true or false, got 'yes'"),
+        ("bot.symbols=[1]", "config.bot.symbols[0]: must be a string, got 1"),
+        ("replay.candles=3", "config.replay.candles: must be a table, got 3"),
+        ("broker.ccxt_config=3", "config.broker.ccxt_config: must be a table, got 3"),
+        ("risk=5", "config.risk: must be a table, got 5"),
+    ],
+)
+def test_type_errors(setting: str, line: str) -> None:
+    assert errors(overrides=[setting]) == [line]
+
+
+def test_type_errors_in_a_file_name_the_toml_types(tmp_path: Path) -> None:
+    path = write(tmp_path, '[strategy]\nshort_window = "10"\n[bot]\nid = 7\nsymbols = "BTCUSDT"\n')
+    assert errors(config_file=path) == [
+        "config.bot.id: must be a string, got 7",
+        "config.bot.symbols: must be a list of strings, got 'BTCUSDT'",
+        "config.strategy.short_window: must be an integer, got '10'",
+    ]
+
+
+def test_unknown_keys_one_line_each(tmp_path: Path) -> None:
+    path = write(tmp_path, "[risk]\nlevrage = 3\n\n[riskk]\nmax_leverage = 1\n")
+    assert errors(config_file=path) == [
+        "config.risk.levrage: unknown key",
+        "config.riskk: unknown key",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("toml", "line"),
+    [
+        ('[broker]\napi_key = "x"\n', f"config.broker.api_key: unknown key; {SECRETS_HINT}"),
+        ('api_secret = "x"\n', f"config.api_secret: unknown key; {SECRETS_HINT}"),
+        ('[bot]\npassword = "x"\n', f"config.bot.password: unknown key; {SECRETS_HINT}"),
+        (
+            '[broker.ccxt_config]\napiKey = "x"\n',
+            f"config.broker.ccxt_config.apiKey: not allowed here; {SECRETS_HINT}",
+        ),
+        (
+            '[broker.ccxt_config.options]\nsecret = "x"\n',
+            f"config.broker.ccxt_config.options.secret: not allowed here; {SECRETS_HINT}",
+        ),
+    ],
+)
+def test_secret_keys_in_files_point_to_the_environment(
+    tmp_path: Path, toml: str, line: str
+) -> None:
+    assert errors(config_file=write(tmp_path, toml)) == [line]
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "[risk]\nlevrage = 3\nmax_leverage = -2\n\n"
+        '[strategy]\nshort_window = "abc"\nlong_window = 5\n\n'
+        '[bot]\ntimeframe = "7m"\n',
+    )
+    lines = errors(
+        config_file=path,
+        env={"PERPS__MONITORING__HTTP_PORT": "70000", "PERPS__": "x"},
+        overrides=["broker.kind=paper", "oops"],
+    )
+    assert sorted(lines) == sorted(
+        [
+            "env PERPS__: expected PERPS__SECTION__KEY=value (double underscores between names)",
+            "--set 'oops': expected section.key=value",
+            "config.strategy.short_window: must be an integer, got 'abc'",
+            "config.risk.levrage: unknown key",
+            "config.bot.timeframe: must be one of 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, got '7m'",
+            "config.broker.kind: must be one of sim, ccxt, got 'paper'",
+            "config.risk.max_leverage: must be > 0, got -2",
+            "config.monitoring.http_port: must be between 0 and 65535, got 70000",
+        ]
+    )
+
+
+def test_checks_that_read_an_unreadable_value_stay_quiet() -> None:
+    # long_window=5 is only wrong against short_window, which could not be read: one line, not two.
+    assert errors(overrides=["strategy.short_window=abc", "strategy.long_window=5"]) == [
+        "config.strategy.short_window: must be an integer, got 'abc'"
+    ]
+
+
+def test_unknown_profile_lists_the_known_ones() -> None:
+    assert errors(profile="staging") == [
+        "profile: unknown profile 'staging'; known profiles: canary, dev, prod"
+    ]
+    assert errors(profile="../dev") == [
+        "profile: unknown profile '../dev'; known profiles: canary, dev, prod"
+    ]
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    path = tmp_path / "nope.toml"
+    assert errors(config_file=path) == [f"config file {path}: not found"]
+
+
+def test_config_file_that_is_a_directory(tmp_path: Path) -> None:
+    assert errors(config_file=tmp_path) == [f"config file {tmp_path}: is a directory, not a file"]
+
+
+def test_unreadable_config_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "[risk]\n")
+    path.chmod(0)
+    try:
+        if _can_read(path):
+            pytest.skip("running as a user who can read anything (root)")
+        assert errors(config_file=path) == [
+            f"config file {path}: cannot be read (Permission denied)"
+        ]
+    finally:
+        path.chmod(0o600)
+
+
+def test_config_file_below_a_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "") / "user.toml"
+    assert errors(config_file=path) == [f"config file {path}: cannot be read (Not a directory)"]
+
+
+def _can_read(path: Path) -> bool:
+    try:
+        path.read_bytes()
+    except OSError:
+        return False
+    return True
+
+
+def test_invalid_toml_names_the_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "[risk]\nmax_leverage = 3\nkill_switch = \n")
+    assert errors(config_file=path) == [
+        f"config file {path}: invalid TOML: line 3, column 15: Invalid value"
+    ]
+
+
+def test_non_utf8_config_file(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('[bot]\nid = "caf\xe9"\n'.encode("latin-1"))
+    assert errors(config_file=path) == [f"config file {path}: is not UTF-8 text"]
+
+
+@pytest.mark.parametrize("name", ["PERPS__", "PERPS__RISK__", "PERPS__RISK____MAX_LEVERAGE"])
+def test_malformed_environment_names(name: str) -> None:
+    assert errors(env={name: "1"}) == [
+        f"env {name}: expected PERPS__SECTION__KEY=value (double underscores between names)"
+    ]
+
+
+@pytest.mark.parametrize("item", ["nokey", "=3", "a..b=1", "[x]=1"])
+def test_malformed_overrides(item: str) -> None:
+    key = item.partition("=")[0]
+    assert errors(overrides=[item]) == [f"--set {key!r}: expected section.key=value"]
