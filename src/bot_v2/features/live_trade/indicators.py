@@ -14,9 +14,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 class RollingMean:
     """Simple moving average over the last `window` values, O(1) per update.
 
-    The running sum is Neumaier-compensated, and recomputed exactly with fsum once per full window,
-    so rounding never accumulates across a long run: the result stays within a few ulps of a direct
-    mean of the window, which is what `rolling_mean` computes.
+    The running sum is Neumaier-compensated, and recomputed exactly with fsum once per full window
+    (as a float plus its residual), so rounding never accumulates across a long run: the result stays
+    within a few ulps of a direct mean of the window, which is what `rolling_mean` computes.
     """
 
     def __init__(self, window: int) -> None:
@@ -40,9 +40,10 @@ class RollingMean:
         self._add(value)
         self._since_resync += 1
         if self._since_resync >= self._window:
-            # Amortized O(1): one exact pass per `window` updates bounds the drift.
+            # Amortized O(1): one exact pass per `window` updates bounds the drift. The residual keeps
+            # what rounding the sum to one float drops (large while a spike is in the window).
             self._sum = math.fsum(self._values)
-            self._compensation = 0.0
+            self._compensation = math.fsum([*self._values, -self._sum])
             self._since_resync = 0
         return self.value
 

@@ -13,7 +13,8 @@ class Strategy(Protocol):
     """One instance serves every symbol; it keeps per-symbol state keyed by `candle.symbol`.
 
     `on_candle` gets each closed candle once, in time order, with the position as it stands now, and
-    answers the target direction. Candles before `warmup_candles()` have been seen produce HOLD.
+    answers the target direction. No entry comes before `warmup_candles()` candles have been seen
+    (exits such as a trailing stop on a position held from before may).
     """
 
     name: str

@@ -189,7 +189,6 @@ class BaselineStrategy:
         if not hit:
             return None
         state.stopped = side
-        state.armed = None
         return Signal(
             candle.symbol,
             Action.CLOSE,
