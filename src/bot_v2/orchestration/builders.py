@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot_v2.monitoring.progress import ProgressPrinter
@@ -20,9 +20,16 @@ def make_container(config: BotConfig, secrets: Secrets, data_dir: Path) -> Conta
 
 
 class PerpsBotBuilder:
-    def __init__(self, container: Container, write: Callable[[str], None] = print) -> None:
+    def __init__(
+        self,
+        container: Container,
+        write: Callable[[str], None] = print,
+        observers: Sequence[Callable[[CycleReport], None]] = (),
+    ) -> None:
         self._container = container
         self._write = write
+        # Extra listeners for every cycle's report (benchmarks, backtest reports).
+        self._observers = tuple(observers)
 
     def build(self) -> PerpsBot:
         c = self._container
@@ -38,6 +45,8 @@ class PerpsBotBuilder:
 
         def on_report(report: CycleReport) -> None:
             progress.on_cycle(report)
+            for observer in self._observers:
+                observer(report)
 
         lifecycle = LifecycleService(
             config=config,

@@ -47,11 +47,13 @@ class AccountSync:
     async def sync(self) -> SyncResult:
         new_fills = []
         for fill in await self._broker.fetch_fills(self._symbols, self._fills_since):
+            self._fills_since = max(self._fills_since, fill.timestamp_ms)
+            if self._ledger.has_fill(fill.fill_id):
+                continue  # asked again from the last timestamp on purpose; already booked
             # Durable first: if the process dies here, the restart rebuilds the ledger from the store.
             self._store.record_fill(fill)
             if self._ledger.apply_fill(fill):
                 new_fills.append(fill)
-            self._fills_since = max(self._fills_since, fill.timestamp_ms)
         new_funding = []
         for payment in await self._broker.fetch_funding(self._symbols, self._funding_since):
             self._store.record_funding(payment)

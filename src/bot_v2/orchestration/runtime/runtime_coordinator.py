@@ -65,6 +65,7 @@ class RuntimeCoordinator:
         self._day_start_equity = Decimal(0)
         self._runtime: IBotRuntime | None = None
         self.errors = 0
+        self._stale_cache: tuple[int, dict[str, str]] = (-1, {})
 
     def equity(self) -> Decimal:
         return self.equity_calc.equity(self.ledger, self.market_data.mark_prices())
@@ -116,12 +117,16 @@ class RuntimeCoordinator:
             self.monitor.set_detail("daily_loss", "")
 
     def _stale(self, now_ms: int) -> dict[str, str]:
+        if self._stale_cache[0] == now_ms:
+            return self._stale_cache[1]
         stale = {}
         for symbol, age in self.market_data.mark_ages_ms(now_ms).items():
             if age is None:
                 stale[symbol] = "no mark yet"
             elif age > self.max_mark_staleness_ms:
                 stale[symbol] = f"mark is {age / 1000:.0f}s old"
+        # Marks only move between cycles, so one look per clock tick serves every decision.
+        self._stale_cache = (now_ms, stale)
         return stale
 
     async def _context(self) -> RiskContext:

@@ -1,0 +1,100 @@
+"""Cycle time of the dev runtime (sim broker, replay clock, SQLite state) with 10, 100 and 1000
+symbols of synthetic candles. Prints median and p99 per size. Target: 1000 symbols < 100 ms.
+
+    .venv/bin/python scripts/bench_cycle.py [--cycles 300] [--sizes 10,100,1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+from dependency_injector import providers
+
+from bot_v2.adapters.replay.feed import ReplayFeed, SymbolSeries
+from bot_v2.domain.market import Candle
+from bot_v2.monitoring.reports import CycleReport
+from bot_v2.orchestration.builders import PerpsBotBuilder, make_container
+from bot_v2.orchestration.config.models import BotConfig, Secrets
+
+H = 3_600_000
+START = 1_704_067_200_000
+
+
+def synthetic_feed(n_symbols: int, n_candles: int, seed: int = 1) -> ReplayFeed:
+    rng = random.Random(seed)
+    series = {}
+    for i in range(n_symbols):
+        symbol = f"S{i:04d}/USDT:USDT"
+        price = 100.0
+        candles = []
+        for k in range(n_candles):
+            close = max(1.0, price * (1 + rng.gauss(0, 0.01)))
+            hi, lo = max(price, close) * 1.002, min(price, close) * 0.998
+            candles.append(
+                Candle(
+                    symbol,
+                    H,
+                    START + k * H,
+                    Decimal(f"{price:.4f}"),
+                    Decimal(f"{hi:.4f}"),
+                    Decimal(f"{lo:.4f}"),
+                    Decimal(f"{close:.4f}"),
+                    Decimal(1000),
+                )
+            )
+            price = close
+        series[symbol] = SymbolSeries(symbol, candles)
+    return ReplayFeed(series, H)
+
+
+def run(n_symbols: int, cycles: int, warmup: int) -> list[float]:
+    feed = synthetic_feed(n_symbols, cycles + warmup)
+    base = BotConfig()
+    config = attrs.evolve(
+        base,
+        bot=attrs.evolve(base.bot, id="bench", symbols=tuple(feed.series)),
+        risk=attrs.evolve(
+            base.risk,
+            max_total_notional=Decimal(10**9),
+            max_leverage=Decimal(1000),
+        ),
+        strategy=attrs.evolve(base.strategy, position_fraction=Decimal("0.001")),
+        monitoring=attrs.evolve(base.monitoring, http_port=0, status_interval_s=Decimal(3600)),
+    )
+    durations: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        container = make_container(config, Secrets(), Path(tmp))
+        container.replay_feed.override(providers.Object(feed))
+
+        def observe(report: CycleReport) -> None:
+            durations.append(report.duration_s)
+
+        bot = PerpsBotBuilder(container, write=lambda _line: None, observers=[observe]).build()
+        asyncio.run(bot.run(cycles + warmup))
+    return durations[warmup:]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cycles", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=60)
+    parser.add_argument("--sizes", default="10,100,1000")
+    args = parser.parse_args()
+    print(f"{'symbols':>8} {'cycles':>7} {'median ms':>10} {'p99 ms':>8}  target")
+    for n in (int(s) for s in args.sizes.split(",")):
+        durations = sorted(run(n, args.cycles, args.warmup))
+        median = statistics.median(durations) * 1000
+        p99 = durations[min(len(durations) - 1, int(len(durations) * 0.99))] * 1000
+        verdict = ("ok" if p99 < 100 else "MISSED") if n == 1000 else ""
+        print(f"{n:>8} {len(durations):>7} {median:>10.2f} {p99:>8.2f}  {verdict}")
+
+
+if __name__ == "__main__":
+    main()

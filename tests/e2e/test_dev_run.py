@@ -1,0 +1,129 @@
+"""The real `perps-bot` command on the dev profile, as a subprocess: it serves /health and /metrics
+while it runs, trades both bundled symbols, ends with a summary and leaves its orders and fills in
+the SQLite file."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent / "perps-bot"
+
+
+def start(data_dir: Path, *extra: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PERPS")}
+    return subprocess.Popen(
+        [
+            str(BIN),
+            "--profile",
+            "dev",
+            "--set",
+            "monitoring.http_port=0",
+            "--set",
+            f"bot.data_dir={data_dir}",
+            "--set",
+            "monitoring.status_interval_s=0.2",
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def wait_for_address(data_dir: Path, proc: subprocess.Popen[str]) -> str:
+    addr_file = data_dir / "http.addr"
+    for _ in range(600):
+        if addr_file.exists() and addr_file.read_text().strip():
+            return addr_file.read_text().strip()
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    raise AssertionError("the bot never wrote its address")
+
+
+def summary_value(stdout: str, label: str) -> str:
+    match = re.search(rf"^{label}\s+(.+)$", stdout, re.MULTILINE)
+    assert match, f"no {label!r} in summary:\n{stdout}"
+    return match.group(1).strip()
+
+
+def test_dev_profile_trades_serves_health_and_stores_state(tmp_path: Path) -> None:
+    data_dir = tmp_path / "var"
+    proc = start(data_dir, "--cycles", "1500", "--set", "replay.pace_ms=4")
+    try:
+        url = wait_for_address(data_dir, proc)
+        health: dict[str, object] = {}
+        for _ in range(400):
+            health = httpx.get(f"{url}/health", timeout=5).json()
+            if int(str(health.get("cycle", 0))) > 0:
+                break
+            time.sleep(0.02)
+        metrics = httpx.get(f"{url}/metrics", timeout=5).text
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    assert health["status"] == "ok" and health["profile"] == "dev"
+    assert int(str(health["cycle"])) > 0
+    assert re.search(r"^perps_cycles_total [1-9]", metrics, re.MULTILINE)
+    assert "perps_equity " in metrics and "perps_risk_rejections " in metrics
+
+    assert "stopped: --cycles 1500 reached after 1500 cycles" in stdout
+    assert re.search(r"^\[2024-\d\d-\d\d \d\d:\d\d\]", stdout, re.MULTILINE), "no progress lines"
+    trades = int(summary_value(stdout, "trades"))
+    assert trades > 0
+    fees = Decimal(summary_value(stdout, "fees").replace(",", ""))
+
+    db = sqlite3.connect(data_dir / "state.db")
+    orders = db.execute("SELECT client_order_id, symbol, status FROM orders").fetchall()
+    fills = db.execute("SELECT client_order_id, symbol, fee FROM fills").fetchall()
+    intents = {r[0] for r in db.execute("SELECT client_order_id FROM intents")}
+    assert {o[1] for o in orders} == {"BTC/USDT:USDT", "ETH/USDT:USDT"}
+    assert all(o[2] == "filled" for o in orders)
+    assert {f[0] for f in fills} == {o[0] for o in orders} <= intents
+    assert sum(Decimal(f[2]) for f in fills).quantize(Decimal("0.01")) == fees
+    equity_rows = db.execute("SELECT COUNT(*) FROM equity").fetchone()[0]
+    assert equity_rows == 1500
+
+
+def test_ctrl_c_stops_cleanly_with_a_summary(tmp_path: Path) -> None:
+    data_dir = tmp_path / "var"
+    proc = start(data_dir, "--set", "replay.pace_ms=5")
+    try:
+        wait_for_address(data_dir, proc)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    assert "stopped: signal SIGINT" in stdout
+    assert "final equity" in stdout
+    assert "Traceback" not in stderr
+
+
+def test_bad_config_exits_2_with_one_line_per_problem(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [str(BIN), "--profile", "dev", "--set", "risk.max_leverage=-2", "--set", "risk.levrage=1"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert "perps-bot: config.risk.max_leverage: must be > 0, got -2" in lines
+    assert "perps-bot: config.risk.levrage: unknown key" in lines
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "var").exists()  # nothing written on a refused start
