@@ -1,0 +1,37 @@
+"""The one way the rest of the bot builds a ccxt broker (orchestration calls this)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot_v2.adapters.brokers.ccxt.broker import CcxtBroker
+from bot_v2.adapters.brokers.ccxt.retry import RetryPolicy
+
+
+def create_ccxt_broker(
+    exchange: str,
+    api_key: str = "",
+    api_secret: str = "",
+    api_password: str = "",
+    *,
+    ccxt_config: Mapping[str, Any] | None = None,
+    sandbox: bool = False,
+    quote_asset: str = "USDT",
+    retry: RetryPolicy | None = None,
+    session: Any | None = None,
+) -> CcxtBroker:
+    """`exchange`, `ccxt_config`, `sandbox` come from `[broker]`; the keys from the environment.
+    Raises ConfigError (one `broker.<field>: ...` line per problem) for an unsupported venue,
+    credentials inside ccxt_config, or a sandbox the venue lacks. Makes no network call."""
+    return CcxtBroker(
+        exchange,
+        api_key,
+        api_secret,
+        api_password,
+        ccxt_config=ccxt_config,
+        sandbox=sandbox,
+        session=session,
+        retry=retry,
+        quote_asset=quote_asset,
+    )

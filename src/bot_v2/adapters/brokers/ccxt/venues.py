@@ -1,0 +1,194 @@
+"""The venues the ccxt broker supports, one profile each. Adding a venue is one `VenueProfile` entry
+in `VENUES` (plus a loopback server to prove it): everything venue-specific the broker needs lives
+here, so broker.py stays venue-neutral.
+
+Why each ccxt default: the broker trades USDT-margined linear swaps only, so every profile loads only
+those markets and skips the currency list (a signed wallet call on most venues) to keep start-up to
+the calls that matter."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import attrs
+
+from bot_v2.domain.errors import (
+    AuthenticationFailed,
+    BrokerError,
+    ConfigError,
+    ExchangeUnavailable,
+    InsufficientFunds,
+    InvalidOrder,
+    OrderNotFound,
+    RateLimited,
+)
+
+DAY_MS = 86_400_000
+
+
+@attrs.frozen
+class VenueProfile:
+    exchange_id: str
+    # Deep-merged under the user's `broker.ccxt_config` (the user wins).
+    ccxt_defaults: Mapping[str, Any]
+    # The venue-native parameter carrying our client order id when placing an order ...
+    client_id_param: str
+    # ... and when fetching or cancelling by it.
+    lookup_id_param: str
+    # What the venue accepts as a client order id; checked before sending.
+    client_id_pattern: str
+    # How an order is found by client id: one direct call, or open orders then order history.
+    fetch_by_client_id: Literal["fetch_order", "open_then_closed"]
+    # "testnet": ccxt's set_sandbox_mode; "demo": ccxt's enable_demo_trading; "none": neither.
+    sandbox: Literal["testnet", "demo", "none"]
+    # Venue error codes -> domain errors, used when ccxt could only raise a generic error (it maps
+    # some codes by URL, which custom `urls` in ccxt_config bypass).
+    error_codes: Mapping[str, type[BrokerError]] = attrs.field(factory=dict)
+    # Codes meaning "that client order id is taken": on a retried submit, the first attempt landed.
+    duplicate_client_id_codes: tuple[str, ...] = ()
+    # Codes meaning "already so" for leverage / margin mode changes: success, not failure.
+    no_change_codes: tuple[str, ...] = ()
+    # Longest window one trade/funding history request may span, and how far back the venue keeps.
+    history_window_ms: int = 7 * DAY_MS
+    history_max_age_ms: int = 180 * DAY_MS
+    # Whether fetch_leverage_tiers needs signed requests.
+    tiers_need_auth: bool = True
+    # Raw tier field holding the maintenance amount (ccxt keeps the venue's bracket in `info`).
+    tier_maintenance_field: str = ""
+    # Raw trade field naming the order's client id, when the venue reports it with each fill.
+    trade_client_id_field: str = ""
+    # Raw funding-history fields (rate, mark price), when the venue reports them per payment.
+    funding_rate_field: str = ""
+    funding_mark_field: str = ""
+    # How a liquidation shows in a fill: raw execution type values, or client id prefixes.
+    liquidation_exec_types: tuple[str, ...] = ()
+    liquidation_client_prefixes: tuple[str, ...] = ()
+
+
+BINANCEUSDM = VenueProfile(
+    exchange_id="binanceusdm",
+    ccxt_defaults={
+        # ccxt's own default for binanceusdm is "swap" (fapi perpetuals); "future" would steer
+        # type-less calls toward dated contracts.
+        "options": {
+            "defaultType": "swap",
+            "defaultSubType": "linear",
+            "fetchCurrencies": False,
+            "fetchMarkets": {"types": ["linear"]},
+        },
+        "has": {"fetchCurrencies": False},
+    },
+    client_id_param="newClientOrderId",
+    lookup_id_param="origClientOrderId",
+    client_id_pattern=r"^[.A-Z:/a-z0-9_-]{1,36}$",
+    fetch_by_client_id="fetch_order",
+    # ccxt refuses signed futures calls on the old testnet and points to demo trading instead.
+    sandbox="demo",
+    error_codes={
+        "-1003": RateLimited,
+        "-1007": ExchangeUnavailable,
+        "-1111": InvalidOrder,
+        "-2011": OrderNotFound,
+        "-2013": OrderNotFound,
+        "-2014": AuthenticationFailed,
+        "-2015": AuthenticationFailed,
+        "-1022": AuthenticationFailed,
+        "-2018": InsufficientFunds,
+        "-2019": InsufficientFunds,
+        "-2022": InvalidOrder,
+        "-4003": InvalidOrder,
+        "-4014": InvalidOrder,
+        "-4116": InvalidOrder,
+        "-4164": InvalidOrder,
+        "-5022": InvalidOrder,
+    },
+    duplicate_client_id_codes=("-4116",),
+    no_change_codes=("-4046",),
+    tiers_need_auth=True,
+    tier_maintenance_field="cum",
+    liquidation_client_prefixes=("autoclose-", "adl_autoclose"),
+)
+
+BYBIT = VenueProfile(
+    exchange_id="bybit",
+    ccxt_defaults={
+        "options": {
+            "defaultType": "swap",
+            "defaultSubType": "linear",
+            "defaultSettle": "USDT",
+            "fetchMarkets": {"types": ["linear"]},
+            # Unified trading accounts are the norm; saying so spares two permission-hungry
+            # account-type probes before the first private call.
+            "enableUnifiedAccount": True,
+            "enableUnifiedMargin": False,
+        },
+        "has": {"fetchCurrencies": False},
+    },
+    client_id_param="orderLinkId",
+    lookup_id_param="orderLinkId",
+    client_id_pattern=r"^[A-Za-z0-9_-]{1,36}$",
+    fetch_by_client_id="open_then_closed",
+    sandbox="testnet",
+    error_codes={
+        "10003": AuthenticationFailed,
+        "10004": AuthenticationFailed,
+        "10006": RateLimited,
+        "10018": RateLimited,
+        "10001": InvalidOrder,
+        "110001": OrderNotFound,
+        "110004": InsufficientFunds,
+        "110007": InsufficientFunds,
+        "110012": InsufficientFunds,
+        "110017": InvalidOrder,
+        "110072": InvalidOrder,
+    },
+    duplicate_client_id_codes=("110072",),
+    no_change_codes=("110043", "110026"),
+    tiers_need_auth=False,
+    tier_maintenance_field="mmDeduction",
+    trade_client_id_field="orderLinkId",
+    funding_rate_field="feeRate",
+    funding_mark_field="execPrice",
+    liquidation_exec_types=("BustTrade", "AdlTrade"),
+)
+
+OKX = VenueProfile(
+    exchange_id="okx",
+    ccxt_defaults={
+        "options": {"defaultType": "swap", "fetchMarkets": {"types": ["swap"]}},
+        "has": {"fetchCurrencies": False},
+    },
+    client_id_param="clOrdId",
+    lookup_id_param="clOrdId",
+    client_id_pattern=r"^[A-Za-z0-9]{1,32}$",
+    fetch_by_client_id="fetch_order",
+    sandbox="testnet",
+    error_codes={
+        "50011": RateLimited,
+        "50111": AuthenticationFailed,
+        "50113": AuthenticationFailed,
+        "51008": InsufficientFunds,
+        "51016": InvalidOrder,
+        "51603": OrderNotFound,
+    },
+    duplicate_client_id_codes=("51016",),
+    no_change_codes=(),
+    history_window_ms=90 * DAY_MS,
+    history_max_age_ms=90 * DAY_MS,
+    tiers_need_auth=False,
+    trade_client_id_field="clOrdId",
+)
+
+# The registry: one line per supported venue.
+VENUES: dict[str, VenueProfile] = {p.exchange_id: p for p in (BINANCEUSDM, BYBIT, OKX)}
+
+
+def venue_profile(exchange_id: str) -> VenueProfile:
+    profile = VENUES.get(exchange_id)
+    if profile is None:
+        supported = ", ".join(sorted(VENUES))
+        raise ConfigError(
+            [f"broker.exchange: {exchange_id!r} is not a supported venue (supported: {supported})"]
+        )
+    return profile

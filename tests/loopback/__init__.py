@@ -1,0 +1,26 @@
+"""Loopback exchange servers for tests: real REST wire formats on 127.0.0.1, in-memory accounts,
+request recording and fault injection. See docs/exchanges.md ("Testing against loopback venues")."""
+
+from tests.loopback.binanceusdm import BinanceUsdmVenue
+from tests.loopback.client import TEST_DEFAULTS, ccxt_config_for, loopback_urls
+from tests.loopback.server import (
+    API_KEY,
+    API_SECRET,
+    LoopbackVenue,
+    RecordedRequest,
+    ThreadedVenue,
+    wait_for_state_file,
+)
+
+__all__ = [
+    "API_KEY",
+    "API_SECRET",
+    "TEST_DEFAULTS",
+    "BinanceUsdmVenue",
+    "LoopbackVenue",
+    "RecordedRequest",
+    "ThreadedVenue",
+    "ccxt_config_for",
+    "loopback_urls",
+    "wait_for_state_file",
+]

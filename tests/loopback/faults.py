@@ -1,0 +1,85 @@
+"""Fault injection for loopback venues: counted, one-shot faults a test arms before it acts."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Literal
+
+SubmitFault = Literal["5xx", "timeout"]
+
+
+@dataclass
+class _Counted:
+    remaining: int
+    path_contains: str | None
+    status: int = 0
+
+    def take(self, path: str) -> bool:
+        if self.remaining <= 0:
+            return False
+        if self.path_contains is not None and self.path_contains not in path:
+            return False
+        self.remaining -= 1
+        return True
+
+
+class Faults:
+    """Every method is thread-safe, so a test thread can arm faults on a server running elsewhere."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rate_limits: deque[_Counted] = deque()
+        self._server_errors: deque[_Counted] = deque()
+        self._submits: deque[SubmitFault] = deque()
+        # How long a "timeout" submit holds its answer back; longer than any test client timeout.
+        self.timeout_delay_s = 3.0
+
+    def rate_limit_next(self, n: int = 1, path_contains: str | None = None) -> None:
+        """The next `n` requests (whose path contains `path_contains`) get HTTP 429, unprocessed."""
+        with self._lock:
+            self._rate_limits.append(_Counted(n, path_contains))
+
+    def server_error_next(
+        self, n: int = 1, status: int = 502, path_contains: str | None = None
+    ) -> None:
+        """The next `n` requests get a gateway-style 5xx before the venue processes them."""
+        with self._lock:
+            self._server_errors.append(_Counted(n, path_contains, status))
+
+    def fail_next_submits(self, n: int = 1, mode: SubmitFault = "5xx") -> None:
+        """The next `n` order submits are processed and stored, then answered with the venue's
+        'status unknown' 5xx ("5xx") or not answered before the client gives up ("timeout")."""
+        with self._lock:
+            self._submits.extend([mode] * n)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rate_limits.clear()
+            self._server_errors.clear()
+            self._submits.clear()
+
+    def take_rate_limit(self, path: str) -> bool:
+        with self._lock:
+            return self._take(self._rate_limits, path) is not None
+
+    def take_server_error(self, path: str) -> int | None:
+        with self._lock:
+            hit = self._take(self._server_errors, path)
+            return None if hit is None else hit.status
+
+    def take_submit(self) -> SubmitFault | None:
+        with self._lock:
+            return self._submits.popleft() if self._submits else None
+
+    @staticmethod
+    def _take(queue: deque[_Counted], path: str) -> _Counted | None:
+        for item in queue:
+            if item.take(path):
+                if item.remaining == 0:
+                    queue.remove(item)
+                return item
+        while queue and queue[0].remaining == 0:
+            queue.popleft()
+        return None
