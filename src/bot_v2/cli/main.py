@@ -9,12 +9,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot_v2.cli import account as account_command
+from bot_v2.cli import orders as orders_command
 from bot_v2.cli import run as run_command
 from bot_v2.cli.errors import EXIT_USAGE, report
 from bot_v2.domain.errors import BotError
 from bot_v2.orchestration.config import load_config, render_config_show
 
-COMMANDS = ("run", "config")
+COMMANDS = ("run", "config", "account", "orders")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -43,6 +45,20 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub = config_p.add_subparsers(dest="config_command", required=True)
     show_p = config_sub.add_parser("show", help="print the effective config with its sources")
     _common(show_p)
+    account_p = sub.add_parser("account", help="read the account on the configured venue")
+    account_sub = account_p.add_subparsers(dest="account_command", required=True)
+    snapshot_p = account_sub.add_parser(
+        "snapshot", help="balances, positions, open orders, leverage and margin mode per symbol"
+    )
+    _common(snapshot_p)
+    account_command.add_arguments(snapshot_p)
+    orders_p = sub.add_parser("orders", help="orders without sending them")
+    orders_sub = orders_p.add_subparsers(dest="orders_command", required=True)
+    preview_p = orders_sub.add_parser(
+        "preview", help="run every risk check and quantization; show the order, send nothing"
+    )
+    _common(preview_p)
+    orders_command.add_arguments(preview_p)
     return parser
 
 
@@ -62,6 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "config":
             print(render_config_show(loaded), end="")
             return 0
+        if args.command == "account":
+            return account_command.run(loaded, args.json)
+        if args.command == "orders":
+            return orders_command.run(loaded, args)
         return run_command.run(loaded, args.cycles)
     except BotError as exc:
         return report(exc)

@@ -7,10 +7,17 @@ from pathlib import Path
 
 from bot_v2.monitoring.progress import ProgressPrinter
 from bot_v2.monitoring.reports import CycleReport
+from bot_v2.orchestration.config import LoadedConfig, require_secrets, resolve_data_dir
 from bot_v2.orchestration.config.models import BotConfig, Secrets
 from bot_v2.orchestration.container import Container
 from bot_v2.orchestration.runtime.lifecycle import LifecycleService
 from bot_v2.orchestration.runtime.perps_bot import PerpsBot
+
+
+def container_for(loaded: LoadedConfig) -> Container:
+    """A container for one-shot commands (account snapshot, orders preview)."""
+    require_secrets(loaded)
+    return make_container(loaded.config, loaded.secrets, resolve_data_dir(loaded.config))
 
 
 def make_container(config: BotConfig, secrets: Secrets, data_dir: Path) -> Container:

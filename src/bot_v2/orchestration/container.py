@@ -6,6 +6,7 @@ from __future__ import annotations
 from dependency_injector import containers, providers
 
 from bot_v2.adapters.http.operator_api import OperatorApiServer
+from bot_v2.adapters.replay.market_data import ReplayMarketData
 from bot_v2.adapters.replay.stream import ReplayQuoteStream
 from bot_v2.adapters.storage.sqlite.store import SqliteStateStore
 from bot_v2.features.market_data.service import MarketDataService
@@ -39,6 +40,13 @@ class Container(containers.DeclarativeContainer):
         broker_kind,
         sim=providers.Singleton(factories.sim_broker, config, replay_feed, clock),
         ccxt=providers.Singleton(factories.ccxt_broker, config, secrets),
+    )
+
+    # Request/response market data: the replay answers for the sim; a live venue's broker does.
+    market_data_source = providers.Selector(
+        market_kind,
+        replay=providers.Singleton(ReplayMarketData, replay_feed, clock),
+        live=broker,
     )
 
     stream = providers.Selector(

@@ -89,7 +89,7 @@ class LifecycleService:
         ledger = Ledger(Decimal(initial))
         sync = AccountSync(self.broker, self.store, ledger, symbols)
         sync.restore(self.store.load_fills(), self.store.load_funding())
-        limits = _limits(cfg)
+        limits = risk_limits(cfg)
         execution = ExecutionCoordinator(
             bot_id=cfg.bot.id,
             broker=self.broker,
@@ -155,7 +155,7 @@ class LifecycleService:
         return summary
 
 
-def _limits(cfg: BotConfig) -> RiskLimits:
+def risk_limits(cfg: BotConfig) -> RiskLimits:
     r = cfg.risk
     return RiskLimits(
         max_leverage=r.max_leverage,

@@ -1,0 +1,96 @@
+"""One-shot views of the account for operators: `account snapshot` and `orders preview`. Both open
+the configured broker, read, and close it again; neither sends an order."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from decimal import Decimal
+
+import attrs
+
+from bot_v2.domain.account import Balance, PositionReport
+from bot_v2.domain.orders import Order, OrderType, Side
+from bot_v2.domain.positions import Position
+from bot_v2.features.live_trade.preview import OrderPreview, preview_order
+from bot_v2.features.live_trade.risk.context import RiskContext
+from bot_v2.orchestration.container import Container
+from bot_v2.orchestration.runtime.lifecycle import risk_limits
+from bot_v2.ports.broker import IBroker
+
+
+@attrs.frozen
+class AccountSnapshot:
+    exchange: str
+    balance: Balance
+    positions: tuple[PositionReport, ...]
+    open_orders: tuple[Order, ...]
+    leverage: dict[str, Decimal | None]
+
+
+@asynccontextmanager
+async def opened_broker(container: Container) -> AsyncIterator[IBroker]:
+    broker: IBroker = container.broker()
+    await broker.start()
+    try:
+        yield broker
+    finally:
+        await broker.close()
+
+
+async def account_snapshot(container: Container) -> AccountSnapshot:
+    config = container.config()
+    symbols = config.bot.symbols
+    async with opened_broker(container) as broker:
+        await broker.load_markets(symbols)
+        balance = await broker.fetch_balance()
+        positions = tuple(await broker.fetch_positions(symbols))
+        orders = tuple(await broker.fetch_open_orders(symbols))
+    held = {p.symbol: p.leverage for p in positions}
+    exchange = config.broker.exchange if config.broker.kind == "ccxt" else "sim"
+    return AccountSnapshot(exchange, balance, positions, orders, {s: held.get(s) for s in symbols})
+
+
+async def order_preview(
+    container: Container,
+    *,
+    symbol: str,
+    side: Side,
+    order_type: OrderType,
+    size: Decimal,
+    price: Decimal | None,
+    reduce_only: bool,
+) -> OrderPreview:
+    config = container.config()
+    symbols: Sequence[str] = tuple(dict.fromkeys((*config.bot.symbols, symbol)))
+    async with opened_broker(container) as broker:
+        markets = await broker.load_markets(symbols)
+        balance = await broker.fetch_balance()
+        reports = await broker.fetch_positions(symbols)
+        marks = {
+            m.symbol: m.price for m in await container.market_data_source().fetch_marks(symbols)
+        }
+    positions = {r.symbol: Position(r.symbol, r.size, r.entry_price) for r in reports}
+    unrealized = sum((r.unrealized_pnl for r in reports), Decimal(0))
+    ctx = RiskContext(
+        equity=balance.total + unrealized,
+        positions=positions,
+        marks=marks,
+        # A preview cannot know today's start-of-day equity; the daily-loss rule shows as it
+        # would at the start of a day.
+        day_pnl=Decimal(0),
+        kill_switch=config.risk.kill_switch,
+        reduce_only=config.risk.reduce_only,
+    )
+    return preview_order(
+        client_order_id="preview",
+        symbol=symbol,
+        side=side,
+        order_type=order_type,
+        size=size,
+        price=price,
+        reduce_only=reduce_only,
+        spec=markets[symbol],
+        ctx=ctx,
+        limits=risk_limits(config),
+    )
