@@ -1,0 +1,13 @@
+"""Errors of the streaming slice. Transports raise these so the supervisor never sees library errors."""
+
+from __future__ import annotations
+
+from bot_v2.domain.errors import BotError
+
+
+class StreamClosed(BotError):
+    """The connection ended (closed, dropped, refused). The supervisor reconnects."""
+
+
+class NoStreamAdapter(BotError):
+    """The venue has no websocket adapter: the runtime keeps polling REST instead."""
