@@ -2,6 +2,7 @@
 request recording and fault injection. See docs/exchanges.md ("Testing against loopback venues")."""
 
 from tests.loopback.binanceusdm import BinanceUsdmVenue
+from tests.loopback.bybit import BybitVenue
 from tests.loopback.client import TEST_DEFAULTS, ccxt_config_for, loopback_urls
 from tests.loopback.server import (
     API_KEY,
@@ -17,6 +18,7 @@ __all__ = [
     "API_SECRET",
     "TEST_DEFAULTS",
     "BinanceUsdmVenue",
+    "BybitVenue",
     "LoopbackVenue",
     "RecordedRequest",
     "ThreadedVenue",

@@ -673,7 +673,7 @@ class BinanceUsdmVenue(LoopbackVenue):
             return found
         symbol, order_id, client_id = found
         order = self.book.find(symbol, order_id=order_id, client_id=client_id)
-        if order is None:
+        if order is None or self.faults.take_hidden_lookup():
             return error(400, -2013, "Order does not exist.")
         return web.json_response(self._order_json(order, query=True))
 

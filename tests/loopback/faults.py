@@ -33,6 +33,7 @@ class Faults:
         self._rate_limits: deque[_Counted] = deque()
         self._server_errors: deque[_Counted] = deque()
         self._submits: deque[SubmitFault] = deque()
+        self._hidden_lookups = 0
         # How long a "timeout" submit holds its answer back; longer than any test client timeout.
         self.timeout_delay_s = 3.0
 
@@ -54,11 +55,25 @@ class Faults:
         with self._lock:
             self._submits.extend([mode] * n)
 
+    def hide_next_lookups(self, n: int = 1) -> None:
+        """The next `n` order queries by id answer "no such order" although it exists: a venue's
+        read side lagging behind its matching engine."""
+        with self._lock:
+            self._hidden_lookups += n
+
     def clear(self) -> None:
         with self._lock:
             self._rate_limits.clear()
             self._server_errors.clear()
             self._submits.clear()
+            self._hidden_lookups = 0
+
+    def take_hidden_lookup(self) -> bool:
+        with self._lock:
+            if self._hidden_lookups <= 0:
+                return False
+            self._hidden_lookups -= 1
+            return True
 
     def take_rate_limit(self, path: str) -> bool:
         with self._lock:

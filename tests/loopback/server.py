@@ -127,8 +127,9 @@ class LoopbackVenue:
         self.book.set_price(self._venue_symbol(symbol), Decimal(str(price)))
         self._write_state()
 
-    def settle_funding(self, symbol: str, rate: Decimal | str) -> None:
-        self.book.settle_funding(self._venue_symbol(symbol), Decimal(str(rate)))
+    def settle_funding(self, symbol: str, rate: Decimal | str, time_ms: int | None = None) -> None:
+        """Settle funding on the open position at the current price; `time_ms` backdates it."""
+        self.book.settle_funding(self._venue_symbol(symbol), Decimal(str(rate)), time_ms)
         self._write_state()
 
     def client_session(self) -> Any:

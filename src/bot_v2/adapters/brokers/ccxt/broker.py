@@ -154,12 +154,21 @@ class CcxtBroker:
 
     async def fetch_balance(self) -> Balance:
         raw = await self._call("fetch_balance", self._exchange.fetch_balance)
-        return convert.balance(raw, self._quote)
+        balance = convert.balance(raw, self._quote)
+        if self._venue.wallet_balance is not None:
+            wallet = convert.dec(self._venue.wallet_balance(raw.get("info"), self._quote))
+            if wallet is not None:
+                balance = attrs.evolve(balance, total=wallet)
+        return balance
 
     async def fetch_positions(self, symbols: Sequence[str]) -> list[PositionReport]:
         await self._ensure_markets()
         wanted = [self._market(s)[0] for s in symbols]
-        raw = await self._call("fetch_positions", self._exchange.fetch_positions, wanted)
+        if not wanted:
+            return []
+        # Some venues (Bybit) take one symbol or all of them: ask for all and keep ours.
+        ask = wanted if len(wanted) == 1 else None
+        raw = await self._call("fetch_positions", self._exchange.fetch_positions, ask)
         reports = [convert.position_report(p) for p in raw or []]
         return [r for r in reports if r is not None and r.symbol in wanted]
 
@@ -455,17 +464,16 @@ class CcxtBroker:
 
     def _enable_sandbox(self) -> None:
         mode = self._venue.sandbox
-        try:
-            if mode == "testnet":
-                self._exchange.set_sandbox_mode(True)
-            elif mode == "demo":
-                self._exchange.enable_demo_trading(True)
-            else:
-                raise LookupError(mode)
-        except Exception:
-            raise ConfigError(
-                [f"broker.sandbox: {self.exchange_id} has no testnet in ccxt"]
-            ) from None
+        urls = self._exchange.urls
+        # ccxt lists `test: None` for venues without one, and set_sandbox_mode would then
+        # happily point every API at None: check before switching.
+        available = {"testnet": urls.get("test"), "demo": urls.get("demo")}.get(mode)
+        if not available:
+            raise ConfigError([f"broker.sandbox: {self.exchange_id} has no testnet in ccxt"])
+        if mode == "testnet":
+            self._exchange.set_sandbox_mode(True)
+        else:
+            self._exchange.enable_demo_trading(True)
 
     # ---- internals: orders ---------------------------------------------------------------------
 
@@ -632,7 +640,7 @@ class CcxtBroker:
     ) -> FundingPayment:
         info = raw.get("info") or {}
         stamp = int(raw.get("timestamp") or 0)
-        amount = convert.dec0(raw.get("amount"))
+        amount = convert.dec0(raw.get("amount")) * self._venue.funding_amount_sign
         rate = (
             convert.dec(info.get(self._venue.funding_rate_field))
             if self._venue.funding_rate_field

@@ -142,6 +142,10 @@ def order(raw: Mapping[str, Any], client_order_id: str = "") -> Order:
         status = OrderStatus.PARTIALLY_FILLED if filled > 0 else OrderStatus.NEW
     else:
         status = _STATUS.get(str(status_text), OrderStatus.NEW)
+    amount = dec0(raw.get("amount"))
+    if status is OrderStatus.FILLED and filled < amount:
+        # ccxt reports "closed" for Bybit's PartiallyFilledCanceled: the rest was cancelled.
+        status = OrderStatus.CANCELED
     price = dec(raw.get("price"))
     average = dec(raw.get("average"))
     type_text = str(raw.get("type") or "")
@@ -151,7 +155,7 @@ def order(raw: Mapping[str, Any], client_order_id: str = "") -> Order:
         symbol=str(raw.get("symbol") or ""),
         side=Side.SELL if raw.get("side") == "sell" else Side.BUY,
         type=OrderType.MARKET if "market" in type_text else OrderType.LIMIT,
-        size=dec0(raw.get("amount")),
+        size=amount,
         filled=filled,
         status=status,
         price=price if price else None,

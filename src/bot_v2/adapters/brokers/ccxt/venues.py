@@ -8,7 +8,7 @@ the calls that matter."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import attrs
@@ -25,6 +25,32 @@ from bot_v2.domain.errors import (
 )
 
 DAY_MS = 86_400_000
+WalletBalance = Callable[[Any, str], object]
+
+
+def _binance_wallet(info: Any, asset: str) -> object:
+    # ccxt's total is marginBalance (wallet + unrealized); the wallet is in the raw asset row.
+    for row in (info or {}).get("assets") or []:
+        if row.get("asset") == asset:
+            return row.get("walletBalance")
+    return None
+
+
+def _bybit_wallet(info: Any, asset: str) -> object:
+    for account in ((info or {}).get("result") or {}).get("list") or []:
+        for coin in account.get("coin") or []:
+            if coin.get("coin") == asset:
+                return coin.get("walletBalance")
+    return None
+
+
+def _okx_wallet(info: Any, asset: str) -> object:
+    # ccxt's total is `eq` (equity); the cash balance is `cashBal`.
+    for account in (info or {}).get("data") or []:
+        for detail in account.get("details") or []:
+            if detail.get("ccy") == asset:
+                return detail.get("cashBal")
+    return None
 
 
 @attrs.frozen
@@ -61,9 +87,15 @@ class VenueProfile:
     # Raw funding-history fields (rate, mark price), when the venue reports them per payment.
     funding_rate_field: str = ""
     funding_mark_field: str = ""
+    # ccxt passes the venue's funding amount through: +1 when it is what the account received
+    # (Binance income), -1 when it is a fee the account paid (Bybit execFee).
+    funding_amount_sign: int = 1
     # How a liquidation shows in a fill: raw execution type values, or client id prefixes.
     liquidation_exec_types: tuple[str, ...] = ()
     liquidation_client_prefixes: tuple[str, ...] = ()
+    # Balance.total is the wallet balance (realized cash, no unrealized PnL), as the simulated
+    # exchange reports it; ccxt's `total` means different things per venue, so read the raw answer.
+    wallet_balance: WalletBalance | None = None
 
 
 BINANCEUSDM = VenueProfile(
@@ -108,6 +140,7 @@ BINANCEUSDM = VenueProfile(
     tiers_need_auth=True,
     tier_maintenance_field="cum",
     liquidation_client_prefixes=("autoclose-", "adl_autoclose"),
+    wallet_balance=_binance_wallet,
 )
 
 BYBIT = VenueProfile(
@@ -136,6 +169,7 @@ BYBIT = VenueProfile(
         "10006": RateLimited,
         "10018": RateLimited,
         "10001": InvalidOrder,
+        "10016": ExchangeUnavailable,
         "110001": OrderNotFound,
         "110004": InsufficientFunds,
         "110007": InsufficientFunds,
@@ -150,7 +184,9 @@ BYBIT = VenueProfile(
     trade_client_id_field="orderLinkId",
     funding_rate_field="feeRate",
     funding_mark_field="execPrice",
+    funding_amount_sign=-1,
     liquidation_exec_types=("BustTrade", "AdlTrade"),
+    wallet_balance=_bybit_wallet,
 )
 
 OKX = VenueProfile(
@@ -178,6 +214,7 @@ OKX = VenueProfile(
     history_max_age_ms=90 * DAY_MS,
     tiers_need_auth=False,
     trade_client_id_field="clOrdId",
+    wallet_balance=_okx_wallet,
 )
 
 # The registry: one line per supported venue.

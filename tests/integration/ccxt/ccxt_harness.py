@@ -1,0 +1,118 @@
+"""Shared setup for the ccxt broker integration tests: a loopback venue plus a CcxtBroker driving
+the real ccxt client against it, reached either way (`session`: real https URLs resolved to the
+loopback TLS port; `urls`: ccxt_config URL overrides to plain HTTP)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from decimal import Decimal
+from typing import Any, Literal
+
+from tests.loopback import (
+    API_KEY,
+    API_SECRET,
+    TEST_DEFAULTS,
+    BinanceUsdmVenue,
+    BybitVenue,
+    LoopbackVenue,
+    ccxt_config_for,
+)
+
+from bot_v2.adapters.brokers.ccxt import CcxtBroker, RetryPolicy
+from bot_v2.domain.orders import OrderRequest, OrderType, Side, TimeInForce
+
+Access = Literal["session", "urls"]
+VENUES: dict[str, type[LoopbackVenue]] = {"binanceusdm": BinanceUsdmVenue, "bybit": BybitVenue}
+BTC = "BTC/USDT:USDT"
+ETH = "ETH/USDT:USDT"
+# Fast, deterministic retries: four attempts, delays of at most 10 ms.
+FAST_RETRY = RetryPolicy(max_attempts=4, base_delay_s=0.002, max_delay_s=0.01, seed=7)
+# The venue parameter that carries our client order id, as it arrives at the server.
+CLIENT_ID_PARAM = {"binanceusdm": "newClientOrderId", "bybit": "orderLinkId"}
+ORDER_PATH = {"binanceusdm": "/fapi/v1/order", "bybit": "/v5/order/create"}
+
+
+class SleepRecorder:
+    """Stands in for asyncio.sleep: records each backoff delay and yields without waiting."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+
+
+@contextlib.asynccontextmanager
+async def venue_and_broker(
+    venue_id: str,
+    *,
+    access: Access = "session",
+    api_key: str = API_KEY,
+    api_secret: str = API_SECRET,
+    venue_kwargs: Mapping[str, Any] | None = None,
+    ccxt_extra: Mapping[str, Any] | None = None,
+    retry: RetryPolicy = FAST_RETRY,
+    sleep: SleepRecorder | None = None,
+    start: bool = True,
+) -> AsyncIterator[tuple[LoopbackVenue, CcxtBroker]]:
+    venue = VENUES[venue_id](**dict(venue_kwargs or {}))
+    await venue.start()
+    session = venue.client_session() if access == "session" else None
+    if access == "session":
+        config: dict[str, Any] = dict(TEST_DEFAULTS)
+    else:
+        config = ccxt_config_for(venue_id, venue.url)
+    config.update(ccxt_extra or {})
+    broker = CcxtBroker(
+        venue_id,
+        api_key,
+        api_secret,
+        ccxt_config=config,
+        session=session,
+        retry=retry,
+        sleep=sleep or SleepRecorder(),
+    )
+    try:
+        if start:
+            await broker.start()
+        yield venue, broker
+    finally:
+        await broker.close()
+        if session is not None:
+            await session.close()
+        await venue.stop()
+
+
+def market(
+    cid: str, side: Side, size: str, *, symbol: str = BTC, reduce_only: bool = False
+) -> OrderRequest:
+    return OrderRequest(cid, symbol, side, OrderType.MARKET, Decimal(size), reduce_only=reduce_only)
+
+
+def limit(
+    cid: str,
+    side: Side,
+    size: str,
+    price: str,
+    *,
+    symbol: str = BTC,
+    tif: TimeInForce = TimeInForce.GTC,
+    post_only: bool = False,
+    reduce_only: bool = False,
+) -> OrderRequest:
+    return OrderRequest(
+        cid,
+        symbol,
+        side,
+        OrderType.LIMIT,
+        Decimal(size),
+        price=Decimal(price),
+        time_in_force=tif,
+        post_only=post_only,
+        reduce_only=reduce_only,
+    )
+
+
+def submits(venue: LoopbackVenue) -> list[Any]:
+    return venue.recorded(ORDER_PATH[venue.venue], method="POST")
