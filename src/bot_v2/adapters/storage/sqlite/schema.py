@@ -1,4 +1,5 @@
-"""Schema migrations. Each entry moves the database from version i to i+1; never edit a shipped one."""
+"""Schema migrations. Entry i moves the database from version i to i+1; never edit a shipped one.
+The store runs each in one transaction, so a crash mid-migration leaves the previous version whole."""
 
 from __future__ import annotations
 
@@ -73,6 +74,29 @@ MIGRATIONS: tuple[str, ...] = (
         detail TEXT NOT NULL
     );
     """,
+    # 2: durable positions (moved by each fill in the fill's own transaction), fills the bot booked
+    # for changes it did not trade, intents with the time they were resolved, and indexes for the
+    # reads reconciliation makes on every pass. Positions for older data are rebuilt from fills.
+    """
+    ALTER TABLE fills ADD COLUMN source TEXT NOT NULL DEFAULT 'venue';
+    ALTER TABLE intents ADD COLUMN resolved_ms INTEGER;
+    CREATE TABLE positions (
+        symbol TEXT PRIMARY KEY,
+        size TEXT NOT NULL,
+        entry_price TEXT NOT NULL,
+        updated_ms INTEGER NOT NULL
+    );
+    CREATE INDEX intents_by_outcome ON intents (outcome, created_ms);
+    CREATE INDEX orders_by_status ON orders (status);
+    CREATE INDEX fills_by_time ON fills (timestamp_ms);
+    CREATE INDEX fills_by_source ON fills (source, timestamp_ms);
+    CREATE INDEX intents_by_time ON intents (created_ms);
+    CREATE INDEX funding_by_time ON funding (timestamp_ms);
+    CREATE INDEX transitions_by_order ON order_transitions (client_order_id);
+    """,
 )
+
+# Migrations after which positions must be rebuilt from the stored fills (they did not exist before).
+REBUILD_POSITIONS_AT = frozenset({2})
 
 SCHEMA_VERSION = len(MIGRATIONS)

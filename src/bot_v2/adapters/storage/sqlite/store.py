@@ -1,20 +1,31 @@
-"""SqliteStateStore implements IStateStore on one SQLite file in WAL mode. Money is stored as
-Decimal text so nothing is lost to floats."""
+"""SqliteStateStore implements IStateStore on one SQLite file in WAL mode, with one writer (the bot
+holding the data directory's lock).
+
+Durability: commits are synced to disk at checkpoints (synchronous=NORMAL), which survives a killed
+process; an order intent is synced on its own commit (synchronous=FULL), which also survives a power
+cut. That is the one record the venue cannot give back: everything else (orders, fills, funding) a
+restart recovers by asking the venue.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from bot_v2.adapters.storage.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
+from bot_v2.adapters.storage.sqlite import rows
+from bot_v2.adapters.storage.sqlite.preflight import check_state_file
+from bot_v2.adapters.storage.sqlite.schema import MIGRATIONS, REBUILD_POSITIONS_AT, SCHEMA_VERSION
 from bot_v2.domain.errors import StateError
 from bot_v2.domain.fills import Fill, FundingPayment
-from bot_v2.domain.orders import Order, OrderRequest, OrderStatus, OrderType, Side
+from bot_v2.domain.orders import Order, OrderRequest
+from bot_v2.domain.positions import Position, apply_fill
+from bot_v2.ports.state_store import StoredIntent
 
-
-def _dec(text: str | None) -> Decimal | None:
-    return Decimal(text) if text is not None else None
+OUTCOMES = ("sent", "never_sent")
 
 
 class SqliteStateStore:
@@ -24,17 +35,21 @@ class SqliteStateStore:
 
     # -- lifecycle ----------------------------------------------------------------------------
     def open(self) -> None:
+        check_state_file(self.path, SCHEMA_VERSION)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, isolation_level=None)
+            db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+        except (OSError, sqlite3.Error) as exc:
+            raise StateError(f"state database {self.path}: cannot open it ({exc})") from None
+        try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA foreign_keys=ON")
             self._migrate(db)
-        except sqlite3.DatabaseError as exc:
-            raise StateError(f"state database {self.path}: {exc}") from None
-        except OSError as exc:
-            raise StateError(f"state database {self.path}: {exc.strerror or exc}") from None
+        except sqlite3.Error as exc:
+            db.close()
+            raise StateError(
+                f"state database {self.path}: {exc} (is the data directory writable?)"
+            ) from None
         self._db = db
 
     def close(self) -> None:
@@ -44,20 +59,21 @@ class SqliteStateStore:
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        row = db.execute("SELECT version FROM schema_version").fetchone()
-        version = row[0] if row else 0
-        if version > SCHEMA_VERSION:
-            raise StateError(
-                f"state database {self.path} has schema version {version}, newer than this "
-                f"bot's {SCHEMA_VERSION}: upgrade the bot, do not downgrade the data"
-            )
+        row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        version = int(row[0] or 0)
         for target in range(version + 1, SCHEMA_VERSION + 1):
-            # One script, one transaction: a migration is applied whole or not at all.
-            db.executescript(
-                f"BEGIN IMMEDIATE;\n{MIGRATIONS[target - 1]}\n"
-                f"DELETE FROM schema_version;\n"
-                f"INSERT INTO schema_version VALUES ({target});\nCOMMIT;"
-            )
+            # One transaction per migration: after a crash the database is at i or i+1, never
+            # between. executescript commits anything pending first, so BEGIN goes in the script.
+            db.executescript(f"BEGIN IMMEDIATE;\n{MIGRATIONS[target - 1]}")
+            try:
+                if target in REBUILD_POSITIONS_AT:
+                    _rebuild_positions(db)
+                db.execute("DELETE FROM schema_version")
+                db.execute("INSERT INTO schema_version VALUES (?)", (target,))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -65,156 +81,203 @@ class SqliteStateStore:
             raise StateError("state store is not open")
         return self._db
 
-    # -- writes -------------------------------------------------------------------------------
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; sqlite errors become StateError naming the file."""
+        db = self.db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            yield db
+            db.execute("COMMIT")
+        except BaseException as exc:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StateError(f"state database {self.path}: {exc}") from None
+            raise
+
+    def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement in its own (implicit) transaction; returns the rows it changed."""
+        try:
+            return self.db.execute(sql, params).rowcount
+        except sqlite3.Error as exc:
+            raise StateError(f"state database {self.path}: {exc}") from None
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StateError(f"state database {self.path}: {exc}") from None
+
+    def _int(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return int(self._rows(sql, params)[0][0] or 0)
+
+    # -- intents and orders -------------------------------------------------------------------
     def record_intent(self, request: OrderRequest, timestamp_ms: int) -> None:
-        self.db.execute(
-            "INSERT OR IGNORE INTO intents VALUES (?,?,?,?,?,?,?,?, 'pending')",
-            (
-                request.client_order_id,
-                request.symbol,
-                request.side.value,
-                request.type.value,
-                str(request.size),
-                None if request.price is None else str(request.price),
-                int(request.reduce_only),
-                timestamp_ms,
-            ),
+        self.db.execute("PRAGMA synchronous=FULL")
+        try:
+            with self._tx() as db:
+                try:
+                    db.execute(
+                        f"INSERT INTO intents ({rows.INTENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+                        rows.intent_params(request, timestamp_ms),
+                    )
+                except sqlite3.IntegrityError:
+                    raise StateError(
+                        f"client order id {request.client_order_id} was already used by an "
+                        "earlier intent; refusing to send it twice"
+                    ) from None
+        finally:
+            self.db.execute("PRAGMA synchronous=NORMAL")
+
+    def resolve_intent(self, client_order_id: str, outcome: str, timestamp_ms: int) -> None:
+        if outcome not in OUTCOMES:
+            raise ValueError(f"intent outcome must be one of {OUTCOMES}, got {outcome!r}")
+        self._write(
+            "UPDATE intents SET outcome=?, resolved_ms=? "
+            "WHERE client_order_id=? AND outcome='pending'",
+            (outcome, timestamp_ms, client_order_id),
         )
+
+    def load_pending_intents(self) -> list[StoredIntent]:
+        found = self._rows(
+            f"SELECT {rows.INTENT_COLUMNS} FROM intents WHERE outcome='pending' "
+            "ORDER BY created_ms, rowid"
+        )
+        return [StoredIntent(rows.intent_from(r), r[7]) for r in found]
 
     def record_order(self, order: Order) -> None:
-        with self.db:
-            self.db.execute(
-                "INSERT OR REPLACE INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    order.client_order_id,
-                    order.exchange_order_id,
-                    order.symbol,
-                    order.side.value,
-                    order.type.value,
-                    str(order.size),
-                    str(order.filled),
-                    order.status.value,
-                    None if order.price is None else str(order.price),
-                    None if order.average_price is None else str(order.average_price),
-                    int(order.reduce_only),
-                    order.timestamp_ms,
-                ),
-            )
-            self.db.execute(
-                "INSERT INTO order_transitions (client_order_id, status, filled, timestamp_ms) "
-                "VALUES (?,?,?,?)",
-                (order.client_order_id, order.status.value, str(order.filled), order.timestamp_ms),
-            )
-            self.db.execute(
-                "UPDATE intents SET outcome='sent' WHERE client_order_id=?",
+        with self._tx() as db:
+            before = db.execute(
+                "SELECT status, filled FROM orders WHERE client_order_id=?",
                 (order.client_order_id,),
+            ).fetchone()
+            db.execute(
+                f"INSERT OR REPLACE INTO orders ({rows.ORDER_COLUMNS}) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows.order_params(order),
+            )
+            if before is None or tuple(before) != (order.status.value, str(order.filled)):
+                db.execute(
+                    "INSERT INTO order_transitions (client_order_id, status, filled, timestamp_ms) "
+                    "VALUES (?,?,?,?)",
+                    (
+                        order.client_order_id,
+                        order.status.value,
+                        str(order.filled),
+                        order.timestamp_ms,
+                    ),
+                )
+            db.execute(
+                "UPDATE intents SET outcome='sent', resolved_ms=? "
+                "WHERE client_order_id=? AND outcome='pending'",
+                (order.timestamp_ms, order.client_order_id),
             )
 
-    def record_fill(self, fill: Fill) -> bool:
-        cursor = self.db.execute(
-            "INSERT OR IGNORE INTO fills VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                fill.fill_id,
-                fill.client_order_id,
-                fill.exchange_order_id,
-                fill.symbol,
-                fill.side.value,
-                str(fill.size),
-                str(fill.price),
-                str(fill.fee),
-                fill.timestamp_ms,
-                int(fill.is_maker),
-                int(fill.liquidation),
-            ),
+    def decision_count(self) -> int:
+        return self._int("SELECT COUNT(*) FROM intents")
+
+    def load_orders(self) -> list[Order]:
+        found = self._rows(f"SELECT {rows.ORDER_COLUMNS} FROM orders ORDER BY timestamp_ms, rowid")
+        return [rows.order_from(r) for r in found]
+
+    def load_open_orders(self) -> list[Order]:
+        found = self._rows(
+            f"SELECT {rows.ORDER_COLUMNS} FROM orders "
+            "WHERE status IN ('new', 'partially_filled') ORDER BY timestamp_ms, rowid"
         )
-        return cursor.rowcount == 1
+        return [rows.order_from(r) for r in found]
+
+    # -- money --------------------------------------------------------------------------------
+    def record_fill(self, fill: Fill, external: bool = False) -> bool:
+        with self._tx() as db:
+            cursor = db.execute(
+                f"INSERT OR IGNORE INTO fills ({rows.FILL_COLUMNS}, source) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (*rows.fill_params(fill), "external" if external else "venue"),
+            )
+            if cursor.rowcount != 1:
+                return False
+            _move_position(db, fill)
+        return True
 
     def record_funding(self, payment: FundingPayment) -> bool:
-        cursor = self.db.execute(
-            "INSERT OR IGNORE INTO funding VALUES (?,?,?,?,?,?)",
-            (
-                payment.symbol,
-                payment.timestamp_ms,
-                str(payment.rate),
-                str(payment.position_size),
-                str(payment.mark_price),
-                str(payment.amount),
-            ),
+        changed = self._write(
+            f"INSERT OR IGNORE INTO funding ({rows.FUNDING_COLUMNS}) VALUES (?,?,?,?,?,?)",
+            rows.funding_params(payment),
         )
-        return cursor.rowcount == 1
+        return changed == 1
 
     def record_equity(self, timestamp_ms: int, equity: Decimal) -> None:
-        self.db.execute("INSERT OR REPLACE INTO equity VALUES (?,?)", (timestamp_ms, str(equity)))
+        self._write("INSERT OR REPLACE INTO equity VALUES (?,?)", (timestamp_ms, str(equity)))
 
+    def load_fills(self, since_ms: int = 0) -> list[Fill]:
+        found = self._rows(
+            f"SELECT {rows.FILL_COLUMNS} FROM fills WHERE timestamp_ms >= ? ORDER BY rowid",
+            (since_ms,),
+        )
+        return [rows.fill_from(r) for r in found]
+
+    def load_funding(self, since_ms: int = 0) -> list[FundingPayment]:
+        found = self._rows(
+            f"SELECT {rows.FUNDING_COLUMNS} FROM funding WHERE timestamp_ms >= ? "
+            "ORDER BY timestamp_ms, symbol",
+            (since_ms,),
+        )
+        return [rows.funding_from(r) for r in found]
+
+    def load_positions(self) -> dict[str, Position]:
+        found = self._rows("SELECT symbol, size, entry_price FROM positions ORDER BY symbol")
+        return {r[0]: rows.position_from(r) for r in found}
+
+    def last_fill_ms(self) -> int:
+        return self._int("SELECT MAX(timestamp_ms) FROM fills WHERE source='venue'")
+
+    def last_funding_ms(self) -> int:
+        return self._int("SELECT MAX(timestamp_ms) FROM funding")
+
+    def watermark_ms(self) -> int:
+        return self._int(
+            "SELECT MAX(t) FROM ("
+            "SELECT MAX(timestamp_ms) AS t FROM equity "
+            "UNION ALL SELECT MAX(created_ms) FROM intents "
+            "UNION ALL SELECT MAX(timestamp_ms) FROM fills WHERE source='venue' "
+            "UNION ALL SELECT MAX(timestamp_ms) FROM funding)"
+        )
+
+    # -- journal and facts --------------------------------------------------------------------
     def record_event(self, timestamp_ms: int, kind: str, detail: str) -> None:
-        self.db.execute(
+        self._write(
             "INSERT INTO events (timestamp_ms, kind, detail) VALUES (?,?,?)",
             (timestamp_ms, kind, detail),
         )
 
-    # -- reads --------------------------------------------------------------------------------
-    def load_orders(self) -> list[Order]:
-        rows = self.db.execute(
-            "SELECT client_order_id, exchange_order_id, symbol, side, type, size, filled, status, "
-            "price, average_price, reduce_only, timestamp_ms FROM orders ORDER BY timestamp_ms, rowid"
-        )
-        return [
-            Order(
-                client_order_id=r[0],
-                exchange_order_id=r[1],
-                symbol=r[2],
-                side=Side(r[3]),
-                type=OrderType(r[4]),
-                size=Decimal(r[5]),
-                filled=Decimal(r[6]),
-                status=OrderStatus(r[7]),
-                price=_dec(r[8]),
-                average_price=_dec(r[9]),
-                reduce_only=bool(r[10]),
-                timestamp_ms=r[11],
-            )
-            for r in rows
-        ]
-
-    def load_fills(self) -> list[Fill]:
-        rows = self.db.execute(
-            "SELECT fill_id, client_order_id, exchange_order_id, symbol, side, size, price, fee, "
-            "timestamp_ms, is_maker, liquidation FROM fills ORDER BY timestamp_ms, rowid"
-        )
-        return [
-            Fill(
-                fill_id=r[0],
-                client_order_id=r[1],
-                exchange_order_id=r[2],
-                symbol=r[3],
-                side=Side(r[4]),
-                size=Decimal(r[5]),
-                price=Decimal(r[6]),
-                fee=Decimal(r[7]),
-                timestamp_ms=r[8],
-                is_maker=bool(r[9]),
-                liquidation=bool(r[10]),
-            )
-            for r in rows
-        ]
-
-    def load_funding(self) -> list[FundingPayment]:
-        rows = self.db.execute(
-            "SELECT symbol, timestamp_ms, rate, position_size, mark_price, amount FROM funding "
-            "ORDER BY timestamp_ms, symbol"
-        )
-        return [
-            FundingPayment(r[0], r[1], Decimal(r[2]), Decimal(r[3]), Decimal(r[4]), Decimal(r[5]))
-            for r in rows
-        ]
-
     def get_meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return None if row is None else str(row[0])
+        found = self._rows("SELECT value FROM meta WHERE key=?", (key,))
+        return None if not found else str(found[0][0])
 
     def set_meta(self, key: str, value: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value))
+        self._write("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value))
 
-    def decision_count(self) -> int:
-        row = self.db.execute("SELECT COUNT(*) FROM intents").fetchone()
-        return int(row[0])
+
+def _move_position(db: sqlite3.Connection, fill: Fill) -> None:
+    """The stored position follows its fills in the fills' own transaction, so the two never
+    disagree, whenever the process dies."""
+    row = db.execute(
+        "SELECT symbol, size, entry_price FROM positions WHERE symbol=?", (fill.symbol,)
+    ).fetchone()
+    before = rows.position_from(row) if row else Position(fill.symbol)
+    after = apply_fill(before, fill.side, fill.size, fill.price).position
+    if after.is_flat:
+        db.execute("DELETE FROM positions WHERE symbol=?", (fill.symbol,))
+        return
+    db.execute(
+        "INSERT OR REPLACE INTO positions VALUES (?,?,?,?)",
+        (fill.symbol, str(after.size), str(after.entry_price), fill.timestamp_ms),
+    )
+
+
+def _rebuild_positions(db: sqlite3.Connection) -> None:
+    db.execute("DELETE FROM positions")
+    for r in db.execute(f"SELECT {rows.FILL_COLUMNS} FROM fills ORDER BY rowid").fetchall():
+        _move_position(db, rows.fill_from(r))
