@@ -1,16 +1,16 @@
-"""`perps-bot [run] --profile P`: build the bot, run it until the replay ends, --cycles, Ctrl-C or
-SIGTERM, then print the summary."""
+"""`perps-bot [run] --profile P`: lock the data directory, build the bot, run it until the replay
+ends, --cycles, Ctrl-C or SIGTERM, then print the summary."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
 import signal
 import time
 from pathlib import Path
 
+from bot_v2.adapters.storage.lock import DataDirLock
 from bot_v2.domain.errors import StateError
 from bot_v2.features.live_trade.performance import RunSummary, format_summary
 from bot_v2.orchestration.builders import PerpsBotBuilder, make_container
@@ -29,11 +29,17 @@ def _fresh_state_for_memory_sim(loaded: LoadedConfig, data_dir: Path) -> None:
     if sim.kind != "sim" or sim.sim.state_path:
         return
     state = data_dir / "state.db"
-    if state.exists():
+    if not state.exists():
+        return
+    try:
         for suffix in ("", "-wal", "-shm"):
             old = Path(f"{state}{suffix}")
             if old.exists():
                 shutil.move(old, data_dir / f"previous-run.db{suffix}")
+    except OSError as exc:
+        raise StateError(
+            f"cannot move the previous run's {state} aside: {exc.strerror or exc}"
+        ) from None
 
 
 async def _run(bot: PerpsBot, cycles: int | None) -> RunSummary:
@@ -46,10 +52,14 @@ async def _run(bot: PerpsBot, cycles: int | None) -> RunSummary:
 def run(loaded: LoadedConfig, cycles: int | None) -> int:
     require_secrets(loaded)
     data_dir = resolve_data_dir(loaded.config)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    if not os.access(data_dir, os.W_OK):
-        raise StateError(f"data directory {data_dir} is not writable")
-    _fresh_state_for_memory_sim(loaded, data_dir)
+    # One bot per data directory, for the whole run: a second one is refused before it reads or
+    # moves anything. The kernel drops the lock however this process ends.
+    with DataDirLock(data_dir):
+        _fresh_state_for_memory_sim(loaded, data_dir)
+        return _run_locked(loaded, cycles, data_dir)
+
+
+def _run_locked(loaded: LoadedConfig, cycles: int | None, data_dir: Path) -> int:
     container = make_container(loaded.config, loaded.secrets, data_dir)
     bot = PerpsBotBuilder(container, write=lambda line: print(line, flush=True)).build()
     started = time.monotonic()

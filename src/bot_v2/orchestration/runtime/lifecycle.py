@@ -1,10 +1,16 @@
-"""LifecycleService starts a run (state, venue, markets, ledger, operator API) and stops it cleanly
-with a summary, whatever ended it."""
+"""LifecycleService starts a run (state, venue, markets, reconciliation, ledger, operator API) and
+stops it cleanly with a summary, whatever ended it.
+
+Start order matters for crash recovery: the store is opened (and refused if unsafe), a replay clock
+is moved to where the stored state ends, the store is reconciled with the venue (pending intents
+resolved, missed fills adopted, external changes booked), and only then is the ledger built and the
+first cycle allowed. A reconciliation that cannot complete starts the bot reduce-only."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from bot_v2.adapters.http.operator_api import OperatorApiServer
@@ -15,6 +21,12 @@ from bot_v2.features.live_trade.account_sync import AccountSync
 from bot_v2.features.live_trade.accounting import Ledger
 from bot_v2.features.live_trade.execution import ExecutionCoordinator
 from bot_v2.features.live_trade.performance import RunSummary, summarize
+from bot_v2.features.live_trade.reconciliation import (
+    ReconciliationReport,
+    ReconciliationService,
+    UnknownOrderPolicy,
+)
+from bot_v2.features.live_trade.reconciliation.service import SEQUENCE_FLOOR_KEY
 from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk
 from bot_v2.features.live_trade.strategies.base import Strategy
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
@@ -22,6 +34,8 @@ from bot_v2.features.market_data.service import MarketDataService
 from bot_v2.monitoring.reports import CycleReport
 from bot_v2.monitoring.system_monitor import SystemMonitor
 from bot_v2.orchestration.config.models import BotConfig
+from bot_v2.orchestration.runtime import fault_pause
+from bot_v2.orchestration.runtime.resume import advance_clock, warm_up
 from bot_v2.orchestration.runtime.runtime_coordinator import RuntimeCoordinator
 from bot_v2.ports.broker import IBroker
 from bot_v2.ports.clock import IClock
@@ -82,21 +96,32 @@ class LifecycleService:
         markets = await self.broker.load_markets(symbols)
         for symbol in symbols:
             await self._set_leverage(symbol, markets[symbol])
-        initial = self.store.get_meta("initial_balance")
-        if initial is None:
-            initial = str((await self.broker.fetch_balance()).total)
-            self.store.set_meta("initial_balance", initial)
-        ledger = Ledger(Decimal(initial))
-        sync = AccountSync(self.broker, self.store, ledger, symbols)
-        sync.restore(self.store.load_fills(), self.store.load_funding())
+        # A replay restarting after a crash continues where its state ends, as the venue did.
+        resumed = await advance_clock(self.clock, self.store.watermark_ms())
+        reconciler = ReconciliationService(
+            self.broker,
+            self.store,
+            symbols,
+            cfg.bot.id,
+            UnknownOrderPolicy(cfg.reconciliation.unknown_orders),
+            alert=self._alert,
+        )
+        ledger, sync, report = await self._reconciled_books(reconciler, symbols)
+        resumed += await advance_clock(self.clock, self.store.watermark_ms())
+        await self.stream.start(symbols)
+        if resumed:
+            warmed = warm_up(self.stream, self.market_data, self.strategy, ledger)
+            log.info("resumed a replay after %d ticks; %d candles warmed up", resumed, warmed)
         limits = risk_limits(cfg)
+        floor = int(self.store.get_meta(SEQUENCE_FLOOR_KEY) or 0)
         execution = ExecutionCoordinator(
             bot_id=cfg.bot.id,
-            broker=self.broker,
+            # Unset outside the crash tests, and then this is the broker itself.
+            broker=fault_pause.wrap(self.broker, os.environ),
             store=self.store,
             risk=PreTradeRisk(limits),
             markets=markets,
-            first_sequence=self.store.decision_count(),
+            first_sequence=max(self.store.decision_count(), floor),
         )
         orchestrator = StrategyOrchestrator(
             self.strategy,
@@ -105,7 +130,6 @@ class LifecycleService:
             cfg.strategy.position_fraction,
             cfg.strategy.leverage,
         )
-        await self.stream.start(symbols)
         self.coordinator = RuntimeCoordinator(
             clock=self.clock,
             stream=self.stream,
@@ -120,12 +144,43 @@ class LifecycleService:
             kill_switch=cfg.risk.kill_switch,
             max_mark_staleness_ms=int(cfg.risk.max_mark_staleness_s * 1000),
             on_report=self.on_report,
+            reconciler=reconciler,
+            reconcile_interval_ms=int(cfg.reconciliation.interval_s * 1000),
         )
+        self.coordinator.accept_reconciliation(report)
         if cfg.risk.reduce_only:
             runtime.enter_reduce_only("config.risk.reduce_only is set")
         self._initial_equity = ledger.cash
         self.monitor.set_state("running")
         return self.coordinator
+
+    async def _reconciled_books(
+        self, reconciler: ReconciliationService, symbols: Sequence[str]
+    ) -> tuple[Ledger, AccountSync, ReconciliationReport]:
+        """Reconcile the store with the venue before the first cycle, then build the ledger from
+        the store. On the very first start the initial balance is the venue's wallet less what the
+        adopted history already explains, so a store rebuilt from the venue's history agrees."""
+        initial = self.store.get_meta("initial_balance")
+        now = self.clock.now_ms()
+        if initial is not None:
+            ledger, sync = self._books(Decimal(initial), symbols)
+            return ledger, sync, await reconciler.run(now, ledger=ledger)
+        report = await reconciler.run(now)
+        balance = (await self.broker.fetch_balance()).total
+        initial = str(balance - self._books(Decimal(0), symbols)[0].cash)
+        self.store.set_meta("initial_balance", initial)
+        ledger, sync = self._books(Decimal(initial), symbols)
+        return ledger, sync, report
+
+    def _books(self, initial: Decimal, symbols: Sequence[str]) -> tuple[Ledger, AccountSync]:
+        ledger = Ledger(initial)
+        sync = AccountSync(self.broker, self.store, ledger, symbols)
+        sync.restore(self.store.load_fills(), self.store.load_funding())
+        return ledger, sync
+
+    def _alert(self, message: str) -> None:
+        log.error("ALERT: %s", message)
+        self.monitor.on_error("external_position")
 
     async def _set_leverage(self, symbol: str, spec: MarketSpec) -> None:
         leverage = min(self.config.strategy.leverage, spec.max_leverage)

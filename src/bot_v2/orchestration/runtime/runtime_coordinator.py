@@ -1,5 +1,9 @@
 """RuntimeCoordinator runs one cycle, the same in dev, backtest and live:
-market data -> strategy -> risk -> execution -> broker -> fills -> accounting -> store -> monitoring."""
+market data -> (reconciliation when due) -> strategy -> risk -> execution -> broker -> fills ->
+accounting -> store -> monitoring.
+
+While a reconciliation has not completed, the cycle runs reduce-only: the bot does not add exposure
+on a state it could not check against the venue. The next pass that completes lifts it."""
 
 from __future__ import annotations
 
@@ -11,8 +15,9 @@ from decimal import Decimal
 from bot_v2.domain.risk import RiskLimits
 from bot_v2.features.live_trade.account_sync import AccountSync
 from bot_v2.features.live_trade.accounting import EquityCalculator, Ledger
-from bot_v2.features.live_trade.execution import ExecutionCoordinator
+from bot_v2.features.live_trade.execution import ExecutionCoordinator, OrderOutcome
 from bot_v2.features.live_trade.performance import DrawdownTracker
+from bot_v2.features.live_trade.reconciliation import ReconciliationReport, ReconciliationService
 from bot_v2.features.live_trade.risk.context import RiskContext
 from bot_v2.features.live_trade.risk.pre_trade import daily_loss_breached
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
@@ -45,6 +50,8 @@ class RuntimeCoordinator:
         kill_switch: bool,
         max_mark_staleness_ms: int,
         on_report: Callable[[CycleReport], None],
+        reconciler: ReconciliationService | None = None,
+        reconcile_interval_ms: int = 0,
     ) -> None:
         self.clock = clock
         self.stream = stream
@@ -65,6 +72,11 @@ class RuntimeCoordinator:
         self._day_start_equity = Decimal(0)
         self._runtime: IBotRuntime | None = None
         self.errors = 0
+        self.reconciler = reconciler
+        self.reconcile_interval_ms = reconcile_interval_ms
+        self._reconciled_ms: int | None = None
+        # Why new exposure is blocked by reconciliation; empty when the last pass completed.
+        self._unreconciled = ""
         self._stale_cache: tuple[int, dict[str, str]] = (-1, {})
 
     def equity(self) -> Decimal:
@@ -80,7 +92,9 @@ class RuntimeCoordinator:
             log.warning("market data gap: %s", detail)
             self.store.record_event(now, "gap", detail)
         self._roll_day(now)
-        await self.strategies.on_candles(ingest.new_candles, self._context, now)
+        await self._reconcile_if_due(now)
+        outcomes = await self.strategies.on_candles(ingest.new_candles, self._context, now)
+        self._journal(outcomes, now)
         equity = self.equity()
         self.drawdown.update(equity)
         self.store.record_equity(now, equity)
@@ -101,13 +115,52 @@ class RuntimeCoordinator:
             fills_total=self.ledger.fill_count,
             risk_rejections=self.execution.rejections,
             errors=self.errors,
-            reduce_only_reason=getattr(runtime, "reduce_only_reason", ""),
+            reduce_only_reason=getattr(runtime, "reduce_only_reason", "") or self._unreconciled,
             progress=self.clock.progress(),
             stale_symbols=self._stale(now),
         )
         self.monitor.on_cycle(report)
         self.on_report(report)
         return report
+
+    # -- reconciliation ------------------------------------------------------------------------
+    def accept_reconciliation(self, report: ReconciliationReport) -> None:
+        """Block or unblock new exposure on a pass's outcome and show it in /health."""
+        self._reconciled_ms = report.at_ms
+        self._unreconciled = "" if report.ok else f"reconciliation incomplete: {report.failure}"
+        detail = report.health()
+        detail["reduce_only"] = bool(self._unreconciled)
+        self.monitor.set_detail("reconciliation", detail)
+        if not report.ok:
+            self.monitor.on_error("reconciliation")
+
+    async def _reconcile_if_due(self, now_ms: int) -> None:
+        """Every `reconciliation.interval_s` of clock time, and every cycle while blocked."""
+        if self.reconciler is None:
+            return
+        last = self._reconciled_ms
+        due = last is None or now_ms - last >= self.reconcile_interval_ms
+        if not (due or self._unreconciled):
+            return
+        report = await self.reconciler.run(
+            now_ms,
+            ledger=self.ledger,
+            book_drift_at_once=False,
+            marks=self.market_data.mark_prices(),
+        )
+        self.accept_reconciliation(report)
+
+    def _journal(self, outcomes: list[OrderOutcome], now_ms: int) -> None:
+        """The decision journal: each order the strategy asked for and what became of it."""
+        for outcome in outcomes:
+            r = outcome.request
+            verdict = f"sent as {r.client_order_id}" if outcome.sent else outcome.rejected_by
+            self.store.record_event(
+                now_ms,
+                "decision",
+                f"{r.symbol} {r.side.value} {r.size:f}{' reduce-only' if r.reduce_only else ''}: "
+                f"{verdict}",
+            )
 
     def _roll_day(self, now_ms: int) -> None:
         day = now_ms // DAY_MS
@@ -140,6 +193,6 @@ class RuntimeCoordinator:
             marks=marks,
             day_pnl=equity - self._day_start_equity,
             kill_switch=self.kill_switch,
-            reduce_only=runtime.reduce_only if runtime is not None else False,
+            reduce_only=bool(self._unreconciled) or (runtime is not None and runtime.reduce_only),
             stale_symbols=frozenset(self._stale(self.clock.now_ms())),
         )
