@@ -664,8 +664,7 @@ class BinanceUsdmVenue(LoopbackVenue):
             order = self.book.cancel(symbol, order_id=order_id, client_id=client_id)
         except Reject:
             return error(400, -2011, "Unknown order sent.")
-        self._write_state()
-        return web.json_response(self._order_json(order))
+        return await self._after_cancel(web.json_response(self._order_json(order)))
 
     async def _query_order(self, request: web.Request, p: Params) -> web.Response:
         found = self._lookup(p)

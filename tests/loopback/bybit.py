@@ -567,8 +567,9 @@ class BybitVenue(LoopbackVenue):
             order_id=int(order_id) if order_id else None,
             client_id=p.get("orderLinkId"),
         )
-        self._write_state()
-        return self.ok({"orderId": str(order.order_id), "orderLinkId": order.client_id})
+        return await self._after_cancel(
+            self.ok({"orderId": str(order.order_id), "orderLinkId": order.client_id})
+        )
 
     def _select(self, p: Params, *, open_only: bool) -> list[BookOrder]:
         symbol = p.get("symbol")

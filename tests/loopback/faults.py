@@ -32,7 +32,7 @@ class Faults:
         self._lock = threading.Lock()
         self._rate_limits: deque[_Counted] = deque()
         self._server_errors: deque[_Counted] = deque()
-        self._submits: deque[SubmitFault] = deque()
+        self._after: dict[str, deque[SubmitFault]] = {"submit": deque(), "cancel": deque()}
         self._hidden_lookups = 0
         # How long a "timeout" submit holds its answer back; longer than any test client timeout.
         self.timeout_delay_s = 3.0
@@ -53,7 +53,12 @@ class Faults:
         """The next `n` order submits are processed and stored, then answered with the venue's
         'status unknown' 5xx ("5xx") or not answered before the client gives up ("timeout")."""
         with self._lock:
-            self._submits.extend([mode] * n)
+            self._after["submit"].extend([mode] * n)
+
+    def fail_next_cancels(self, n: int = 1, mode: SubmitFault = "5xx") -> None:
+        """As fail_next_submits, for cancels: the order is cancelled, the answer is lost."""
+        with self._lock:
+            self._after["cancel"].extend([mode] * n)
 
     def hide_next_lookups(self, n: int = 1) -> None:
         """The next `n` order queries by id answer "no such order" although it exists: a venue's
@@ -65,7 +70,8 @@ class Faults:
         with self._lock:
             self._rate_limits.clear()
             self._server_errors.clear()
-            self._submits.clear()
+            for queue in self._after.values():
+                queue.clear()
             self._hidden_lookups = 0
 
     def take_hidden_lookup(self) -> bool:
@@ -84,9 +90,11 @@ class Faults:
             hit = self._take(self._server_errors, path)
             return None if hit is None else hit.status
 
-    def take_submit(self) -> SubmitFault | None:
+    def take_after(self, action: str) -> SubmitFault | None:
+        """The fault armed for this processed action ("submit" or "cancel"), if any."""
         with self._lock:
-            return self._submits.popleft() if self._submits else None
+            queue = self._after[action]
+            return queue.popleft() if queue else None
 
     @staticmethod
     def _take(queue: deque[_Counted], path: str) -> _Counted | None:

@@ -11,7 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
@@ -176,8 +176,14 @@ class LoopbackVenue:
 
     async def _after_submit(self, response: web.Response) -> web.Response:
         """Called by an order handler once the order is stored: applies any armed submit fault."""
+        return await self._after_action("submit", response)
+
+    async def _after_cancel(self, response: web.Response) -> web.Response:
+        return await self._after_action("cancel", response)
+
+    async def _after_action(self, action: str, response: web.Response) -> web.Response:
         self._write_state()
-        fault = self.faults.take_submit()
+        fault = self.faults.take_after(action)
         if fault == "5xx":
             return self._unknown_status()
         if fault == "timeout":
@@ -202,38 +208,43 @@ class LoopbackVenue:
         if request.path.startswith("/__test__/"):
             return await handler(request)
         body_text = await request.text()
-        if self.faults.take_rate_limit(request.path):
-            response: web.StreamResponse = self._rate_limited()
-        else:
-            status = self.faults.take_server_error(request.path)
-            if status is not None:
-                response = web.Response(
-                    status=status,
-                    text=f"<html><body><h1>{status} Bad Gateway</h1></body></html>",
-                    content_type="text/html",
-                )
-            else:
-                try:
-                    response = await handler(request)
-                except web.HTTPNotFound:
-                    response = web.json_response(
-                        {"code": -5000, "msg": f"loopback: no route {request.path}"}, status=404
-                    )
-        self.requests.append(
-            RecordedRequest(
-                method=request.method,
-                path=request.path,
-                query=dict(request.query),
-                body=_parse_body(body_text, request.content_type),
-                api_key=request.headers.get(self.api_key_header),
-                status=response.status,
-                response=(getattr(response, "text", None) or "")[:2000],
-                time_ms=self.clock(),
-                tls=request.secure,
-                headers={k: v for k, v in request.headers.items() if k.upper().startswith("X-")},
-            )
+        # Recorded on arrival (status 0 until answered): a request whose answer is held back by a
+        # "timeout" fault is visible while it waits.
+        record = RecordedRequest(
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            body=_parse_body(body_text, request.content_type),
+            api_key=request.headers.get(self.api_key_header),
+            status=0,
+            response="",
+            time_ms=self.clock(),
+            tls=request.secure,
+            headers={k: v for k, v in request.headers.items() if k.upper().startswith("X-")},
         )
+        index = len(self.requests)
+        self.requests.append(record)
+        response = await self._answer(request, handler)
+        text = getattr(response, "text", None) or ""
+        self.requests[index] = replace(record, status=response.status, response=text[:2000])
         return response
+
+    async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if self.faults.take_rate_limit(request.path):
+            return self._rate_limited()
+        status = self.faults.take_server_error(request.path)
+        if status is not None:
+            return web.Response(
+                status=status,
+                text=f"<html><body><h1>{status} Bad Gateway</h1></body></html>",
+                content_type="text/html",
+            )
+        try:
+            return await handler(request)
+        except web.HTTPNotFound:
+            return web.json_response(
+                {"code": -5000, "msg": f"loopback: no route {request.path}"}, status=404
+            )
 
     def _test_routes(self) -> list[web.RouteDef]:
         return [
@@ -274,18 +285,27 @@ class LoopbackVenue:
         return web.json_response(self.book.snapshot()["prices"])
 
     async def _t_faults(self, request: web.Request) -> web.Response:
-        """Body keys: rate_limit_next, server_error_next (counts), fail_next_submits
-        ({"n": 1, "mode": "5xx"|"timeout"}), clear (true)."""
+        """Body keys (all optional): clear (true), rate_limit_next / server_error_next /
+        hide_next_lookups (counts), fail_next_submits / fail_next_cancels
+        ({"n": 1, "mode": "5xx"|"timeout"}), timeout_delay_s (seconds)."""
         spec = await request.json()
+        faults = self.faults
         if spec.get("clear"):
-            self.faults.clear()
+            faults.clear()
+        if "timeout_delay_s" in spec:
+            faults.timeout_delay_s = float(spec["timeout_delay_s"])
         if "rate_limit_next" in spec:
-            self.faults.rate_limit_next(int(spec["rate_limit_next"]))
+            faults.rate_limit_next(int(spec["rate_limit_next"]))
         if "server_error_next" in spec:
-            self.faults.server_error_next(int(spec["server_error_next"]))
-        if "fail_next_submits" in spec:
-            sub = spec["fail_next_submits"]
-            self.faults.fail_next_submits(int(sub.get("n", 1)), sub.get("mode", "5xx"))
+            faults.server_error_next(int(spec["server_error_next"]))
+        if "hide_next_lookups" in spec:
+            faults.hide_next_lookups(int(spec["hide_next_lookups"]))
+        for key, arm in (
+            ("fail_next_submits", faults.fail_next_submits),
+            ("fail_next_cancels", faults.fail_next_cancels),
+        ):
+            if key in spec:
+                arm(int(spec[key].get("n", 1)), spec[key].get("mode", "5xx"))
         return web.json_response({"ok": True})
 
     async def _t_funding(self, request: web.Request) -> web.Response:

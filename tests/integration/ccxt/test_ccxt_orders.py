@@ -115,7 +115,7 @@ def test_reduce_only_closes_and_is_refused_when_it_would_open(venue_id: str) -> 
             )
             assert venue.book.position("BTCUSDT").size == 0
             assert submits(venue)[1].param("reduceOnly") in ("true", "True")
-            with pytest.raises(InvalidOrder, match="-2022|110017"):
+            with pytest.raises(InvalidOrder, match=r"-2022|110017"):
                 await broker.submit_order(market("close-2", Side.SELL, "0.010", reduce_only=True))
         assert closed.status is OrderStatus.FILLED and closed.reduce_only
 
@@ -135,9 +135,9 @@ def test_fetch_order_for_an_unknown_client_id_is_none(venue_id: str) -> None:
 def test_off_grid_orders_and_bad_client_ids_never_leave_the_adapter(venue_id: str) -> None:
     async def run() -> None:
         async with venue_and_broker(venue_id) as (venue, broker):
-            with pytest.raises(InvalidOrder, match="not a multiple of 0.001"):
+            with pytest.raises(InvalidOrder, match=r"not a multiple of 0\.001"):
                 await broker.submit_order(market("grid-1", Side.BUY, "0.0105"))
-            with pytest.raises(InvalidOrder, match="not a multiple of 0.1"):
+            with pytest.raises(InvalidOrder, match=r"not a multiple of 0\.1$"):
                 await broker.submit_order(limit("grid-2", Side.BUY, "0.010", "90000.05"))
             with pytest.raises(InvalidOrder, match="client order id"):
                 await broker.submit_order(market("spaces are not allowed", Side.BUY, "0.010"))
