@@ -9,6 +9,7 @@ from typing import Any
 
 from bot_v2.adapters.brokers.sim.broker import SimBroker
 from bot_v2.adapters.brokers.sim.markets import load_sim_markets
+from bot_v2.adapters.brokers.sim.settings import MarginMode, SimSettings
 from bot_v2.adapters.clock.live import LiveClock
 from bot_v2.adapters.replay.clock import ReplayClock
 from bot_v2.adapters.replay.feed import ReplayFeed, load_feed
@@ -44,14 +45,27 @@ def replay_clock(config: BotConfig, feed: ReplayFeed) -> IClock:
 
 def sim_broker(config: BotConfig, feed: ReplayFeed, clock: IClock) -> IBroker:
     sim = config.broker.sim
+    settings = SimSettings(
+        initial_balance=sim.initial_balance,
+        taker_fee=sim.taker_fee,
+        maker_fee=sim.maker_fee,
+        taker_fees=sim.taker_fees,
+        maker_fees=sim.maker_fees,
+        spread_bps=sim.spread_bps,
+        slippage=sim.slippage,
+        slippage_noise=sim.slippage_noise,
+        volume_share=sim.volume_share,
+        liquidation_fee=sim.liquidation_fee,
+        margin_mode=MarginMode(sim.margin_mode),
+        seed=sim.seed,
+    )
     return SimBroker(
         feed=feed,
         clock=clock,
         markets=load_sim_markets(config.bot.symbols),
-        initial_balance=sim.initial_balance,
-        taker_fee=sim.taker_fee,
-        spread_bps=sim.spread_bps,
+        settings=settings,
         quote_asset=config.bot.quote_asset,
+        state_path=Path(sim.state_path) if sim.state_path else None,
     )
 
 

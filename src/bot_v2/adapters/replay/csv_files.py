@@ -30,6 +30,8 @@ class MarkPoint:
     timestamp_ms: int
     open: Decimal
     close: Decimal
+    high: Decimal | None = None
+    low: Decimal | None = None
 
 
 def resolve_path(spec: str) -> Path:
@@ -111,9 +113,11 @@ def read_marks(path: Path) -> list[MarkPoint]:
     previous: int | None = None
     for line_no, row in _rows(path, MARK_HEADER):
         ts = _timestamp(path, line_no, row[0], previous)
-        o = _number(path, line_no, "open", row[1])
-        c = _number(path, line_no, "close", row[4])
-        points.append(MarkPoint(ts, o, c))
+        o, h, lo, c = (
+            _number(path, line_no, name, text)
+            for name, text in zip(MARK_HEADER[1:], row[1:], strict=True)
+        )
+        points.append(MarkPoint(ts, o, c, h, lo))
         previous = ts
     return points
 

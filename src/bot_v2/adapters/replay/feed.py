@@ -3,64 +3,149 @@ read it, exactly as a real exchange and its websocket see the same market."""
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+import numpy as np
+import numpy.typing as npt
+
+from bot_v2.adapters.replay.columns import (
+    CandleColumns,
+    CandleSequence,
+    FloatArray,
+    IntArray,
+    MarkColumns,
+    exact,
+)
 from bot_v2.adapters.replay.csv_files import (
     FundingPoint,
     MarkPoint,
-    read_candles,
     read_funding,
-    read_marks,
     resolve_path,
 )
+from bot_v2.adapters.replay.fast_csv import read_candle_columns, read_mark_columns
 from bot_v2.domain.market import Candle, Gap
 
 
+def _mark_columns(marks: Sequence[MarkPoint] | MarkColumns) -> MarkColumns:
+    if isinstance(marks, MarkColumns):
+        return marks
+    points = list(marks)
+    return MarkColumns(
+        [p.timestamp_ms for p in points],
+        [float(p.open) for p in points],
+        [float(p.high if p.high is not None else max(p.open, p.close)) for p in points],
+        [float(p.low if p.low is not None else min(p.open, p.close)) for p in points],
+        [float(p.close) for p in points],
+    )
+
+
 class SymbolSeries:
-    """One symbol's candles, marks and funding, indexed for lookups by time."""
+    """One symbol's candles, marks and funding, indexed for lookups by time.
+
+    Marks are aligned to the candles: `mark_open/high/low/close[i]` is the mark-price candle that
+    opened with candle i, or the trade candle itself where the mark series has no row."""
 
     def __init__(
         self,
         symbol: str,
-        candles: Sequence[Candle],
-        marks: Sequence[MarkPoint] = (),
+        candles: Sequence[Candle] | CandleColumns,
+        marks: Sequence[MarkPoint] | MarkColumns = (),
         funding: Sequence[FundingPoint] = (),
+        timeframe_ms: int | None = None,
     ) -> None:
         self.symbol = symbol
-        self.candles = list(candles)
-        self.opens_ms = [c.timestamp_ms for c in self.candles]
-        self.closes_ms = [c.close_time_ms for c in self.candles]
-        self.marks = {m.timestamp_ms: m for m in marks}
+        if isinstance(candles, CandleColumns):
+            columns = candles
+        else:
+            rows = list(candles)
+            frame = rows[0].timeframe_ms if rows else (timeframe_ms or 1)
+            columns = CandleColumns.from_candles(symbol, frame, rows)
+        self.columns = columns
+        self.mark_columns = _mark_columns(marks)
         self.funding = list(funding)
-        self.funding_ms = [f.timestamp_ms for f in self.funding]
+        self.funding_ms: IntArray = np.array([f.timestamp_ms for f in self.funding], dtype=np.int64)
+        self._align_marks()
 
+    def _align_marks(self) -> None:
+        cols, marks = self.columns, self.mark_columns
+        n = len(cols)
+        self.mark_row: IntArray = np.full(n, -1, dtype=np.int64)
+        if len(marks):
+            at = np.searchsorted(marks.open_ms, cols.open_ms)
+            inside = at < len(marks)
+            hit = np.zeros(n, dtype=bool)
+            hit[inside] = marks.open_ms[at[inside]] == cols.open_ms[inside]
+            self.mark_row[hit] = at[hit]
+        has = self.mark_row >= 0
+        rows = self.mark_row[has]
+
+        def aligned(mark: FloatArray, own: FloatArray) -> FloatArray:
+            out = own.copy()
+            out[has] = mark[rows]
+            return out
+
+        self.mark_open = aligned(marks.open, cols.open)
+        self.mark_high = aligned(marks.high, cols.high)
+        self.mark_low = aligned(marks.low, cols.low)
+        self.mark_close = aligned(marks.close, cols.close)
+
+    # -- shape --------------------------------------------------------------------------------
+    @property
+    def timeframe_ms(self) -> int:
+        return self.columns.timeframe_ms
+
+    @property
+    def candles(self) -> CandleSequence:
+        return self.columns.sequence()
+
+    @property
+    def opens_ms(self) -> IntArray:
+        return self.columns.open_ms
+
+    @property
+    def closes_ms(self) -> IntArray:
+        return self.columns.close_ms
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    # -- lookups ------------------------------------------------------------------------------
     def candle_closed_at_or_before(self, ts_ms: int) -> Candle | None:
-        i = bisect.bisect_right(self.closes_ms, ts_ms) - 1
-        return self.candles[i] if i >= 0 else None
+        i = self.columns.index_closed_by(ts_ms) - 1
+        return self.columns.candle(i) if i >= 0 else None
 
     def candle_opening_at_or_after(self, ts_ms: int) -> Candle | None:
-        i = bisect.bisect_left(self.opens_ms, ts_ms)
-        return self.candles[i] if i < len(self.candles) else None
+        i = self.columns.index_opening_at_or_after(ts_ms)
+        return self.columns.candle(i) if i < len(self.columns) else None
 
     def mark_at(self, ts_ms: int) -> Decimal | None:
         """Mark price at an instant: the open of the mark candle starting then, else the close of
         the last trade candle closed by then."""
-        point = self.marks.get(ts_ms)
-        if point is not None:
-            return point.open
-        candle = self.candle_closed_at_or_before(ts_ms)
-        return candle.close if candle is not None else None
+        marks = self.mark_columns
+        if len(marks):
+            j = int(np.searchsorted(marks.open_ms, ts_ms))
+            if j < len(marks) and int(marks.open_ms[j]) == ts_ms:
+                return exact(marks.open[j])
+        i = self.columns.index_closed_by(ts_ms) - 1
+        return self.columns.price("close", i) if i >= 0 else None
 
-    def mark_close(self, candle: Candle) -> Decimal:
-        point = self.marks.get(candle.timestamp_ms)
-        return point.close if point is not None else candle.close
+    def mark_close_at(self, i: int) -> Decimal:
+        """The mark price when candle i closes: the mark candle's close, else the candle's."""
+        row = int(self.mark_row[i])
+        if row >= 0:
+            return exact(self.mark_columns.close[row])
+        return self.columns.price("close", i)
+
+    def mark_extreme(self, i: int, high: bool) -> Decimal:
+        if int(self.mark_row[i]) >= 0:
+            return exact(self.mark_high[i] if high else self.mark_low[i])
+        return self.columns.price("high" if high else "low", i)
 
     def funding_between(self, after_ms: int, until_ms: int) -> list[FundingPoint]:
         """Settlements in (after_ms, until_ms]."""
-        lo = bisect.bisect_right(self.funding_ms, after_ms)
-        hi = bisect.bisect_right(self.funding_ms, until_ms)
+        lo = int(np.searchsorted(self.funding_ms, after_ms, side="right"))
+        hi = int(np.searchsorted(self.funding_ms, until_ms, side="right"))
         return self.funding[lo:hi]
 
 
@@ -72,14 +157,18 @@ class ReplayFeed:
         # Holes in the recorded data: reported at start, never bridged.
         self.gaps = tuple(gaps)
         self.timeframe_ms = timeframe_ms
-        self.timeline = sorted({t for s in self.series.values() for t in s.closes_ms})
+        closes = [s.closes_ms for s in self.series.values() if len(s)]
+        merged: npt.NDArray[np.int64] = (
+            np.unique(np.concatenate(closes)) if closes else np.zeros(0, dtype=np.int64)
+        )
+        self.timeline: list[int] = merged.tolist()
 
     @property
     def symbols(self) -> tuple[str, ...]:
         return tuple(self.series)
 
     def first_open_ms(self) -> int:
-        return min(s.opens_ms[0] for s in self.series.values() if s.opens_ms)
+        return min(int(s.opens_ms[0]) for s in self.series.values() if len(s))
 
 
 def load_feed(
@@ -92,9 +181,13 @@ def load_feed(
     series: dict[str, SymbolSeries] = {}
     gaps: list[Gap] = []
     for symbol, spec in candles.items():
-        rows, found = read_candles(resolve_path(spec), symbol, timeframe_ms)
+        columns, found = read_candle_columns(resolve_path(spec), symbol, timeframe_ms)
         gaps.extend(found)
-        mark_rows = read_marks(resolve_path(marks[symbol])) if symbol in marks else []
+        mark_rows = (
+            read_mark_columns(resolve_path(marks[symbol]))
+            if symbol in marks
+            else MarkColumns.empty()
+        )
         funding_rows = read_funding(resolve_path(funding[symbol])) if symbol in funding else []
-        series[symbol] = SymbolSeries(symbol, rows, mark_rows, funding_rows)
+        series[symbol] = SymbolSeries(symbol, columns, mark_rows, funding_rows)
     return ReplayFeed(series, timeframe_ms, gaps)

@@ -32,11 +32,11 @@ class ReplayQuoteStream:
         events: list[MarketEvent] = []
         for symbol in self._symbols:
             series = self._feed.series[symbol]
-            i = self._next[symbol]
-            while i < len(series.candles) and series.closes_ms[i] <= now:
-                candle = series.candles[i]
+            start = self._next[symbol]
+            end = series.columns.index_closed_by(now)
+            for i in range(start, end):
+                candle = series.columns.candle(i)
                 events.append(candle)
-                events.append(Mark(symbol, series.mark_close(candle), candle.close_time_ms))
-                i += 1
-            self._next[symbol] = i
+                events.append(Mark(symbol, series.mark_close_at(i), candle.close_time_ms))
+            self._next[symbol] = max(start, end)
         return events

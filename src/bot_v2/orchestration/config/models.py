@@ -31,6 +31,19 @@ class SimSection:
     # Empty: the exchange lives in memory only. Set: it persists its own state there (crash tests).
     state_path: str = ""
     seed: int = 7
+    # Per-symbol fee rates replacing taker_fee / maker_fee for that market.
+    taker_fees: dict[str, Decimal] = attrs.field(factory=dict)
+    maker_fees: dict[str, Decimal] = attrs.field(factory=dict)
+    # "cross" or "isolated", for every symbol.
+    margin_mode: str = "cross"
+    # Taker impact: slippage * (candle range / open) * sqrt(size / candle volume); 0 disables it.
+    slippage: Decimal = Decimal(1)
+    # Relative noise on that impact, fixed per order by `seed` (0: none).
+    slippage_noise: Decimal = Decimal(0)
+    # Share of a candle's volume our limit orders may take, per side.
+    volume_share: Decimal = Decimal("0.1")
+    # Clearance fee on the notional of a liquidated position.
+    liquidation_fee: Decimal = Decimal("0.0125")
 
 
 @attrs.frozen

@@ -16,6 +16,7 @@ from bot_v2.orchestration.config.problems import SECRETS_HINT, Problem, looks_se
 
 PROFILES: Final = ("dev", "canary", "prod")
 BROKER_KINDS: Final = ("sim", "ccxt")
+SIM_MARGIN_MODES: Final = ("cross", "isolated")
 UNKNOWN_ORDER_POLICIES: Final = ("cancel", "adopt")
 TIMEFRAMES: Final = ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d")
 REPLAY_KINDS: Final = ("candles", "mark", "funding")
@@ -87,6 +88,19 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
         ("broker.sim.taker_fee", c.broker.sim.taker_fee, _FEE),
         ("broker.sim.maker_fee", c.broker.sim.maker_fee, _FEE),
         ("broker.sim.spread_bps", c.broker.sim.spread_bps, _NON_NEGATIVE),
+        ("broker.sim.margin_mode", c.broker.sim.margin_mode, _one_of(SIM_MARGIN_MODES)),
+        ("broker.sim.slippage", c.broker.sim.slippage, _NON_NEGATIVE),
+        ("broker.sim.slippage_noise", c.broker.sim.slippage_noise, _STOP),
+        ("broker.sim.volume_share", c.broker.sim.volume_share, _FRACTION),
+        ("broker.sim.liquidation_fee", c.broker.sim.liquidation_fee, _FEE),
+        *(
+            (f"broker.sim.{kind}[{symbol!r}]", rate, _FEE)
+            for kind, table in (
+                ("taker_fees", c.broker.sim.taker_fees),
+                ("maker_fees", c.broker.sim.maker_fees),
+            )
+            for symbol, rate in table.items()
+        ),
         ("replay.pace_ms", c.replay.pace_ms, _NON_NEGATIVE),
         ("strategy.name", c.strategy.name, _NOT_EMPTY),
         ("strategy.short_window", c.strategy.short_window, _AT_LEAST_ONE),

@@ -1,0 +1,823 @@
+"""SimExchange: a perpetual-futures exchange over recorded candles, pure and synchronous. Every call
+takes the time explicitly and first brings the exchange up to it; what happened comes back as events.
+
+The market is the candle series of each symbol. Between calls, in time order:
+- a candle's trading [open, close) is processed at its close: resting limit orders that the price
+  traded through fill at their price (maker), up to `volume_share` of the candle's volume per side;
+  then the position is liquidated at its liquidation price if the mark (mark candle, else trade
+  candle) reached it;
+- funding settles at each timestamp of the symbol's funding series, on the position held at that
+  instant (a candle that closes at the same instant comes first), valued at the mark then.
+A call at time T sees every event up to T; orders it places act from T on. Market orders execute on
+the candle opening at T, at its open plus half the spread plus impact. Processing a stretch in one
+call or in many gives the same result, so a backtest may jump over quiet stretches.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+import attrs
+
+from bot_v2.adapters.brokers.sim import pricing
+from bot_v2.adapters.brokers.sim.account import Account, unrealized
+from bot_v2.adapters.brokers.sim.events import (
+    Filled,
+    FundingSettled,
+    Liquidated,
+    OrderChanged,
+    SimEvent,
+)
+from bot_v2.adapters.brokers.sim.margin import (
+    default_tiers,
+    maintenance_margin,
+    max_leverage,
+    max_notional_at,
+)
+from bot_v2.adapters.brokers.sim.scan import first_candidate, mark_envelope
+from bot_v2.adapters.brokers.sim.settings import MarginMode, SimSettings
+from bot_v2.adapters.brokers.sim.state import (
+    ExchangeState,
+    OrderState,
+    PositionState,
+    account_record,
+)
+from bot_v2.adapters.replay.feed import SymbolSeries
+from bot_v2.domain.account import Balance, PositionReport
+from bot_v2.domain.errors import InsufficientFunds, InvalidOrder, InvalidSymbol, OrderNotFound
+from bot_v2.domain.fills import Fill, FundingPayment
+from bot_v2.domain.market import MarketSpec
+from bot_v2.domain.money import ZERO, floor_to_step
+from bot_v2.domain.orders import (
+    Order,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+)
+from bot_v2.domain.positions import Position, apply_fill
+
+LIQUIDATION_PREFIX = "sim-liquidation-"
+
+
+@attrs.frozen
+class Advance:
+    events: list[SimEvent]
+    # With stop_before_change: the time of the first candle on which the account would change by
+    # itself (a fill or a liquidation); the exchange stopped just before it.
+    stopped_at_ms: int | None = None
+
+
+@attrs.frozen
+class Changes:
+    """What changed since the last `take_changes`, for persistence."""
+
+    account: dict[str, object]
+    orders: list[OrderState]
+    fills: list[Fill]
+    funding: list[FundingPayment]
+    liquidations: list[Liquidated]
+
+
+class SimExchange:
+    def __init__(
+        self,
+        series: Mapping[str, SymbolSeries],
+        markets: Mapping[str, MarketSpec],
+        settings: SimSettings,
+        state: ExchangeState | None = None,
+    ) -> None:
+        self.settings = settings
+        self._series = dict(series)
+        self._markets = dict(markets)
+        self._symbols = tuple(s for s in self._series if s in self._markets)
+        self._tiers = {
+            s: spec.tiers or default_tiers(spec.max_leverage, settings.maintenance_margin_rate)
+            for s, spec in self._markets.items()
+        }
+        self.state = state if state is not None else ExchangeState(wallet=settings.initial_balance)
+        self.account = Account(
+            self.state, self._tiers, settings.margin_mode, settings.default_leverage
+        )
+        self._open: dict[str, list[OrderState]] = {s: [] for s in self._symbols}
+        for order in self.state.orders.values():
+            if order.status.is_open:
+                self._open.setdefault(order.symbol, []).append(order)
+        self._fill_ms = [f.timestamp_ms for f in self.state.fills]
+        self._funding_ms = [p.timestamp_ms for p in self.state.funding]
+        self._dirty_orders: dict[str, OrderState] = {}
+        self._account_dirty = False
+        self._saved = (len(self.state.fills), len(self.state.funding), len(self.state.liquidations))
+        # Bumped on every change to money or positions: keys the liquidation price cache.
+        self._version = 0
+        self._liq_cache: dict[str, tuple[int, float | None]] = {}
+
+    # -- queries ------------------------------------------------------------------------------
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return self._symbols
+
+    @property
+    def clock_ms(self) -> int | None:
+        return self.state.clock_ms
+
+    def spec(self, symbol: str) -> MarketSpec:
+        spec = self._markets.get(symbol)
+        if spec is None or symbol not in self._series:
+            raise InvalidSymbol(f"sim exchange does not list {symbol}")
+        return spec
+
+    def mark(self, symbol: str) -> Decimal:
+        """The mark price at the exchange's time (a position's entry price before any data)."""
+        clock = self.state.clock_ms
+        mark = self._series[symbol].mark_at(clock) if clock is not None else None
+        if mark is None:
+            position = self.state.positions.get(symbol)
+            return position.entry_price if position is not None else ZERO
+        return mark
+
+    def balance(self, asset: str) -> Balance:
+        return Balance(asset, self.state.wallet, self.account.available(self.mark))
+
+    def positions(self, symbols: Sequence[str]) -> list[PositionReport]:
+        reports = []
+        for symbol in symbols:
+            position = self.state.positions.get(symbol)
+            if position is None or position.size == 0:
+                continue
+            mark = self.mark(symbol)
+            reports.append(
+                PositionReport(
+                    symbol=symbol,
+                    size=position.size,
+                    entry_price=position.entry_price,
+                    mark_price=mark,
+                    liquidation_price=self.account.liquidation_price(symbol, self.mark),
+                    leverage=self.account.leverage(symbol),
+                    margin_mode=self.account.mode(symbol).value,
+                    unrealized_pnl=unrealized(position, mark),
+                )
+            )
+        return reports
+
+    def order(self, client_order_id: str) -> Order | None:
+        state = self.state.orders.get(client_order_id)
+        return state.to_order() if state is not None else None
+
+    def open_orders(self, symbols: Sequence[str]) -> list[Order]:
+        wanted = set(symbols)
+        return [o.to_order() for s in self._symbols if s in wanted for o in self._open.get(s, [])]
+
+    def fills_since(self, symbols: Sequence[str], since_ms: int) -> list[Fill]:
+        start = bisect.bisect_left(self._fill_ms, since_ms)
+        wanted = set(symbols)
+        return [f for f in self.state.fills[start:] if f.symbol in wanted]
+
+    def funding_since(self, symbols: Sequence[str], since_ms: int) -> list[FundingPayment]:
+        start = bisect.bisect_left(self._funding_ms, since_ms)
+        wanted = set(symbols)
+        return [p for p in self.state.funding[start:] if p.symbol in wanted]
+
+    # -- account settings ---------------------------------------------------------------------
+    def set_leverage(self, symbol: str, leverage: Decimal, now_ms: int) -> list[SimEvent]:
+        events = self.advance(now_ms).events
+        self.spec(symbol)
+        tiers = self._tiers[symbol]
+        top = max_leverage(tiers)
+        if leverage < 1 or leverage > top or leverage != leverage.to_integral_value():
+            raise InvalidOrder(
+                f"leverage {leverage} must be a whole number in 1..{top} for {symbol}"
+            )
+        position = self.state.positions.get(symbol)
+        if position is not None and position.size != 0:
+            cap = max_notional_at(tiers, leverage)
+            notional = abs(position.size) * self.mark(symbol)
+            if notional > cap:
+                raise InvalidOrder(
+                    f"{symbol} position notional {notional:.2f} exceeds {cap} allowed at "
+                    f"{leverage}x"
+                )
+        self.state.leverage[symbol] = leverage
+        self._touch()
+        return events
+
+    def set_margin_mode(self, symbol: str, mode: MarginMode, now_ms: int) -> list[SimEvent]:
+        events = self.advance(now_ms).events
+        self.spec(symbol)
+        if self.account.mode(symbol) is mode:
+            return events
+        position = self.state.positions.get(symbol)
+        if (position is not None and position.size != 0) or self._open.get(symbol):
+            raise InvalidOrder(
+                f"cannot change the margin mode of {symbol} with a position or orders"
+            )
+        self.state.margin_mode[symbol] = mode
+        self._touch()
+        return events
+
+    # -- orders -------------------------------------------------------------------------------
+    def submit(self, request: OrderRequest, now_ms: int) -> tuple[Order, list[SimEvent]]:
+        events = self.advance(now_ms).events
+        now = self._now()
+        spec = self.spec(request.symbol)
+        if request.client_order_id in self.state.orders:
+            raise InvalidOrder(f"duplicate client order id {request.client_order_id}")
+        self._validate(request, spec)
+        price_ref = self._reference(request.symbol, now)
+        if price_ref is None:
+            raise InvalidOrder(f"no price for {request.symbol} yet")
+        index, reference = price_ref
+        position = self._position(request.symbol)
+        if request.reduce_only and not _reduces(position.size, request.side):
+            raise InvalidOrder(
+                f"reduce-only {request.side.value} would not reduce the {request.symbol} "
+                f"position of {position.size}"
+            )
+        marketable, taker = self._taker_terms(request, spec, index, reference)
+        if request.post_only and marketable:
+            order = self._new_order(request, now)
+            order.status = OrderStatus.REJECTED
+            self._record_order(order, events)
+            raise InvalidOrder(f"post-only order {request.client_order_id} would cross the book")
+        check_price = taker if marketable else (request.price or taker)
+        if not request.reduce_only:
+            self._check_margin(request, spec, check_price)
+        order = self._new_order(request, now)
+        self._execute(order, spec, index, marketable, taker, events)
+        return order.to_order(), events
+
+    def cancel(
+        self, symbol: str, client_order_id: str, now_ms: int
+    ) -> tuple[Order, list[SimEvent]]:
+        events = self.advance(now_ms).events
+        order = self.state.orders.get(client_order_id)
+        if order is None or order.symbol != symbol:
+            raise OrderNotFound(f"no order {client_order_id} on {symbol}")
+        if not order.status.is_open:
+            raise InvalidOrder(f"order {client_order_id} is already {order.status.value}")
+        self._close_order(order, OrderStatus.CANCELED, events)
+        return order.to_order(), events
+
+    # -- time ---------------------------------------------------------------------------------
+    def advance(self, now_ms: int, stop_before_change: bool = False) -> Advance:
+        """Process every candle and funding settlement up to `now_ms`. With stop_before_change,
+        stop just before the first candle on which an order or position would change by itself."""
+        state = self.state
+        if state.clock_ms is None:
+            state.clock_ms = now_ms
+            self._account_dirty = True
+            return Advance([])
+        events: list[SimEvent] = []
+        while now_ms > state.clock_ms:
+            start = state.clock_ms
+            funding_at = self._next_funding(start, now_ms)
+            horizon = funding_at if funding_at is not None else now_ms
+            hit_ms, hits = self._next_candle_event(start, horizon)
+            if hit_ms is not None:
+                if stop_before_change and any(self._would_change(s, k) for s, k in hits):
+                    state.clock_ms = hit_ms - 1
+                    self._account_dirty = True
+                    return Advance(events, hit_ms)
+                for symbol, k in hits:
+                    self._process_candle(symbol, k, events)
+                state.clock_ms = hit_ms
+                continue
+            state.clock_ms = horizon
+            if funding_at is not None:
+                self._settle_funding(funding_at, events)
+        if events:
+            self._account_dirty = True
+        return Advance(events)
+
+    # -- persistence --------------------------------------------------------------------------
+    def take_changes(self) -> Changes | None:
+        """What changed since the last call (None: nothing), and forget it."""
+        state = self.state
+        fills_at, funding_at, liq_at = self._saved
+        if not (
+            self._account_dirty
+            or self._dirty_orders
+            or len(state.fills) > fills_at
+            or len(state.funding) > funding_at
+            or len(state.liquidations) > liq_at
+        ):
+            return None
+        changes = Changes(
+            account=account_record(state),
+            orders=list(self._dirty_orders.values()),
+            fills=state.fills[fills_at:],
+            funding=state.funding[funding_at:],
+            liquidations=state.liquidations[liq_at:],
+        )
+        self._dirty_orders = {}
+        self._account_dirty = False
+        self._saved = (len(state.fills), len(state.funding), len(state.liquidations))
+        return changes
+
+    # == internals ============================================================================
+    def _now(self) -> int:
+        clock = self.state.clock_ms
+        if clock is None:
+            raise RuntimeError("the exchange has no time yet")
+        return clock
+
+    def _touch(self) -> None:
+        self._version += 1
+        self._account_dirty = True
+
+    def _position(self, symbol: str) -> PositionState:
+        return self.state.positions.get(symbol) or PositionState()
+
+    def _validate(self, request: OrderRequest, spec: MarketSpec) -> None:
+        if request.size % spec.step_size != 0 or request.size < spec.min_size:
+            raise InvalidOrder(
+                f"size {request.size} is not a multiple of step {spec.step_size} "
+                f"or below the minimum {spec.min_size}"
+            )
+        if request.price is not None and request.price % spec.tick_size != 0:
+            raise InvalidOrder(f"price {request.price} is not a multiple of tick {spec.tick_size}")
+        if request.post_only and (
+            request.type is not OrderType.LIMIT or request.time_in_force is not TimeInForce.GTC
+        ):
+            raise InvalidOrder("post-only needs a GTC limit order")
+
+    def _reference(self, symbol: str, now: int) -> tuple[int, Decimal] | None:
+        """(index of the candle a taker order executes in, its reference price): the candle
+        opening at or after now and its open, else the last candle and its close."""
+        columns = self._series[symbol].columns
+        i = columns.index_opening_at_or_after(now)
+        if i < len(columns):
+            return i, columns.price("open", i)
+        if len(columns) == 0:
+            return None
+        return len(columns) - 1, columns.price("close", len(columns) - 1)
+
+    def _taker_terms(
+        self, request: OrderRequest, spec: MarketSpec, index: int, reference: Decimal
+    ) -> tuple[bool, Decimal]:
+        """(whether the order takes liquidity now, the price it would pay as a taker)."""
+        settings = self.settings
+        columns = self._series[request.symbol].columns
+        impact = pricing.impact_fraction(
+            settings.slippage,
+            float(columns.high[index]),
+            float(columns.low[index]),
+            float(columns.open[index]),
+            request.size,
+            float(columns.volume[index]),
+        )
+        if settings.slippage_noise > 0 and impact > 0:
+            u = pricing.draw(settings.seed, request.client_order_id)
+            impact *= 1 + settings.slippage_noise * Decimal(repr(u))
+        taker = pricing.taker_price(
+            reference, settings.spread_bps, impact, spec.tick_size, request.side
+        )
+        if request.type is OrderType.MARKET:
+            return True, taker
+        assert request.price is not None
+        best = pricing.quote(reference, settings.spread_bps, spec.tick_size, request.side)
+        crosses = request.price >= best if request.side is Side.BUY else request.price <= best
+        if not crosses:
+            return False, taker
+        # A marketable limit never pays beyond its limit.
+        capped = (
+            min(taker, request.price) if request.side is Side.BUY else max(taker, request.price)
+        )
+        return True, capped
+
+    def _check_margin(self, request: OrderRequest, spec: MarketSpec, price: Decimal) -> None:
+        position = self._position(request.symbol)
+        opening = _opening_size(position.size, request.side, request.size)
+        if opening <= 0:
+            return
+        leverage = self.account.leverage(request.symbol)
+        resulting = abs(position.size + request.side.sign * request.size)
+        cap = max_notional_at(self._tiers[request.symbol], leverage)
+        if resulting * price > cap:
+            raise InvalidOrder(
+                f"{request.symbol} position of {resulting} would exceed the {cap} notional "
+                f"allowed at {leverage}x"
+            )
+        if request.size * price < spec.min_notional:
+            raise InvalidOrder(
+                f"order notional {request.size * price:.4f} is below the minimum {spec.min_notional}"
+            )
+        needed = opening * price / leverage
+        available = self.account.available(self.mark)
+        if needed > available:
+            raise InsufficientFunds(f"margin {needed:.2f} needed, {available:.2f} available")
+
+    def _new_order(self, request: OrderRequest, now: int) -> OrderState:
+        self.state.order_seq += 1
+        return OrderState(
+            client_order_id=request.client_order_id,
+            exchange_order_id=f"sim-{self.state.order_seq}",
+            symbol=request.symbol,
+            side=request.side,
+            type=request.type,
+            size=request.size,
+            price=request.price,
+            reduce_only=request.reduce_only,
+            time_in_force=request.time_in_force,
+            post_only=request.post_only,
+            created_ms=now,
+            updated_ms=now,
+        )
+
+    def _record_order(self, order: OrderState, events: list[SimEvent]) -> None:
+        self.state.orders[order.client_order_id] = order
+        self._dirty_orders[order.client_order_id] = order
+        self._account_dirty = True
+        events.append(OrderChanged(order.to_order()))
+
+    def _execute(
+        self,
+        order: OrderState,
+        spec: MarketSpec,
+        index: int,
+        marketable: bool,
+        taker: Decimal,
+        events: list[SimEvent],
+    ) -> None:
+        now = order.created_ms
+        self.state.orders[order.client_order_id] = order
+        if order.type is OrderType.MARKET:
+            qty = self._clip_reduce_only(order, order.size)
+            if qty > 0:
+                self._fill(order, qty, taker, False, now, events)
+            if order.remaining > 0:
+                self._close_order(order, OrderStatus.EXPIRED, events, record=False)
+            self._record_order(order, events)
+            return
+        if marketable:
+            liquidity = self._liquidity(order.symbol, index, spec)
+            tif = order.time_in_force
+            if tif is TimeInForce.FOK and liquidity < order.size:
+                self._close_order(order, OrderStatus.EXPIRED, events, record=False)
+                self._record_order(order, events)
+                return
+            qty = self._clip_reduce_only(order, min(order.remaining, liquidity))
+            if qty > 0:
+                self._fill(order, qty, taker, False, now, events)
+        elif order.time_in_force is not TimeInForce.GTC:
+            self._close_order(order, OrderStatus.EXPIRED, events, record=False)
+            self._record_order(order, events)
+            return
+        if order.remaining > 0:
+            if order.time_in_force is TimeInForce.GTC:
+                self._open.setdefault(order.symbol, []).append(order)
+            else:
+                self._close_order(order, OrderStatus.EXPIRED, events, record=False)
+        self._record_order(order, events)
+
+    def _liquidity(self, symbol: str, index: int, spec: MarketSpec) -> Decimal:
+        volume = self._series[symbol].columns.price("volume", index)
+        return floor_to_step(volume * self.settings.volume_share, spec.step_size)
+
+    def _clip_reduce_only(self, order: OrderState, qty: Decimal) -> Decimal:
+        """A reduce-only order never grows the position nor flips it."""
+        if not order.reduce_only:
+            return qty
+        size = self._position(order.symbol).size
+        if not _reduces(size, order.side):
+            return ZERO
+        return min(qty, abs(size))
+
+    def _close_order(
+        self,
+        order: OrderState,
+        status: OrderStatus,
+        events: list[SimEvent],
+        record: bool = True,
+    ) -> None:
+        order.status = status
+        order.updated_ms = self.state.clock_ms or order.created_ms
+        resting = self._open.get(order.symbol, [])
+        if order in resting:
+            resting.remove(order)
+        if record:
+            self._record_order(order, events)
+
+    def _fill(
+        self,
+        order: OrderState | None,
+        qty: Decimal,
+        price: Decimal,
+        is_maker: bool,
+        ts: int,
+        events: list[SimEvent],
+        *,
+        symbol: str = "",
+        side: Side | None = None,
+        liquidation: bool = False,
+        fee_override: Decimal | None = None,
+    ) -> Fill:
+        """Apply one execution to the position, the wallet and (isolated) the position margin."""
+        symbol = order.symbol if order is not None else symbol
+        side = order.side if order is not None else side
+        assert side is not None
+        state = self.state
+        before = self._position(symbol)
+        effect = apply_fill(Position(symbol, before.size, before.entry_price), side, qty, price)
+        rate = self.settings.maker(symbol) if is_maker else self.settings.taker(symbol)
+        fee = fee_override if fee_override is not None else qty * price * rate
+        margin = before.margin
+        if self.account.mode(symbol) is MarginMode.ISOLATED:
+            closing = min(abs(before.size), qty) if _reduces(before.size, side) else ZERO
+            if closing > 0:
+                margin -= margin * closing / abs(before.size)
+            opening = qty - closing
+            if opening > 0:
+                margin += opening * price / self.account.leverage(symbol)
+        after = effect.position
+        if after.size == 0:
+            state.positions.pop(symbol, None)
+        else:
+            state.positions[symbol] = PositionState(after.size, after.entry_price, margin)
+        state.wallet += effect.realized_pnl - fee
+        state.fill_seq += 1
+        if order is not None:
+            order.filled += qty
+            order.filled_value += qty * price
+            order.updated_ms = ts
+            order.status = (
+                OrderStatus.FILLED if order.remaining == 0 else OrderStatus.PARTIALLY_FILLED
+            )
+            if order.status is OrderStatus.FILLED:
+                resting = self._open.get(symbol, [])
+                if order in resting:
+                    resting.remove(order)
+            coid, eid = order.client_order_id, order.exchange_order_id
+        else:
+            coid = eid = f"{LIQUIDATION_PREFIX}{state.fill_seq}"
+        fill = Fill(
+            fill_id=f"sim-fill-{state.fill_seq}",
+            client_order_id=coid,
+            exchange_order_id=eid,
+            symbol=symbol,
+            side=side,
+            size=qty,
+            price=price,
+            fee=fee,
+            timestamp_ms=ts,
+            is_maker=is_maker,
+            liquidation=liquidation,
+        )
+        state.fills.append(fill)
+        self._fill_ms.append(ts)
+        events.append(Filled(fill))
+        self._touch()
+        return fill
+
+    # -- the market between calls -------------------------------------------------------------
+    def _next_funding(self, after_ms: int, until_ms: int) -> int | None:
+        """The next funding settlement in (after, until] of a symbol holding a position."""
+        best: int | None = None
+        for symbol, position in self.state.positions.items():
+            if position.size == 0:
+                continue
+            times = self._series[symbol].funding_ms
+            i = int(times.searchsorted(after_ms, side="right"))
+            if i < len(times):
+                ts = int(times[i])
+                if ts <= until_ms and (best is None or ts < best):
+                    best = ts
+        return best
+
+    def _settle_funding(self, ts: int, events: list[SimEvent]) -> None:
+        for symbol in self._symbols:
+            position = self.state.positions.get(symbol)
+            if position is None or position.size == 0:
+                continue
+            series = self._series[symbol]
+            times = series.funding_ms
+            i = int(times.searchsorted(ts))
+            if i >= len(times) or int(times[i]) != ts:
+                continue
+            rate = series.funding[i].rate
+            mark = series.mark_at(ts) or position.entry_price
+            amount = -position.size * mark * rate
+            self.state.wallet += amount
+            if self.account.mode(symbol) is MarginMode.ISOLATED:
+                position.margin += amount
+            payment = FundingPayment(symbol, ts, rate, position.size, mark, amount)
+            self.state.funding.append(payment)
+            self._funding_ms.append(ts)
+            events.append(FundingSettled(payment))
+            self._touch()
+
+    def _active(self) -> list[str]:
+        return [
+            s
+            for s in self._symbols
+            if self._open.get(s) or (s in self.state.positions and self.state.positions[s].size)
+        ]
+
+    def _next_candle_event(
+        self, after_ms: int, until_ms: int
+    ) -> tuple[int | None, list[tuple[str, int]]]:
+        """The earliest close time in (after, until] of a candle on which something may happen,
+        and every (symbol, index) closing then that needs an exact look."""
+        best: int | None = None
+        hits: list[tuple[str, int]] = []
+        active = self._active()
+        for symbol in active:
+            columns = self._series[symbol].columns
+            start = columns.index_closed_by(after_ms)
+            stop = columns.index_closed_by(until_ms)
+            if start >= stop:
+                continue
+            k = self._scan(symbol, start, stop, len(active) > 1)
+            if k is None:
+                continue
+            ts = int(columns.close_ms[k])
+            if best is None or ts < best:
+                best, hits = ts, [(symbol, k)]
+            elif ts == best:
+                hits.append((symbol, k))
+        return best, hits
+
+    def _scan(self, symbol: str, start: int, stop: int, others: bool) -> int | None:
+        buy = sell = None
+        for order in self._open.get(symbol, []):
+            if order.price is None:
+                continue
+            p = float(order.price)
+            if order.side is Side.BUY:
+                buy = p if buy is None else max(buy, p)
+            else:
+                sell = p if sell is None else min(sell, p)
+        long_liq = short_liq = None
+        position = self.state.positions.get(symbol)
+        if position is not None and position.size != 0:
+            liq = self._scan_liquidation(symbol, start, stop, others)
+            if liq is not None:
+                if position.size > 0:
+                    long_liq = liq
+                else:
+                    short_liq = liq
+        return first_candidate(self._series[symbol], start, stop, buy, sell, long_liq, short_liq)
+
+    def _scan_liquidation(self, symbol: str, start: int, stop: int, others: bool) -> float | None:
+        """A liquidation price no closer than the true one for every candle in [start, stop).
+        With other cross positions, those are valued at the worst marks they can have meanwhile."""
+        cross = self.account.mode(symbol) is MarginMode.CROSS
+        if not (cross and others):
+            cached = self._liq_cache.get(symbol)
+            if cached is not None and cached[0] == self._version:
+                return cached[1]
+            lp = self.account.liquidation_price(symbol, self.mark)
+            value = float(lp) if lp is not None else None
+            self._liq_cache[symbol] = (self._version, value)
+            return value
+        lo_ms = int(self._series[symbol].columns.open_ms[start])
+        hi_ms = int(self._series[symbol].columns.close_ms[stop - 1])
+        upnl = ZERO
+        maint = ZERO
+        for other, held in self.state.positions.items():
+            if (
+                other == symbol
+                or held.size == 0
+                or self.account.mode(other) is not MarginMode.CROSS
+            ):
+                continue
+            series = self._series[other]
+            a = series.columns.index_opening_at_or_after(lo_ms)
+            b = series.columns.index_closed_by(hi_ms)
+            low, high = mark_envelope(series, a, max(a + 1, b))
+            worst = Decimal(repr(low if held.size > 0 else high))
+            upnl += unrealized(held, worst)
+            maint += maintenance_margin(self._tiers[other], abs(held.size) * Decimal(repr(high)))
+        lp = self.account.liquidation_price(symbol, self.mark, (upnl, maint))
+        return float(lp) if lp is not None else None
+
+    def _others_at(self, symbol: str, ts: int) -> tuple[Decimal, Decimal]:
+        """Cross terms of the other positions, valued at their marks at `ts`."""
+
+        def mark_of(other: str) -> Decimal:
+            mark = self._series[other].mark_at(ts)
+            return mark if mark is not None else self.state.positions[other].entry_price
+
+        return self.account.cross_terms(mark_of, exclude=symbol)
+
+    def _liquidation_trigger(self, symbol: str, k: int) -> Decimal | None:
+        """The liquidation price if the mark reaches it during candle k."""
+        position = self.state.positions.get(symbol)
+        if position is None or position.size == 0:
+            return None
+        series = self._series[symbol]
+        open_ms = int(series.columns.open_ms[k])
+        terms = None
+        if self.account.mode(symbol) is MarginMode.CROSS:
+            terms = self._others_at(symbol, open_ms)
+        lp = self.account.liquidation_price(symbol, self.mark, terms)
+        if lp is None:
+            return None
+        if position.size > 0:
+            return lp if series.mark_extreme(k, high=False) <= lp else None
+        return lp if series.mark_extreme(k, high=True) >= lp else None
+
+    def _crossing_orders(self, symbol: str, k: int) -> list[OrderState]:
+        """Resting orders the price traded through in candle k, best price first."""
+        columns = self._series[symbol].columns
+        open_ms = int(columns.open_ms[k])
+        low = columns.price("low", k)
+        high = columns.price("high", k)
+        buys = [
+            o
+            for o in self._open.get(symbol, [])
+            if o.side is Side.BUY
+            and o.created_ms <= open_ms
+            and o.price is not None
+            and low < o.price
+        ]
+        sells = [
+            o
+            for o in self._open.get(symbol, [])
+            if o.side is Side.SELL
+            and o.created_ms <= open_ms
+            and o.price is not None
+            and high > o.price
+        ]
+        buys.sort(key=lambda o: -(o.price or ZERO))
+        sells.sort(key=lambda o: o.price or ZERO)
+        return buys + sells
+
+    def _would_change(self, symbol: str, k: int) -> bool:
+        return (
+            bool(self._crossing_orders(symbol, k))
+            or self._liquidation_trigger(symbol, k) is not None
+        )
+
+    def _process_candle(self, symbol: str, k: int, events: list[SimEvent]) -> None:
+        spec = self._markets[symbol]
+        columns = self._series[symbol].columns
+        ts = int(columns.close_ms[k])
+        self.state.clock_ms = max(self.state.clock_ms or ts, ts)
+        budget = {
+            Side.BUY: self._liquidity(symbol, k, spec),
+            Side.SELL: self._liquidity(symbol, k, spec),
+        }
+        for order in self._crossing_orders(symbol, k):
+            if order.reduce_only and not _reduces(self._position(symbol).size, order.side):
+                self._close_order(order, OrderStatus.EXPIRED, events)
+                continue
+            qty = self._clip_reduce_only(order, min(order.remaining, budget[order.side]))
+            if qty <= 0:
+                continue
+            budget[order.side] -= qty
+            assert order.price is not None
+            self._fill(order, qty, order.price, True, ts, events)
+            self._record_order(order, events)
+        lp = self._liquidation_trigger(symbol, k)
+        if lp is not None:
+            self._liquidate(symbol, lp, ts, events)
+
+    def _liquidate(self, symbol: str, lp: Decimal, ts: int, events: list[SimEvent]) -> None:
+        position = self.state.positions[symbol]
+        spec = self._markets[symbol]
+        side = Side.SELL if position.size > 0 else Side.BUY
+        price = pricing.on_tick(lp, spec.tick_size, side.opposite)
+        if price <= 0:
+            price = self._series[symbol].mark_at(ts) or position.entry_price
+        qty = abs(position.size)
+        mode = self.account.mode(symbol)
+        # What is left of the margin after closing at that price pays the clearance fee, up to it.
+        realized = (price - position.entry_price) * position.size
+        if mode is MarginMode.ISOLATED:
+            left = position.margin + realized
+        else:
+            upnl, _ = self._others_at(symbol, ts)
+            left = self.account.cross_wallet() + upnl + realized
+        fee = min(qty * price * self.settings.liquidation_fee, max(left, ZERO))
+        for order in list(self._open.get(symbol, [])):
+            self._close_order(order, OrderStatus.CANCELED, events)
+        fill = self._fill(
+            None,
+            qty,
+            price,
+            False,
+            ts,
+            events,
+            symbol=symbol,
+            side=side,
+            liquidation=True,
+            fee_override=fee,
+        )
+        event = Liquidated(symbol, ts, qty, price, fee, mode.value, fill.fill_id)
+        self.state.liquidations.append(event)
+        events.append(event)
+
+
+def _reduces(size: Decimal, side: Side) -> bool:
+    return size != 0 and (size > 0) != (side is Side.BUY)
+
+
+def _opening_size(size: Decimal, side: Side, qty: Decimal) -> Decimal:
+    """The part of an order that adds exposure: all of it, or what is left after closing."""
+    if size == 0 or (size > 0) == (side is Side.BUY):
+        return qty
+    return max(qty - abs(size), ZERO)

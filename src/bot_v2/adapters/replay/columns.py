@@ -1,0 +1,166 @@
+"""Market series as columns: numpy arrays for scanning a year of minutes at once, and exact Decimals
+on demand for the few candles that matter (a fill, a funding settlement, a strategy decision).
+
+A value read from a CSV file is stored as the nearest IEEE double and comes back as a Decimal through
+its shortest repr, which is the number as written for anything up to 15 significant digits (every
+price and size an exchange publishes). Series built from Candle objects keep those objects and hand
+them back unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from typing import overload
+
+import numpy as np
+import numpy.typing as npt
+
+from bot_v2.domain.market import Candle
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+FIELDS = ("open", "high", "low", "close", "volume")
+
+
+def exact(value: float) -> Decimal:
+    """The Decimal a CSV value was written as (see the module docstring)."""
+    return Decimal(repr(float(value)))
+
+
+class CandleColumns:
+    """One symbol's candles, oldest first. `open_ms` holds each candle's open time."""
+
+    def __init__(
+        self,
+        symbol: str,
+        timeframe_ms: int,
+        open_ms: npt.ArrayLike,
+        open_: npt.ArrayLike,
+        high: npt.ArrayLike,
+        low: npt.ArrayLike,
+        close: npt.ArrayLike,
+        volume: npt.ArrayLike,
+        candles: Sequence[Candle] | None = None,
+    ) -> None:
+        self.symbol = symbol
+        self.timeframe_ms = timeframe_ms
+        self.open_ms: IntArray = np.ascontiguousarray(open_ms, dtype=np.int64)
+        self.close_ms: IntArray = self.open_ms + timeframe_ms
+        self.open: FloatArray = np.ascontiguousarray(open_, dtype=np.float64)
+        self.high: FloatArray = np.ascontiguousarray(high, dtype=np.float64)
+        self.low: FloatArray = np.ascontiguousarray(low, dtype=np.float64)
+        self.close: FloatArray = np.ascontiguousarray(close, dtype=np.float64)
+        self.volume: FloatArray = np.ascontiguousarray(volume, dtype=np.float64)
+        n = len(self.open_ms)
+        if any(len(a) != n for a in (self.open, self.high, self.low, self.close, self.volume)):
+            raise ValueError(f"{symbol}: candle columns differ in length")
+        self._candles = list(candles) if candles is not None else None
+        if self._candles is not None and len(self._candles) != n:
+            raise ValueError(f"{symbol}: {len(self._candles)} candles for {n} rows")
+
+    @classmethod
+    def from_candles(
+        cls, symbol: str, timeframe_ms: int, candles: Sequence[Candle]
+    ) -> CandleColumns:
+        rows = list(candles)
+        return cls(
+            symbol,
+            timeframe_ms,
+            [c.timestamp_ms for c in rows],
+            [float(c.open) for c in rows],
+            [float(c.high) for c in rows],
+            [float(c.low) for c in rows],
+            [float(c.close) for c in rows],
+            [float(c.volume) for c in rows],
+            candles=rows,
+        )
+
+    def __len__(self) -> int:
+        return len(self.open_ms)
+
+    def candle(self, i: int) -> Candle:
+        if self._candles is not None:
+            return self._candles[i]
+        return Candle(
+            self.symbol,
+            self.timeframe_ms,
+            int(self.open_ms[i]),
+            exact(self.open[i]),
+            exact(self.high[i]),
+            exact(self.low[i]),
+            exact(self.close[i]),
+            exact(self.volume[i]),
+        )
+
+    def price(self, field: str, i: int) -> Decimal:
+        """One exact value: field is open, high, low, close or volume."""
+        if self._candles is not None:
+            value: Decimal = getattr(self._candles[i], field)
+            return value
+        column: FloatArray = getattr(self, field)
+        return exact(column[i])
+
+    def index_closed_by(self, ts_ms: int) -> int:
+        """How many candles have closed by `ts_ms` (the index of the first that has not)."""
+        return int(np.searchsorted(self.close_ms, ts_ms, side="right"))
+
+    def index_opening_at_or_after(self, ts_ms: int) -> int:
+        return int(np.searchsorted(self.open_ms, ts_ms, side="left"))
+
+    def sequence(self) -> CandleSequence:
+        return CandleSequence(self)
+
+
+class CandleSequence(Sequence[Candle]):
+    """The columns as a read-only sequence of Candle values, built on access."""
+
+    def __init__(self, columns: CandleColumns) -> None:
+        self._columns = columns
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+    @overload
+    def __getitem__(self, index: int) -> Candle: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Candle]: ...
+
+    def __getitem__(self, index: int | slice) -> Candle | Sequence[Candle]:
+        if isinstance(index, slice):
+            return [self._columns.candle(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._columns.candle(index)
+
+    def __iter__(self) -> Iterator[Candle]:
+        for i in range(len(self)):
+            yield self._columns.candle(i)
+
+
+class MarkColumns:
+    """Mark-price candles (open time, open, high, low, close), oldest first."""
+
+    def __init__(
+        self,
+        open_ms: npt.ArrayLike,
+        open_: npt.ArrayLike,
+        high: npt.ArrayLike,
+        low: npt.ArrayLike,
+        close: npt.ArrayLike,
+    ) -> None:
+        self.open_ms: IntArray = np.ascontiguousarray(open_ms, dtype=np.int64)
+        self.open: FloatArray = np.ascontiguousarray(open_, dtype=np.float64)
+        self.high: FloatArray = np.ascontiguousarray(high, dtype=np.float64)
+        self.low: FloatArray = np.ascontiguousarray(low, dtype=np.float64)
+        self.close: FloatArray = np.ascontiguousarray(close, dtype=np.float64)
+
+    def __len__(self) -> int:
+        return len(self.open_ms)
+
+    @classmethod
+    def empty(cls) -> MarkColumns:
+        return cls([], [], [], [], [])
