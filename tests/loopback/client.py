@@ -17,7 +17,7 @@ TEST_DEFAULTS: dict[str, Any] = {"enableRateLimit": False, "timeout": 2_000}
 
 def loopback_urls(exchange_id: str, base_url: str) -> dict[str, Any]:
     """ccxt's `urls` override sending every API of `exchange_id` to `base_url`."""
-    import ccxt
+    import ccxt  # type: ignore[import-untyped]
 
     described = getattr(ccxt, exchange_id)().describe()
     api = described["urls"]["api"]

@@ -30,7 +30,13 @@ from bot_v2.adapters.brokers.ccxt.redact import RedactingLogger, Redactor
 from bot_v2.adapters.brokers.ccxt.retry import RETRYABLE, RetryPolicy, Sleep, retrying
 from bot_v2.adapters.brokers.ccxt.venues import VenueProfile, venue_profile
 from bot_v2.domain.account import Balance, PositionReport
-from bot_v2.domain.errors import ConfigError, InvalidOrder, InvalidSymbol, OrderNotFound
+from bot_v2.domain.errors import (
+    BrokerError,
+    ConfigError,
+    InvalidOrder,
+    InvalidSymbol,
+    OrderNotFound,
+)
 from bot_v2.domain.fills import Fill, FundingPayment
 from bot_v2.domain.market import Candle, LeverageTier, Mark, MarketSpec
 from bot_v2.domain.money import ZERO, quantize_size
@@ -41,8 +47,7 @@ log = logging.getLogger(__name__)
 # ccxt's own request/response debug lines go here, cleaned.
 WIRE_LOGGER = "bot_v2.adapters.brokers.ccxt.wire"
 # Upper bound on history requests per symbol and call, so a bad cursor can never loop forever.
-MAX_PAGES = 60
-PAGE_LIMIT = 500
+MAX_PAGES = 400
 # A funding payment and its rate entry may be stamped a little apart.
 FUNDING_MATCH_MS = 60_000
 
@@ -565,26 +570,46 @@ class CcxtBroker:
         symbol: str,
         since_ms: int,
     ) -> list[dict[str, Any]]:
-        """Every row from since_ms to now, walking the venue's window limit and page size."""
+        """Every row from since_ms to now: window by window (venues cap the span of one request),
+        page by page inside a window (toward newer rows on "asc" venues, older on "desc")."""
+        venue = self._venue
         now = self._now_ms()
-        cursor = max(since_ms, now - self._venue.history_max_age_ms)
-        window = self._venue.history_window_ms
+        start = max(since_ms, now - venue.history_max_age_ms)
         rows: dict[str, dict[str, Any]] = {}
-        for _ in range(MAX_PAGES):
-            until = min(cursor + window - 1, now)
-            batch = await self._call(operation, fetch, symbol, cursor, PAGE_LIMIT, {"until": until})
-            batch = [r for r in batch or [] if int(r.get("timestamp") or 0) >= since_ms]
-            for row in batch:
-                key = str(row.get("id") or (row.get("timestamp"), row.get("amount")))
-                rows[key] = row
-            if len(batch) >= PAGE_LIMIT:
-                newest = max(int(r.get("timestamp") or 0) for r in batch)
-                cursor = newest if newest > cursor else cursor + 1
-            elif until >= now:
+        pages = 0
+        while True:
+            end = min(start + venue.history_window_ms - 1, now)
+            low, high = start, end
+            while True:
+                pages += 1
+                if pages > MAX_PAGES:
+                    raise BrokerError(
+                        f"{self.exchange_id} {operation}: more than {MAX_PAGES} pages of history "
+                        "since the requested time; ask for a later start"
+                    )
+                batch = await self._call(
+                    operation, fetch, symbol, low, venue.history_page_limit, {"until": high}
+                )
+                batch = [r for r in batch or [] if low <= int(r.get("timestamp") or 0) <= high]
+                for row in batch:
+                    key = str(row.get("id") or (row.get("timestamp"), row.get("amount")))
+                    rows[key] = row
+                if len(batch) < venue.history_page_limit:
+                    break
+                stamps = [int(r.get("timestamp") or 0) for r in batch]
+                # Re-ask from the edge row's millisecond (duplicates fold by id), and step past
+                # it when a whole page shares one millisecond.
+                if venue.history_order == "asc":
+                    low = max(stamps) if max(stamps) > low else low + 1
+                else:
+                    high = min(stamps) if min(stamps) < high else high - 1
+                if low > high:
+                    break
+            if end >= now:
                 break
-            else:
-                cursor = until + 1
-        return sorted(rows.values(), key=lambda r: int(r.get("timestamp") or 0))
+            start = end + 1
+        result = [r for r in rows.values() if int(r.get("timestamp") or 0) >= since_ms]
+        return sorted(result, key=lambda r: int(r.get("timestamp") or 0))
 
     async def _fill(self, symbol: str, raw: Mapping[str, Any]) -> Fill:
         info = raw.get("info") or {}
@@ -680,7 +705,7 @@ def _nearest_step(value: Decimal, step: Decimal) -> Decimal:
 
 def _new_exchange(exchange_id: str, config: dict[str, Any]) -> Any:
     # Imported here, not at module level: importing bot_v2 must never import ccxt.
-    import ccxt.async_support as ccxt_async
+    import ccxt.async_support as ccxt_async  # type: ignore[import-untyped]
 
     exchange_class = getattr(ccxt_async, exchange_id, None)
     if exchange_class is None:

@@ -6,6 +6,7 @@ must not pull ccxt in before a ccxt broker is actually built."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from bot_v2.adapters.brokers.ccxt.redact import Redactor
 from bot_v2.adapters.brokers.ccxt.venues import VenueProfile
@@ -26,6 +27,12 @@ _CODE = re.compile(r"[\"'](?:code|retCode|ret_code|sCode)[\"']\s*:\s*[\"']?(-?\d
 _MAX_TEXT = 400
 
 
+def _ccxt() -> Any:
+    import ccxt  # type: ignore[import-untyped]
+
+    return ccxt
+
+
 def venue_code(exc: BaseException) -> str | None:
     """The venue's own error code inside a ccxt exception text, when there is one."""
     codes = [c for c in _CODE.findall(str(exc)) if c not in ("0", "200")]
@@ -33,16 +40,12 @@ def venue_code(exc: BaseException) -> str | None:
 
 
 def is_ccxt_error(exc: BaseException) -> bool:
-    import ccxt
-
-    return isinstance(exc, ccxt.BaseError)
+    return isinstance(exc, _ccxt().BaseError)
 
 
 def is_no_change(exc: BaseException, venue: VenueProfile) -> bool:
-    """ "Already so" answers to leverage / margin-mode changes."""
-    import ccxt
-
-    return isinstance(exc, ccxt.NoChange) or venue_code(exc) in venue.no_change_codes
+    """Answers meaning "already so" to a leverage or margin-mode change."""
+    return isinstance(exc, _ccxt().NoChange) or venue_code(exc) in venue.no_change_codes
 
 
 def is_duplicate_client_id(exc: BaseException, venue: VenueProfile) -> bool:
@@ -50,7 +53,7 @@ def is_duplicate_client_id(exc: BaseException, venue: VenueProfile) -> bool:
 
 
 def _domain_class(exc: BaseException, venue: VenueProfile) -> type[BotError]:
-    import ccxt
+    ccxt = _ccxt()
 
     # ccxt falls back to these when it cannot map a venue code (for instance when custom `urls`
     # bypass its URL-scoped tables); the venue profile knows better.

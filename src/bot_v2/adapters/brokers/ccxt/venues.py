@@ -78,6 +78,10 @@ class VenueProfile:
     # Longest window one trade/funding history request may span, and how far back the venue keeps.
     history_window_ms: int = 7 * DAY_MS
     history_max_age_ms: int = 180 * DAY_MS
+    # Rows per history page, and whether a full page holds a window's oldest rows ("asc",
+    # Binance) or its newest ("desc", Bybit): that decides which way the next page lies.
+    history_page_limit: int = 500
+    history_order: Literal["asc", "desc"] = "asc"
     # Whether fetch_leverage_tiers needs signed requests.
     tiers_need_auth: bool = True
     # Raw tier field holding the maintenance amount (ccxt keeps the venue's bracket in `info`).
@@ -179,6 +183,8 @@ BYBIT = VenueProfile(
     },
     duplicate_client_id_codes=("110072",),
     no_change_codes=("110043", "110026"),
+    history_page_limit=100,
+    history_order="desc",
     tiers_need_auth=False,
     tier_maintenance_field="mmDeduction",
     trade_client_id_field="orderLinkId",
@@ -212,6 +218,8 @@ OKX = VenueProfile(
     no_change_codes=(),
     history_window_ms=90 * DAY_MS,
     history_max_age_ms=90 * DAY_MS,
+    history_page_limit=100,
+    history_order="desc",
     tiers_need_auth=False,
     trade_client_id_field="clOrdId",
     wallet_balance=_okx_wallet,
