@@ -28,6 +28,7 @@ from bot_v2.features.live_trade.reconciliation.values import (
 )
 
 EXTERNAL = "external"
+PRICE_TOLERANCE = Decimal("1e-9")
 
 
 def reconcile(stored: StoredState, venue: VenueReports, policy: Policy) -> ReconciliationPlan:
@@ -214,7 +215,7 @@ def _positions(
         report = reports.get(symbol)
         theirs = Position(symbol, report.size, report.entry_price) if report else Position(symbol)
         if ours.size == theirs.size:
-            if not ours.is_flat and ours.entry_price != theirs.entry_price:
+            if not ours.is_flat and not same_price(ours.entry_price, theirs.entry_price):
                 findings.append(
                     f"{symbol}: entry price {ours.entry_price:f} stored, "
                     f"{theirs.entry_price:f} at the venue (size agrees; left as stored)"
@@ -231,6 +232,12 @@ def _positions(
             suspected.append(found)
             findings.append(f"{found.describe()}? waiting one pass for fills to explain it")
     return tuple(drift), tuple(suspected), tuple(adjustments)
+
+
+def same_price(a: Decimal, b: Decimal) -> bool:
+    """Entry prices agree to a billionth: venues round what they report, and averaging in 28
+    digits leaves noise in the last ones."""
+    return abs(a - b) <= max(abs(a), abs(b)) * PRICE_TOLERANCE
 
 
 def _booking(ours: Position, theirs: Position, close_price: Decimal, now_ms: int) -> list[Fill]:

@@ -1,0 +1,83 @@
+"""Builders for the storage tests: real SQLite files in tmp_path, domain values with defaults."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from pathlib import Path
+
+from bot_v2.adapters.storage.sqlite.store import SqliteStateStore
+from bot_v2.domain.fills import Fill, FundingPayment
+from bot_v2.domain.orders import Order, OrderRequest, OrderStatus, OrderType, Side
+
+BTC = "BTC/USDT:USDT"
+ETH = "ETH/USDT:USDT"
+
+
+def open_store(path: Path) -> SqliteStateStore:
+    store = SqliteStateStore(path)
+    store.open()
+    return store
+
+
+def request(coid: str, side: Side = Side.BUY, size: str = "1", symbol: str = BTC) -> OrderRequest:
+    return OrderRequest(coid, symbol, side, OrderType.MARKET, Decimal(size))
+
+
+def order(
+    coid: str,
+    status: OrderStatus = OrderStatus.FILLED,
+    filled: str = "1",
+    size: str = "1",
+    side: Side = Side.BUY,
+    symbol: str = BTC,
+    ts: int = 1,
+) -> Order:
+    return Order(
+        coid,
+        f"x-{coid}",
+        symbol,
+        side,
+        OrderType.MARKET,
+        Decimal(size),
+        Decimal(filled),
+        status,
+        average_price=Decimal(100),
+        timestamp_ms=ts,
+    )
+
+
+def fill(
+    fill_id: str,
+    side: Side = Side.BUY,
+    size: str = "1",
+    price: str = "100",
+    ts: int = 1,
+    symbol: str = BTC,
+    coid: str = "c1",
+) -> Fill:
+    return Fill(
+        fill_id,
+        coid,
+        f"x-{coid}",
+        symbol,
+        side,
+        Decimal(size),
+        Decimal(price),
+        Decimal("0.05"),
+        ts,
+    )
+
+
+def funding(ts: int, amount: str = "-1.5", symbol: str = BTC) -> FundingPayment:
+    return FundingPayment(symbol, ts, Decimal("0.0001"), Decimal(1), Decimal(100), Decimal(amount))
+
+
+def digest(path: Path) -> str:
+    """The bytes of the database and its WAL, to prove a refused open changed nothing."""
+    h = hashlib.sha256()
+    for suffix in ("", "-wal"):
+        part = Path(f"{path}{suffix}")
+        if part.exists():
+            h.update(part.read_bytes())
+    return h.hexdigest()
