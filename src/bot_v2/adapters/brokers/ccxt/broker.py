@@ -13,12 +13,12 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
 import attrs
 
-from bot_v2.adapters.brokers.ccxt import convert
+from bot_v2.adapters.brokers.ccxt import convert, history
 from bot_v2.adapters.brokers.ccxt.config import build_ccxt_config
 from bot_v2.adapters.brokers.ccxt.errors import (
     is_ccxt_error,
@@ -31,7 +31,6 @@ from bot_v2.adapters.brokers.ccxt.retry import RETRYABLE, RetryPolicy, Sleep, re
 from bot_v2.adapters.brokers.ccxt.venues import VenueProfile, venue_profile
 from bot_v2.domain.account import Balance, PositionReport
 from bot_v2.domain.errors import (
-    BrokerError,
     ConfigError,
     InvalidOrder,
     InvalidSymbol,
@@ -46,10 +45,6 @@ from bot_v2.domain.symbols import normalize_symbol
 log = logging.getLogger(__name__)
 # ccxt's own request/response debug lines go here, cleaned.
 WIRE_LOGGER = "bot_v2.adapters.brokers.ccxt.wire"
-# Upper bound on history requests per symbol and call, so a bad cursor can never loop forever.
-MAX_PAGES = 400
-# A funding payment and its rate entry may be stamped a little apart.
-FUNDING_MATCH_MS = 60_000
 
 
 @attrs.frozen
@@ -313,7 +308,7 @@ class CcxtBroker:
         fills: list[Fill] = []
         for symbol in symbols:
             unified, _ = self._market(symbol)
-            rows = await self._history(
+            rows = await self._walk(
                 f"fetch_fills {unified}", self._exchange.fetch_my_trades, unified, since_ms
             )
             for row in rows:
@@ -325,17 +320,27 @@ class CcxtBroker:
         payments: list[FundingPayment] = []
         for symbol in symbols:
             unified, market = self._market(symbol)
-            rows = await self._history(
-                f"fetch_funding {unified}",
-                self._exchange.fetch_funding_history,
-                unified,
-                since_ms,
+            rows = await self._walk(
+                f"fetch_funding {unified}", self._exchange.fetch_funding_history, unified, since_ms
             )
             if not rows:
                 continue
-            rates = await self._rate_history(unified, rows)
-            step = self._specs.get(unified) or self._spec(unified, market)
-            payments.extend(self._funding_payment(unified, row, rates, step) for row in rows)
+            rates: list[history.RateRow] = []
+            if history.needs_rate_history(self._venue, rows):
+                first, last = rows[0]["timestamp"], rows[-1]["timestamp"]
+                raw_rates = await self._call(
+                    f"fetch_funding_rate_history {unified}",
+                    self._exchange.fetch_funding_rate_history,
+                    unified,
+                    first - history.FUNDING_MATCH_MS,
+                    1000,
+                    {"until": last + history.FUNDING_MATCH_MS},
+                )
+                rates = history.rate_rows(raw_rates)
+            step = (self._specs.get(unified) or self._spec(unified, market)).step_size
+            payments.extend(
+                history.funding_payment(unified, row, rates, step, self._venue) for row in rows
+            )
         return sorted(payments, key=lambda p: (p.timestamp_ms, p.symbol))
 
     async def fetch_funding_rate(self, symbol: str) -> FundingRate:
@@ -563,53 +568,14 @@ class CcxtBroker:
 
     # ---- internals: history --------------------------------------------------------------------
 
-    async def _history(
-        self,
-        operation: str,
-        fetch: Callable[..., Awaitable[Any]],
-        symbol: str,
-        since_ms: int,
+    async def _walk(
+        self, operation: str, fetch: Callable[..., Awaitable[Any]], symbol: str, since_ms: int
     ) -> list[dict[str, Any]]:
-        """Every row from since_ms to now: window by window (venues cap the span of one request),
-        page by page inside a window (toward newer rows on "asc" venues, older on "desc")."""
-        venue = self._venue
-        now = self._now_ms()
-        start = max(since_ms, now - venue.history_max_age_ms)
-        rows: dict[str, dict[str, Any]] = {}
-        pages = 0
-        while True:
-            end = min(start + venue.history_window_ms - 1, now)
-            low, high = start, end
-            while True:
-                pages += 1
-                if pages > MAX_PAGES:
-                    raise BrokerError(
-                        f"{self.exchange_id} {operation}: more than {MAX_PAGES} pages of history "
-                        "since the requested time; ask for a later start"
-                    )
-                batch = await self._call(
-                    operation, fetch, symbol, low, venue.history_page_limit, {"until": high}
-                )
-                batch = [r for r in batch or [] if low <= int(r.get("timestamp") or 0) <= high]
-                for row in batch:
-                    key = str(row.get("id") or (row.get("timestamp"), row.get("amount")))
-                    rows[key] = row
-                if len(batch) < venue.history_page_limit:
-                    break
-                stamps = [int(r.get("timestamp") or 0) for r in batch]
-                # Re-ask from the edge row's millisecond (duplicates fold by id), and step past
-                # it when a whole page shares one millisecond.
-                if venue.history_order == "asc":
-                    low = max(stamps) if max(stamps) > low else low + 1
-                else:
-                    high = min(stamps) if min(stamps) < high else high - 1
-                if low > high:
-                    break
-            if end >= now:
-                break
-            start = end + 1
-        result = [r for r in rows.values() if int(r.get("timestamp") or 0) >= since_ms]
-        return sorted(result, key=lambda r: int(r.get("timestamp") or 0))
+        async def page(low: int, high: int, limit: int) -> Any:
+            return await self._call(operation, fetch, symbol, low, limit, {"until": high})
+
+        where = f"{self.exchange_id} {operation}"
+        return await history.walk(page, self._venue, since_ms, self._now_ms(), where)
 
     async def _fill(self, symbol: str, raw: Mapping[str, Any]) -> Fill:
         info = raw.get("info") or {}
@@ -629,78 +595,6 @@ class CcxtBroker:
             and client_id.startswith(self._venue.liquidation_client_prefixes)
         )
         return convert.fill(raw, client_id, liquidation)
-
-    async def _rate_history(
-        self, symbol: str, payments: Sequence[Mapping[str, Any]]
-    ) -> list[tuple[int, Decimal, Decimal | None]]:
-        """(time, rate, mark) around the payments, for venues whose payments lack them."""
-        if self._venue.funding_rate_field and all(
-            (p.get("info") or {}).get(self._venue.funding_rate_field) for p in payments
-        ):
-            return []
-        first = min(int(p.get("timestamp") or 0) for p in payments)
-        last = max(int(p.get("timestamp") or 0) for p in payments)
-        raw = await self._call(
-            f"fetch_funding_rate_history {symbol}",
-            self._exchange.fetch_funding_rate_history,
-            symbol,
-            first - FUNDING_MATCH_MS,
-            1000,
-            {"until": last + FUNDING_MATCH_MS},
-        )
-        rates = []
-        for row in raw or []:
-            mark = convert.dec((row.get("info") or {}).get("markPrice"))
-            rates.append(
-                (int(row.get("timestamp") or 0), convert.dec0(row.get("fundingRate")), mark)
-            )
-        return rates
-
-    def _funding_payment(
-        self,
-        symbol: str,
-        raw: Mapping[str, Any],
-        rates: Sequence[tuple[int, Decimal, Decimal | None]],
-        spec: MarketSpec,
-    ) -> FundingPayment:
-        info = raw.get("info") or {}
-        stamp = int(raw.get("timestamp") or 0)
-        amount = convert.dec0(raw.get("amount")) * self._venue.funding_amount_sign
-        rate = (
-            convert.dec(info.get(self._venue.funding_rate_field))
-            if self._venue.funding_rate_field
-            else None
-        )
-        mark = (
-            convert.dec(info.get(self._venue.funding_mark_field))
-            if self._venue.funding_mark_field
-            else None
-        )
-        if rate is None or mark is None:
-            near = [r for r in rates if abs(r[0] - stamp) <= FUNDING_MATCH_MS]
-            if near:
-                closest = min(near, key=lambda r: abs(r[0] - stamp))
-                rate = closest[1] if rate is None else rate
-                mark = closest[2] if mark is None else mark
-        rate = rate if rate is not None else ZERO
-        mark = mark if mark is not None else ZERO
-        # amount = -size * mark * rate, so the size that paid it follows; venues rarely report it.
-        size = ZERO
-        if rate != 0 and mark != 0:
-            size = _nearest_step(-amount / (mark * rate), spec.step_size)
-        return FundingPayment(
-            symbol=symbol,
-            timestamp_ms=stamp,
-            rate=rate,
-            position_size=size,
-            mark_price=mark,
-            amount=amount,
-        )
-
-
-def _nearest_step(value: Decimal, step: Decimal) -> Decimal:
-    # A derived size carries the venue's rounding of `amount`; the nearest step is the true one.
-    return (value / step).to_integral_value(rounding=ROUND_HALF_EVEN) * step
 
 
 def _new_exchange(exchange_id: str, config: dict[str, Any]) -> Any:
