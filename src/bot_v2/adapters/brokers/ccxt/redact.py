@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
-# Secrets shorter than this are not searched for: masking "a" everywhere would garble the text and
-# real API keys and secrets are far longer.
-_MIN_SECRET = 6
+# Secrets shorter than this are placeholders (the same rule as orchestration.config.credentials):
+# masking "a" everywhere would garble the text, and real keys and secrets are far longer.
+_MIN_SECRET = 4
 _QUERY = re.compile(r"(https?://[^\s?\"']+)\?[^\s\"']*")
 _SIGNATURE = re.compile(r"(?i)(sign(?:ature)?[\"']?\s*[=:]\s*[\"']?)[0-9a-zA-Z%+/=_-]{8,}")
 
