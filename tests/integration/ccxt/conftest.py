@@ -1,5 +1,7 @@
 """The repository root on sys.path, so these tests can import the shared `tests.loopback` package.
-(No __init__.py here on purpose: a package named `ccxt` would shadow the real ccxt.)"""
+
+No __init__.py here on purpose: should tests/integration ever stop being a package, this directory
+would become a top-level package named `ccxt` and shadow the real ccxt."""
 
 from __future__ import annotations
 

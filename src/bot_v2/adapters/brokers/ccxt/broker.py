@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -41,6 +41,9 @@ from bot_v2.domain.market import Candle, LeverageTier, Mark, MarketSpec
 from bot_v2.domain.money import ZERO, quantize_size
 from bot_v2.domain.orders import Order, OrderRequest, OrderStatus, OrderType, TimeInForce
 from bot_v2.domain.symbols import normalize_symbol
+
+if TYPE_CHECKING:
+    import aiohttp
 
 log = logging.getLogger(__name__)
 # ccxt's own request/response debug lines go here, cleaned.
@@ -71,7 +74,7 @@ class CcxtBroker:
         api_password: str = "",
         ccxt_config: Mapping[str, Any] | None = None,
         sandbox: bool = False,
-        session: Any | None = None,
+        session: aiohttp.ClientSession | None = None,
         retry: RetryPolicy | None = None,
         *,
         quote_asset: str = "USDT",

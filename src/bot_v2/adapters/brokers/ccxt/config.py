@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot_v2.adapters.brokers.ccxt.redact import RedactingLogger
 from bot_v2.adapters.brokers.ccxt.venues import VenueProfile
 from bot_v2.domain.errors import ConfigError
+
+if TYPE_CHECKING:
+    import aiohttp
 
 BASE_DEFAULTS: Mapping[str, Any] = {"enableRateLimit": True, "timeout": 10_000}
 # Credentials come from the environment only, never from a config file that may be committed.
@@ -48,7 +51,7 @@ def build_ccxt_config(
     api_secret: str,
     api_password: str,
     logger: RedactingLogger,
-    session: Any | None,
+    session: aiohttp.ClientSession | None,
 ) -> dict[str, Any]:
     user = dict(user or {})
     check_user_config(user)

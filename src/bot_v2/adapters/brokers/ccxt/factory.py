@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot_v2.adapters.brokers.ccxt.broker import CcxtBroker
 from bot_v2.adapters.brokers.ccxt.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    import aiohttp
 
 
 def create_ccxt_broker(
@@ -19,7 +22,7 @@ def create_ccxt_broker(
     sandbox: bool = False,
     quote_asset: str = "USDT",
     retry: RetryPolicy | None = None,
-    session: Any | None = None,
+    session: aiohttp.ClientSession | None = None,
 ) -> CcxtBroker:
     """`exchange`, `ccxt_config`, `sandbox` come from `[broker]`; the keys from the environment.
     Raises ConfigError (one `broker.<field>: ...` line per problem) for an unsupported venue,
