@@ -163,6 +163,10 @@ class BinanceUsdmVenue(LoopbackVenue):
             web.get("/fapi/v1/allOrders", s(self._all_orders)),
             web.get("/fapi/v1/userTrades", s(self._user_trades)),
             web.get("/fapi/v1/income", s(self._income)),
+            # User-data-stream keys: the API key header only, no signature (as Binance).
+            web.post("/fapi/v1/listenKey", self._listen_key),
+            web.put("/fapi/v1/listenKey", self._listen_key),
+            web.delete("/fapi/v1/listenKey", self._listen_key),
         ]
 
     # ---- signing -------------------------------------------------------------------------------
@@ -220,6 +224,16 @@ class BinanceUsdmVenue(LoopbackVenue):
     def _reject(self, reject: Reject, kind_override: str | None = None) -> web.Response:
         status, code, msg = REJECTS.get(kind_override or reject.kind, (400, -1000, reject.detail))
         return error(status, code, msg)
+
+    async def _listen_key(self, request: web.Request) -> web.Response:
+        key = request.headers.get("X-MBX-APIKEY")
+        if not key:
+            return error(401, -2014, "API-key format invalid.")
+        if key != self.api_key:
+            return error(401, -2015, "Invalid API-key, IP, or permissions for action.")
+        if request.method == "POST":
+            return web.json_response({"listenKey": f"loopbackListenKey{self.port}"})
+        return web.json_response({})
 
     # ---- public market data --------------------------------------------------------------------
 

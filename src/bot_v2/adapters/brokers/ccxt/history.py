@@ -55,12 +55,19 @@ async def walk(
             if len(batch) < venue.history_page_limit:
                 break
             stamps = [_stamp(r) for r in batch]
-            # Re-ask from the edge row's millisecond (repeats fold by id); step past it when a
-            # whole page shares one millisecond.
+            if min(stamps) == max(stamps):
+                # Paging is by time: a full page inside one millisecond cannot be paged past
+                # without skipping rows, and a silent gap in fills is worse than an error.
+                raise BrokerError(
+                    f"{where}: more than {venue.history_page_limit} rows within one millisecond "
+                    f"({stamps[0]}); cannot page by time"
+                )
+            # Re-ask from the edge row's millisecond: rows there may continue on the next page
+            # (repeats fold by id).
             if venue.history_order == "asc":
-                low = max(stamps) if max(stamps) > low else low + 1
+                low = max(stamps)
             else:
-                high = min(stamps) if min(stamps) < high else high - 1
+                high = min(stamps)
         if end >= now_ms:
             break
         start = end + 1
