@@ -174,7 +174,8 @@ class StreamingService:
 
     async def wait_healthy(self, timeout_s: float) -> bool:
         try:
-            await asyncio.wait_for(self._healthy_event.wait(), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                await self._healthy_event.wait()
         except TimeoutError:
             return False
         return True
@@ -212,9 +213,10 @@ class StreamingService:
 
     async def _try_open(self) -> IStreamSession | None:
         try:
-            return await asyncio.wait_for(
-                self._transport.open(self._symbols, self._output), self._connect_timeout_s
-            )
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the inner call finishes, and a cancelled supervisor must stop.
+            async with asyncio.timeout(self._connect_timeout_s):
+                return await self._transport.open(self._symbols, self._output)
         except Exception as exc:  # transports raise StreamClosed; anything else is treated alike
             self._counters.connect_failures += 1
             self._log.warning(
@@ -356,17 +358,19 @@ class StreamingService:
 
     async def _run_fallback(self, market_data: IMarketData) -> None:
         await asyncio.sleep(self._fallback_after_s)
+        if self._healthy:
+            return
         self._fallback_active = True
         self._counters.fallbacks += 1
         self._logger.warning(
             "%s: stream down; polling REST marks every %gs", self.name, self._fallback_poll_s
         )
         try:
-            while True:
+            # The health check is a second guard: this task must never outlive a healthy stream.
+            while not self._healthy:
                 try:
-                    marks = await asyncio.wait_for(
-                        market_data.fetch_marks(self._symbols), self._connect_timeout_s
-                    )
+                    async with asyncio.timeout(self._connect_timeout_s):
+                        marks = await market_data.fetch_marks(self._symbols)
                 except Exception as exc:
                     self._counters.fallback_errors += 1
                     self._log.warning(
