@@ -91,8 +91,7 @@ def rules_from_exchange_info() -> dict[str, Rules]:
 
 def num(value: Decimal) -> str:
     """Binance prints plain decimals, never exponents."""
-    text = format(value, "f")
-    return text
+    return format(value, "f")
 
 
 class BinanceUsdmVenue(LoopbackVenue):
