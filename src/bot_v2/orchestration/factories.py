@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+# The ccxt package imports ccxt itself only when a broker is built, so sim profiles never pay for it.
+from bot_v2.adapters.brokers.ccxt import create_ccxt_broker
 from bot_v2.adapters.brokers.sim.broker import SimBroker
 from bot_v2.adapters.brokers.sim.markets import load_sim_markets
 from bot_v2.adapters.brokers.sim.settings import MarginMode, SimSettings
@@ -16,10 +18,12 @@ from bot_v2.adapters.replay.feed import ReplayFeed, load_feed
 from bot_v2.domain.errors import ConfigError
 from bot_v2.features.live_trade.strategies.base import Strategy
 from bot_v2.features.live_trade.strategies.registry import build_strategy
+from bot_v2.features.market_data.polling_stream import PollingQuoteStream
 from bot_v2.features.market_data.timeframes import timeframe_to_ms
 from bot_v2.orchestration.config.models import BotConfig, Secrets
 from bot_v2.ports.broker import IBroker
 from bot_v2.ports.clock import IClock
+from bot_v2.ports.market_data import IMarketData
 from bot_v2.ports.quote_stream import IQuoteStream
 
 
@@ -70,15 +74,27 @@ def sim_broker(config: BotConfig, feed: ReplayFeed, clock: IClock) -> IBroker:
 
 
 def ccxt_broker(config: BotConfig, secrets: Secrets) -> IBroker:
-    raise ConfigError(["config.broker.kind: 'ccxt' is not available in this build yet; use 'sim'"])
+    return create_ccxt_broker(
+        config.broker.exchange,
+        secrets.api_key,
+        secrets.api_secret,
+        secrets.api_password,
+        ccxt_config=config.broker.ccxt_config,
+        sandbox=config.broker.sandbox,
+        quote_asset=config.bot.quote_asset,
+    )
 
 
 def live_clock(config: BotConfig) -> IClock:
     return LiveClock(float(config.bot.cycle_interval_s))
 
 
-def live_stream(config: BotConfig, broker: IBroker) -> IQuoteStream:
-    raise ConfigError(["config.broker.kind: live market data arrives with the ccxt adapter"])
+def live_stream(config: BotConfig, source: IMarketData) -> IQuoteStream:
+    return PollingQuoteStream(
+        source,
+        timeframe_ms(config),
+        interval_s=min(float(config.bot.cycle_interval_s), 10.0),
+    )
 
 
 def strategy(config: BotConfig) -> Strategy:
