@@ -45,9 +45,3 @@ def timestamp(value: object) -> int:
     if type(value) is int and 0 < value < MAX_TIMESTAMP_MS:
         return value
     raise ValueError("bad timestamp")
-
-
-def sequence(value: object) -> int:
-    if type(value) is int and value >= 0:
-        return value
-    raise ValueError("bad sequence number")
