@@ -26,6 +26,7 @@ class Conn:
         self.silenced = False
         self.topics: set[str] = set()
         self.received: list[Any] = []
+        self.sent = 0
 
     @property
     def open(self) -> bool:
@@ -108,6 +109,7 @@ class LoopbackServer:
             if not conn.silenced:
                 with contextlib.suppress(ConnectionClosed):
                     await conn.ws.send(frame)
+                    conn.sent += 1
 
     # ---- hooks ---------------------------------------------------------------------------------
 
@@ -160,3 +162,9 @@ class LoopbackServer:
         if conn.open and not conn.silenced:
             with contextlib.suppress(ConnectionClosed):
                 await conn.ws.send(text)
+                conn.sent += 1
+
+    @property
+    def frames_sent(self) -> int:
+        """Frames sent on all connections: once a client counted as many, nothing is in flight."""
+        return sum(conn.sent for conn in self.conns)

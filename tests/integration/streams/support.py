@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from bot_v2.adapters.streams import WsOptions
 from bot_v2.domain.market import Candle, Mark
@@ -29,6 +30,13 @@ async def eventually(predicate: Callable[[], bool], timeout_s: float = WAIT_S) -
             return False
         await asyncio.sleep(0.005)
     return True
+
+
+async def settle(service: StreamingService, venue: Any) -> bool:
+    """Pause the venue and wait until the client has read every frame it was sent (no fault may
+    have lost frames on the way for this to hold)."""
+    venue.paused = True
+    return await eventually(lambda: service.stats().messages == venue.frames_sent)
 
 
 class Collector:

@@ -21,6 +21,7 @@ from .support import (
     assert_once_in_order,
     eventually,
     fast_backoff,
+    settle,
 )
 
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
@@ -65,14 +66,15 @@ def test_normal_flow_delivers_marks_and_each_closed_candle_once() -> None:
             assert await service.wait_healthy(5)
             closed_before = len(venue.closed_candles)
             assert await eventually(lambda: len(venue.closed_candles) >= closed_before + 4)
-            await asyncio.sleep(0.05)
+            assert await settle(service, venue)
             collector.drain()
             stats = service.stats()
 
             btc = collector.candles(BTC)
             assert_once_in_order(btc)
-            # Every candle the venue closed while we listened arrived: no holes.
-            assert btc and btc == [t for t in venue.closed_candles if t >= btc[0]]
+            # Every candle the venue closed while we listened arrived, once: no holes, no tail lost.
+            assert len(btc) >= 4
+            assert btc == [t for t in venue.closed_candles if t >= btc[0]]
             assert collector.candles(ETH) == btc
             for symbol in (BTC, ETH):
                 assert_marks_move_forward(collector.marks(symbol))
@@ -136,8 +138,7 @@ def test_malformed_unknown_and_out_of_order_frames_are_counted_not_fatal() -> No
         ):
             assert await service.wait_healthy(5)
             assert await eventually(lambda: "BTCUSDT" in venue.last_book)
-            venue.paused = True  # a still market, so the stale/duplicate verdicts are exact
-            await asyncio.sleep(0.05)
+            assert await settle(service, venue)  # a still market: exact stale/duplicate verdicts
             before = service.stats()
             bad_price = orjson.loads(venue.last_book["BTCUSDT"])
             bad_price["data"]["b"] = "NaN"

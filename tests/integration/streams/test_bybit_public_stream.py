@@ -21,6 +21,7 @@ from .support import (
     assert_once_in_order,
     eventually,
     fast_backoff,
+    settle,
 )
 
 BTC = "BTC/USDT:USDT"
@@ -63,7 +64,7 @@ def test_snapshot_then_deltas_give_a_mark_per_update_and_pings_are_answered() ->
             start = len(venue.closed_candles)
             assert await eventually(lambda: len(venue.closed_candles) >= start + 3)
             assert await eventually(lambda: venue.pings >= 3)
-            await asyncio.sleep(0.05)
+            assert await settle(service, venue)
             collector.drain()
             stats = service.stats()
 
@@ -74,6 +75,7 @@ def test_snapshot_then_deltas_give_a_mark_per_update_and_pings_are_answered() ->
             assert_marks_move_forward(marks)
             candles = collector.candles(BTC)
             assert_once_in_order(candles)
+            assert len(candles) >= 3
             assert candles == [t for t in venue.closed_candles if t >= candles[0]]
             # Control frames (the subscribe ack, pongs) are neither data nor errors.
             assert stats.messages > stats.data_messages > 0
@@ -124,8 +126,7 @@ def test_bad_frames_and_refused_subscriptions_are_counted() -> None:
         # The market pauses during the injections: a longer heartbeat, so that is no stall.
         async with BybitLoopback(["BTCUSDT"]) as venue, running(venue, heartbeat_s=5.0) as service:
             assert await service.wait_healthy(5)
-            venue.paused = True
-            await asyncio.sleep(0.05)
+            assert await settle(service, venue)
             before = service.stats()
             stale = {
                 "topic": "tickers.BTCUSDT",

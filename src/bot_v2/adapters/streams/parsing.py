@@ -27,14 +27,18 @@ class ParserBase:
         # Private streams carry account data (and the listen key): never copy their frames to logs.
         self._log_payloads = log_payloads
 
-    def reject(self, frame: bytes | str, why: str = "malformed") -> None:
+    def reject(self, frame: bytes | str) -> None:
+        """A frame that is not JSON, misses a field or carries a bad value."""
         self.counters.malformed += 1
         if self._log_payloads:
             self._log.warning(
-                f"{self.venue}:malformed", "%s: rejected %s frame %r", self.venue, why, _snip(frame)
+                f"{self.venue}:malformed",
+                "%s: rejected malformed frame %r",
+                self.venue,
+                _snip(frame),
             )
         else:
-            self._log.warning(f"{self.venue}:malformed", "%s: rejected %s frame", self.venue, why)
+            self._log.warning(f"{self.venue}:malformed", "%s: rejected malformed frame", self.venue)
 
     def drop(self, what: str) -> None:
         """A well-formed frame we do not use: an unknown event type, topic or symbol."""
@@ -49,5 +53,7 @@ def venue_symbols(symbols: Sequence[str]) -> dict[str, str]:
 
 
 def _snip(frame: bytes | str) -> str:
-    text = frame.decode("utf-8", "replace") if isinstance(frame, bytes) else str(frame)
-    return text if len(text) <= _SNIPPET else text[:_SNIPPET] + "..."
+    # Cut before decoding: this runs for every rejected frame, logged or not, and frames can be MiB.
+    head = frame[:_SNIPPET]
+    text = head.decode("utf-8", "replace") if isinstance(head, bytes) else str(head)
+    return text + "..." if len(frame) > _SNIPPET else text

@@ -13,7 +13,7 @@ import attrs
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from bot_v2.features.streaming.errors import StreamClosed
+from bot_v2.features.streaming.errors import StreamClosed, describe
 
 # A parser consumes one frame; False ends the session (for example: the listen key expired).
 Feed = Callable[[bytes], bool]
@@ -64,11 +64,6 @@ class _NoDebugLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
 
     def isEnabledFor(self, level: int) -> bool:
         return level > logging.DEBUG and self.logger.isEnabledFor(level)
-
-
-def describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def redact(text: str, secret: str) -> str:

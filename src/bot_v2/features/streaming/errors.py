@@ -11,3 +11,9 @@ class StreamClosed(BotError):
 
 class NoStreamAdapter(BotError):
     """The venue has no websocket adapter: the runtime keeps polling REST instead."""
+
+
+def describe(exc: BaseException) -> str:
+    """One line for a log: the error's type and its text."""
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

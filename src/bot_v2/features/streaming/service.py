@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from bot_v2.domain.market import Mark
 from bot_v2.features.streaming.backoff import Backoff
 from bot_v2.features.streaming.counters import StreamCounters, StreamStats
+from bot_v2.features.streaming.errors import describe
 from bot_v2.features.streaming.output import (
     AccountEvent,
     StreamOutput,
@@ -220,7 +221,7 @@ class StreamingService:
         except Exception as exc:  # transports raise StreamClosed; anything else is treated alike
             self._counters.connect_failures += 1
             self._log.warning(
-                "connect", "%s: cannot connect: %s", self._transport.name, _describe(exc)
+                "connect", "%s: cannot connect: %s", self._transport.name, describe(exc)
             )
             return None
 
@@ -291,7 +292,7 @@ class StreamingService:
 
     def _log_session_end(self, reader: asyncio.Task[None]) -> None:
         exc = None if reader.cancelled() else reader.exception()
-        reason = "closed" if exc is None else _describe(exc)
+        reason = "closed" if exc is None else describe(exc)
         self._log.warning("ended", "%s: stream ended: %s", self._transport.name, reason)
 
     def _close_later(self, session: IStreamSession) -> None:
@@ -345,7 +346,7 @@ class StreamingService:
             except Exception as exc:
                 self._counters.resync_failures += 1
                 self._log.warning(
-                    "resync", "%s: resync after connect failed: %s", self.name, _describe(exc)
+                    "resync", "%s: resync after connect failed: %s", self.name, describe(exc)
                 )
 
     # ---- REST fallback ------------------------------------------------------------------------
@@ -374,7 +375,7 @@ class StreamingService:
                 except Exception as exc:
                     self._counters.fallback_errors += 1
                     self._log.warning(
-                        "fallback", "%s: REST fallback failed: %s", self.name, _describe(exc)
+                        "fallback", "%s: REST fallback failed: %s", self.name, describe(exc)
                     )
                 else:
                     self._counters.fallback_polls += 1
@@ -393,11 +394,6 @@ class StreamingService:
             # Never step back in time: a REST answer may be older than the last streamed mark.
             if known is None or mark.timestamp_ms > known.timestamp_ms:
                 self._output.add_mark(mark)
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _retrieve(task: asyncio.Task[None]) -> None:
