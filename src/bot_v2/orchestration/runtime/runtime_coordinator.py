@@ -12,12 +12,17 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 
+from bot_v2.domain.errors import BrokerError
 from bot_v2.domain.risk import RiskLimits
 from bot_v2.features.live_trade.account_sync import AccountSync
 from bot_v2.features.live_trade.accounting import EquityCalculator, Ledger
 from bot_v2.features.live_trade.execution import ExecutionCoordinator, OrderOutcome
 from bot_v2.features.live_trade.performance import DrawdownTracker
-from bot_v2.features.live_trade.reconciliation import ReconciliationReport, ReconciliationService
+from bot_v2.features.live_trade.reconciliation import (
+    ReconciliationPlan,
+    ReconciliationReport,
+    ReconciliationService,
+)
 from bot_v2.features.live_trade.risk.context import RiskContext
 from bot_v2.features.live_trade.risk.pre_trade import daily_loss_breached
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
@@ -141,6 +146,12 @@ class RuntimeCoordinator:
         last = self._reconciled_ms
         due = last is None or now_ms - last >= self.reconcile_interval_ms
         if not (due or self._unreconciled):
+            return
+        try:
+            # The cycle's own bookkeeping first, so a pass reports only what that path missed.
+            await self.account_sync.sync()
+        except BrokerError as exc:
+            self.accept_reconciliation(ReconciliationReport(now_ms, ReconciliationPlan(), str(exc)))
             return
         report = await self.reconciler.run(
             now_ms,
