@@ -123,8 +123,12 @@ def test_silence_even_of_pongs_is_a_stall() -> None:
 
 def test_bad_frames_and_refused_subscriptions_are_counted() -> None:
     async def scenario() -> None:
-        # The market pauses during the injections: a longer heartbeat, so that is no stall.
-        async with BybitLoopback(["BTCUSDT"]) as venue, running(venue, heartbeat_s=5.0) as service:
+        # The market pauses during the injections: a longer heartbeat, so that is no stall; and no
+        # app-level pings, so that every frame counted is one of ours.
+        async with (
+            BybitLoopback(["BTCUSDT"]) as venue,
+            running(venue, heartbeat_s=5.0, app_ping_interval_s=60.0) as service,
+        ):
             assert await service.wait_healthy(5)
             assert await settle(service, venue)
             before = service.stats()
