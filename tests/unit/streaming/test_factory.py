@@ -18,7 +18,6 @@ def test_supported_venues_give_a_supervised_stream_with_unified_symbols() -> Non
 
 
 def test_binance_rotates_by_default_and_bybit_does_not() -> None:
-    assert create_stream("binanceusdm", ["BTCUSDT"]).stats().rotations == 0
     assert BinancePublicTransport().rotate_after_s == 23 * 3600
     assert BybitPublicTransport().rotate_after_s is None
 
