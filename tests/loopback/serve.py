@@ -14,11 +14,12 @@ import argparse
 import asyncio
 import signal
 import sys
+import time
 from collections.abc import Sequence
 
 from tests.loopback.binanceusdm import BinanceUsdmVenue
 from tests.loopback.bybit import BybitVenue
-from tests.loopback.server import API_KEY, API_SECRET, LoopbackVenue
+from tests.loopback.server import API_KEY, API_SECRET, LoopbackVenue, ManualClock
 
 VENUES: dict[str, type[LoopbackVenue]] = {"binanceusdm": BinanceUsdmVenue, "bybit": BybitVenue}
 
@@ -34,11 +35,22 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--price", action="append", default=[], metavar="SYMBOL=PRICE", help="repeatable"
     )
+    parser.add_argument(
+        "--manual-clock-offset-ms",
+        type=int,
+        default=None,
+        help="run on a manual clock starting this far from now (minute-aligned); "
+        "POST /__test__/clock {advance_ms} moves it",
+    )
     return parser.parse_args(argv)
 
 
 async def serve(args: argparse.Namespace) -> None:
     prices = dict(item.split("=", 1) for item in args.price)
+    extra: dict[str, ManualClock] = {}
+    if args.manual_clock_offset_ms is not None:
+        start = int(time.time() * 1000) + args.manual_clock_offset_ms
+        extra["clock"] = ManualClock(start - start % 60_000)
     venue = VENUES[args.venue](
         api_key=args.api_key,
         api_secret=args.api_secret,
@@ -46,6 +58,7 @@ async def serve(args: argparse.Namespace) -> None:
         balance=args.balance,
         port=args.port,
         state_file=args.state_file,
+        **extra,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -254,6 +254,7 @@ class LoopbackVenue:
             web.post("/__test__/prices", self._t_prices),
             web.post("/__test__/faults", self._t_faults),
             web.post("/__test__/funding", self._t_funding),
+            web.post("/__test__/clock", self._t_clock),
         ]
 
     async def _t_orders(self, request: web.Request) -> web.Response:
@@ -308,10 +309,32 @@ class LoopbackVenue:
                 arm(int(spec[key].get("n", 1)), spec[key].get("mode", "5xx"))
         return web.json_response({"ok": True})
 
+    async def _t_clock(self, request: web.Request) -> web.Response:
+        """Body: {"advance_ms": 60000}. Only for a venue started with a ManualClock: lets a test
+        close the next candle now instead of waiting a real minute."""
+        if not isinstance(self.clock, ManualClock):
+            return web.json_response({"error": "this venue runs on the wall clock"}, status=409)
+        spec = await request.json()
+        self.clock.advance(int(spec.get("advance_ms", 0)))
+        return web.json_response({"now_ms": self.clock()})
+
     async def _t_funding(self, request: web.Request) -> web.Response:
         spec = await request.json()
         self.settle_funding(spec["symbol"], spec["rate"])
         return web.json_response({"ok": True})
+
+
+class ManualClock:
+    """A venue clock that moves only when told to (candles close on the test's schedule)."""
+
+    def __init__(self, start_ms: int) -> None:
+        self._now_ms = start_ms
+
+    def __call__(self) -> int:
+        return self._now_ms
+
+    def advance(self, ms: int) -> None:
+        self._now_ms += ms
 
 
 def _bound_port(site: web.TCPSite) -> int:

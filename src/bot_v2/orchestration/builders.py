@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bot_v2.features.streaming.service import StreamingService
 from bot_v2.monitoring.progress import ProgressPrinter
 from bot_v2.monitoring.reports import CycleReport
+from bot_v2.monitoring.stream_metrics import StreamStatsCollector
 from bot_v2.orchestration.config import LoadedConfig, require_secrets, resolve_data_dir
 from bot_v2.orchestration.config.models import BotConfig, Secrets
 from bot_v2.orchestration.container import Container
@@ -55,11 +57,15 @@ class PerpsBotBuilder:
             for observer in self._observers:
                 observer(report)
 
+        stream = c.stream()
+        if isinstance(stream, StreamingService):
+            c.monitor().registry.register(StreamStatsCollector(stream.name, stream.stats))
+
         lifecycle = LifecycleService(
             config=config,
             clock=c.clock(),
             broker=c.broker(),
-            stream=c.stream(),
+            stream=stream,
             store=c.store(),
             monitor=c.monitor(),
             api=c.api(),

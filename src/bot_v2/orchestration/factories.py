@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,15 @@ from bot_v2.features.live_trade.strategies.base import Strategy
 from bot_v2.features.live_trade.strategies.registry import build_strategy
 from bot_v2.features.market_data.polling_stream import PollingQuoteStream
 from bot_v2.features.market_data.timeframes import timeframe_to_ms
+from bot_v2.features.streaming.backoff import Backoff
+from bot_v2.features.streaming.errors import NoStreamAdapter
 from bot_v2.orchestration.config.models import BotConfig, Secrets
 from bot_v2.ports.broker import IBroker
 from bot_v2.ports.clock import IClock
 from bot_v2.ports.market_data import IMarketData
 from bot_v2.ports.quote_stream import IQuoteStream
+
+log = logging.getLogger(__name__)
 
 
 def timeframe_ms(config: BotConfig) -> int:
@@ -90,11 +95,32 @@ def live_clock(config: BotConfig) -> IClock:
 
 
 def live_stream(config: BotConfig, source: IMarketData) -> IQuoteStream:
-    return PollingQuoteStream(
-        source,
-        timeframe_ms(config),
-        interval_s=min(float(config.bot.cycle_interval_s), 10.0),
+    """The venue's websocket stream (REST marks while it is down) when streaming is on and the
+    venue has an adapter; otherwise REST polling of candles and marks."""
+    polling = PollingQuoteStream(
+        source, timeframe_ms(config), interval_s=min(float(config.bot.cycle_interval_s), 10.0)
     )
+    if not config.streaming.enabled:
+        return polling
+    s = config.streaming
+    # websockets loads only for a profile that streams.
+    from bot_v2.adapters.streams import create_stream
+
+    try:
+        return create_stream(
+            config.broker.exchange,
+            config.bot.symbols,
+            timeframe=config.bot.timeframe,
+            heartbeat_s=float(s.heartbeat_s),
+            fallback=source,
+            fallback_after_s=float(s.fallback_after_s),
+            fallback_poll_s=float(s.fallback_poll_s),
+            url=s.url or None,
+            backoff=Backoff(float(s.backoff_initial_s), float(s.backoff_max_s)),
+        )
+    except NoStreamAdapter as exc:
+        log.warning("no websocket stream (%s); polling market data over REST instead", exc)
+        return polling
 
 
 def strategy(config: BotConfig) -> Strategy:

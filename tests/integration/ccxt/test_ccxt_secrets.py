@@ -95,14 +95,14 @@ def test_credentials_in_ccxt_config_are_refused() -> None:
     with pytest.raises(ConfigError) as caught:
         create_ccxt_broker("binanceusdm", ccxt_config={"apiKey": KEY, "secret": SECRET})
     assert caught.value.lines == [
-        "broker.ccxt_config.apiKey: credentials come from the environment, not the config",
-        "broker.ccxt_config.secret: credentials come from the environment, not the config",
+        "config.broker.ccxt_config.apiKey: credentials come from the environment, not the config",
+        "config.broker.ccxt_config.secret: credentials come from the environment, not the config",
     ]
     assert _leaks(str(caught.value)) == []
 
 
 def test_verbose_ccxt_is_refused() -> None:
-    with pytest.raises(ConfigError, match=r"^broker\.ccxt_config\.verbose: "):
+    with pytest.raises(ConfigError, match=r"^config\.broker\.ccxt_config\.verbose: "):
         create_ccxt_broker("bybit", KEY, SECRET, ccxt_config={"verbose": True})
 
 
@@ -110,7 +110,7 @@ def test_unknown_venue_is_a_config_error() -> None:
     with pytest.raises(ConfigError) as caught:
         create_ccxt_broker("binance_spot", KEY, SECRET)
     assert caught.value.lines == [
-        "broker.exchange: 'binance_spot' is not a supported venue (supported: binanceusdm, bybit)"
+        "config.broker.exchange: 'binance_spot' is not a supported venue (supported: binanceusdm, bybit)"
     ]
 
 
@@ -142,4 +142,4 @@ def test_sandbox_on_a_venue_without_one_fails_clearly(monkeypatch: pytest.Monkey
     monkeypatch.setitem(venues_module.VENUES, "mexc", profile)
     with pytest.raises(ConfigError) as caught:
         create_ccxt_broker("mexc", KEY, SECRET, sandbox=True)
-    assert caught.value.lines == ["broker.sandbox: mexc has no testnet in ccxt"]
+    assert caught.value.lines == ["config.broker.sandbox: mexc has no testnet in ccxt"]

@@ -104,8 +104,19 @@ class MonitoringSection:
 
 @attrs.frozen
 class StreamingSection:
+    """Websocket market data for live profiles (binanceusdm, bybit); other venues, or
+    enabled = false, poll REST instead. See docs/streaming.md."""
+
     enabled: bool = False
+    # No market data for this long while the socket is open counts as a stall.
     heartbeat_s: Decimal = Decimal(15)
+    # While disconnected this long, marks are polled over REST every fallback_poll_s.
+    fallback_after_s: Decimal = Decimal(2)
+    fallback_poll_s: Decimal = Decimal(2)
+    backoff_initial_s: Decimal = Decimal("0.5")
+    backoff_max_s: Decimal = Decimal(30)
+    # Empty: the venue's public endpoint. Set it to reach a proxy or a test server.
+    url: str = ""
 
 
 @attrs.frozen

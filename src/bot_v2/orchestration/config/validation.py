@@ -47,6 +47,7 @@ def validate(config: BotConfig) -> tuple[BotConfig, list[Problem]]:
         if problem is not None:
             problems.append(problem)
     problems.extend(_strategy_relations(config))
+    problems.extend(_streaming_relations(config))
     problems.extend(_ccxt_secrets(config.broker.ccxt_config))
     return config, problems
 
@@ -117,6 +118,10 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
         ("monitoring.http_port", c.monitoring.http_port, _PORT),
         ("monitoring.status_interval_s", c.monitoring.status_interval_s, _POSITIVE),
         ("streaming.heartbeat_s", c.streaming.heartbeat_s, _POSITIVE),
+        ("streaming.fallback_after_s", c.streaming.fallback_after_s, _POSITIVE),
+        ("streaming.fallback_poll_s", c.streaming.fallback_poll_s, _POSITIVE),
+        ("streaming.backoff_initial_s", c.streaming.backoff_initial_s, _POSITIVE),
+        ("streaming.backoff_max_s", c.streaming.backoff_max_s, _POSITIVE),
         ("reconciliation.interval_s", c.reconciliation.interval_s, _POSITIVE),
         (
             "reconciliation.unknown_orders",
@@ -124,6 +129,20 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
             _one_of(UNKNOWN_ORDER_POLICIES),
         ),
     ]
+
+
+def _streaming_relations(c: BotConfig) -> list[Problem]:
+    s = c.streaming
+    if s.backoff_max_s < s.backoff_initial_s:
+        return [
+            Problem(
+                "streaming.backoff_max_s",
+                f"must be >= streaming.backoff_initial_s ({s.backoff_initial_s})",
+                s.backoff_max_s,
+                refs=("streaming.backoff_initial_s",),
+            )
+        ]
+    return []
 
 
 def _strategy_relations(c: BotConfig) -> list[Problem]:

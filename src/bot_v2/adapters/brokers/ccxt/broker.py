@@ -482,7 +482,7 @@ class CcxtBroker:
         # happily point every API at None: check before switching.
         available = {"testnet": urls.get("test"), "demo": urls.get("demo")}.get(mode)
         if not available:
-            raise ConfigError([f"broker.sandbox: {self.exchange_id} has no testnet in ccxt"])
+            raise ConfigError([f"config.broker.sandbox: {self.exchange_id} has no testnet in ccxt"])
         if mode == "testnet":
             self._exchange.set_sandbox_mode(True)
         else:
@@ -607,6 +607,6 @@ def _new_exchange(exchange_id: str, config: dict[str, Any]) -> Any:
     exchange_class = getattr(ccxt_async, exchange_id, None)
     if exchange_class is None:
         raise ConfigError(
-            [f"broker.exchange: ccxt {ccxt_async.__version__} has no exchange {exchange_id!r}"]
+            [f"config.broker.exchange: ccxt {ccxt_async.__version__} has no exchange {exchange_id!r}"]
         )
     return exchange_class(config)

@@ -30,13 +30,13 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
 
 def check_user_config(user: Mapping[str, Any]) -> None:
     problems = [
-        f"broker.ccxt_config.{key}: credentials come from the environment, not the config"
+        f"config.broker.ccxt_config.{key}: credentials come from the environment, not the config"
         for key in CREDENTIAL_KEYS
         if key in user
     ]
     if user.get("verbose"):
         problems.append(
-            "broker.ccxt_config.verbose: ccxt's verbose mode prints request headers, API key "
+            "config.broker.ccxt_config.verbose: ccxt's verbose mode prints request headers, API key "
             "included; use DEBUG logging instead (it is redacted)"
         )
     if problems:

@@ -236,6 +236,6 @@ def venue_profile(exchange_id: str) -> VenueProfile:
     if profile is None:
         supported = ", ".join(sorted(VENUES))
         raise ConfigError(
-            [f"broker.exchange: {exchange_id!r} is not a supported venue (supported: {supported})"]
+            [f"config.broker.exchange: {exchange_id!r} is not a supported venue (supported: {supported})"]
         )
     return profile
