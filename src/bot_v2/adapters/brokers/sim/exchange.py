@@ -405,8 +405,19 @@ class SimExchange:
             raise InvalidOrder(
                 f"order notional {request.size * price:.4f} is below the minimum {spec.min_notional}"
             )
-        needed = opening * price / leverage
+        # Like Binance, the initial margin includes the open loss: what the order pays above the mark.
+        mark = self.mark(request.symbol)
+        needed = opening * price / leverage + _open_loss(opening, price, request.side, mark)
         available = self.account.available(self.mark)
+        closing = request.size - opening
+        if closing > 0:
+            # A flip first closes: that frees the closed part's margin and realizes it at `price`.
+            sign = 1 if position.size > 0 else -1
+            if self.account.mode(request.symbol) is MarginMode.ISOLATED:
+                freed = position.margin * closing / abs(position.size)
+                available += freed + (price - position.entry_price) * closing * sign
+            else:
+                available += closing * mark / leverage + (price - mark) * closing * sign
         if needed > available:
             raise InsufficientFunds(f"margin {needed:.2f} needed, {available:.2f} available")
 
@@ -447,7 +458,7 @@ class SimExchange:
         if order.type is OrderType.MARKET:
             qty = self._clip_reduce_only(order, order.size)
             if qty > 0:
-                self._fill(order, qty, taker, False, now, events)
+                self._fill(order, qty, self._solvent(order, qty, taker), False, now, events)
             if order.remaining > 0:
                 self._close_order(order, OrderStatus.EXPIRED, events, record=False)
             self._record_order(order, events)
@@ -461,7 +472,7 @@ class SimExchange:
                 return
             qty = self._clip_reduce_only(order, min(order.remaining, liquidity))
             if qty > 0:
-                self._fill(order, qty, taker, False, now, events)
+                self._fill(order, qty, self._solvent(order, qty, taker), False, now, events)
         elif order.time_in_force is not TimeInForce.GTC:
             self._close_order(order, OrderStatus.EXPIRED, events, record=False)
             self._record_order(order, events)
@@ -472,6 +483,23 @@ class SimExchange:
             else:
                 self._close_order(order, OrderStatus.EXPIRED, events, record=False)
         self._record_order(order, events)
+
+    def _solvent(self, order: OrderState, qty: Decimal, price: Decimal) -> Decimal:
+        """A closing taker fill never takes the account below zero: beyond the bankruptcy price the
+        rest is the insurance fund's, as on a real venue. Only extreme impact ever gets there."""
+        size = self._position(order.symbol).size
+        closing = min(abs(size), qty) if _reduces(size, order.side) else ZERO
+        if closing == 0:
+            return price
+        mark = self.mark(order.symbol)
+        equity = self.account.equity(self.mark)
+        spec = self._markets[order.symbol]
+        # Closing at p instead of the mark changes equity by closing * (p - mark) * sign(position).
+        if size > 0:
+            floor = pricing.on_tick(mark - equity / closing, spec.tick_size, Side.BUY)
+            return max(price, floor)
+        ceiling = pricing.on_tick(mark + equity / closing, spec.tick_size, Side.SELL)
+        return min(price, ceiling)
 
     def _liquidity(self, symbol: str, index: int, spec: MarketSpec) -> Decimal:
         volume = self._series[symbol].columns.price("volume", index)
@@ -532,12 +560,18 @@ class SimExchange:
             opening = qty - closing
             if opening > 0:
                 margin += opening * price / self.account.leverage(symbol)
+                if not is_maker and not liquidation:
+                    margin += _open_loss(opening, price, side, self.mark(symbol))
         after = effect.position
         if after.size == 0:
             state.positions.pop(symbol, None)
         else:
             state.positions[symbol] = PositionState(after.size, after.entry_price, margin)
-        state.wallet += effect.realized_pnl - fee
+        state.wallet += effect.realized_pnl
+        if fee_override is None and not is_maker:
+            # A taker fee never takes equity below zero either (see _solvent).
+            fee = min(fee, max(self.account.equity(self.mark), ZERO))
+        state.wallet -= fee
         state.fill_seq += 1
         if order is not None:
             order.filled += qty
@@ -780,7 +814,8 @@ class SimExchange:
         position = self.state.positions[symbol]
         spec = self._markets[symbol]
         side = Side.SELL if position.size > 0 else Side.BUY
-        price = pricing.on_tick(lp, spec.tick_size, side.opposite)
+        # On the tick against the trader: a long is sold at the tick at or below.
+        price = pricing.on_tick(lp, spec.tick_size, side)
         if price <= 0:
             price = self._series[symbol].mark_at(ts) or position.entry_price
         qty = abs(position.size)
@@ -821,3 +856,8 @@ def _opening_size(size: Decimal, side: Side, qty: Decimal) -> Decimal:
     if size == 0 or (size > 0) == (side is Side.BUY):
         return qty
     return max(qty - abs(size), ZERO)
+
+
+def _open_loss(qty: Decimal, price: Decimal, side: Side, mark: Decimal) -> Decimal:
+    """What a taker pays beyond the mark: a loss the position starts with."""
+    return qty * max((price - mark) * side.sign, ZERO)

@@ -3,7 +3,7 @@
 Impact follows the square-root law traders use for slippage: it grows with the order's share of the
 volume traded and with volatility (the candle's high-low range over its open):
 
-    impact = slippage * range / open * sqrt(size / volume)
+    impact = slippage * range / open * sqrt(min(size / volume, 1))
 
 Optional noise scales it by (1 + noise * u), u in [-1, 1) drawn from the seed and the client order id,
 so the same order in the same run always gets the same price.
@@ -33,7 +33,9 @@ def impact_fraction(
     if slippage <= 0 or open_ <= 0:
         return Decimal(0)
     volatility = max(high - low, 0.0) / open_
-    participation = float(size) / volume if volume > 0 else 1.0
+    # An order bigger than the candle's volume pays as if it took all of it: the law has no meaning
+    # beyond that, and the price stays bounded.
+    participation = min(float(size) / volume, 1.0) if volume > 0 else 1.0
     return slippage * Decimal(repr(volatility * math.sqrt(participation)))
 
 

@@ -1,0 +1,257 @@
+"""Random sequences of orders, cancels, price moves and funding against the simulated exchange, beside
+a small reference model that books only what the exchange reports. After every step:
+- wallet + unrealized PnL equals the initial balance + realized PnL - fees + funding (model's sums),
+  to 1e-12: Decimal rounds averaged entry prices at 28 digits and the sums add in another order;
+- the exchange's positions are the model's;
+- a reduce-only fill never grows or flips a position;
+- every order's fills add up to its `filled`, and filled + remaining = size;
+- margin is never negative (beyond Decimal rounding) unless a liquidation happened in that step;
+- a twin exchange that heard the same orders but caught up in one jump is in the same state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from decimal import Decimal
+
+import attrs
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from bot_v2.adapters.brokers.sim.events import Filled, FundingSettled, Liquidated, SimEvent
+from bot_v2.adapters.brokers.sim.settings import MarginMode, SimSettings
+from bot_v2.domain.errors import BrokerError
+from bot_v2.domain.money import ZERO
+from bot_v2.domain.orders import OrderRequest, OrderType, Side, TimeInForce
+from bot_v2.domain.positions import Position, apply_fill
+from tests.unit.sim._support import SYMBOL, T0, H, bars, exchange, feed
+
+CANDLES = 40
+sides = st.sampled_from([Side.BUY, Side.SELL])
+EPSILON = Decimal("1e-12")
+lots = st.integers(min_value=1, max_value=400).map(lambda n: Decimal(n) / 100)
+
+
+class ExchangeMachine(RuleBasedStateMachine):
+    @initialize(
+        moves=st.lists(st.integers(-150, 150), min_size=CANDLES, max_size=CANDLES),
+        wiggles=st.lists(st.integers(0, 60), min_size=CANDLES, max_size=CANDLES),
+        volumes=st.lists(st.integers(1, 50), min_size=CANDLES, max_size=CANDLES),
+        rates=st.lists(st.integers(-30, 30), min_size=CANDLES, max_size=CANDLES),
+        every=st.sampled_from([1, 4, 8]),
+        mode=st.sampled_from(list(MarginMode)),
+        leverage=st.integers(1, 50),
+    )
+    def setup(
+        self,
+        moves: list[int],
+        wiggles: list[int],
+        volumes: list[int],
+        rates: list[int],
+        every: int,
+        mode: MarginMode,
+        leverage: int,
+    ) -> None:
+        rows = []
+        price = 1000.0
+        for move, wiggle in zip(moves, wiggles, strict=True):
+            close = round(max(price * (1 + move / 1000), 10.0), 1)
+            high = round(max(price, close) * (1 + wiggle / 1000), 1)
+            low = round(min(price, close) * (1 - wiggle / 1000), 1)
+            rows.append((price, high, low, close))
+            price = close
+        candles = bars(rows)
+        candles = [
+            attrs.evolve(c, volume=Decimal(v)) for c, v in zip(candles, volumes, strict=True)
+        ]
+        funding = [
+            (T0 + k * H, str(Decimal(r) / 10000))
+            for k, r in enumerate(rates)
+            if k % every == 0 and k
+        ]
+        market_feed = feed(candles, funding)
+        self.settings = SimSettings(
+            initial_balance=Decimal(5000),
+            taker_fee=Decimal("0.0005"),
+            maker_fee=Decimal("0.0002"),
+            spread_bps=Decimal(2),
+            slippage=Decimal("0.5"),
+            volume_share=Decimal("0.2"),
+            margin_mode=mode,
+        )
+        self.ex = exchange(market_feed, self.settings)
+        self.twin = exchange(market_feed, self.settings)
+        self.now = T0 + H
+        for ex in (self.ex, self.twin):
+            ex.advance(T0)
+            ex.set_leverage(SYMBOL, Decimal(leverage), self.now)
+        self.position = Position(SYMBOL)
+        self.realized = ZERO
+        self.fees = ZERO
+        self.funding = ZERO
+        self.filled_by_order: dict[str, Decimal] = {}
+        self.reduce_only_ids: set[str] = set()
+        self.liquidated_this_step = False
+        self.seq = 0
+
+    # -- the model ----------------------------------------------------------------------------
+    def _book(self, events: list[SimEvent]) -> None:
+        for event in events:
+            if isinstance(event, Filled):
+                fill = event.fill
+                before = self.position.size
+                effect = apply_fill(self.position, fill.side, fill.size, fill.price)
+                if fill.client_order_id in self.reduce_only_ids:
+                    after = effect.position.size
+                    assert abs(after) <= abs(before) and after * before >= 0, "reduce-only grew"
+                self.position = effect.position
+                self.realized += effect.realized_pnl
+                self.fees += fill.fee
+                self.filled_by_order[fill.client_order_id] = (
+                    self.filled_by_order.get(fill.client_order_id, ZERO) + fill.size
+                )
+            elif isinstance(event, FundingSettled):
+                self.funding += event.payment.amount
+            elif isinstance(event, Liquidated):
+                self.liquidated_this_step = True
+
+    def _send(self, request: OrderRequest) -> None:
+        if request.reduce_only:
+            self.reduce_only_ids.add(request.client_order_id)
+        with contextlib.suppress(BrokerError):
+            self.twin.submit(request, self.now)
+        try:
+            _, events = self.ex.submit(request, self.now)
+        except BrokerError:
+            return
+        self._book(events)
+
+    def _next_id(self) -> str:
+        self.seq += 1
+        return f"o-{self.seq}"
+
+    # -- rules --------------------------------------------------------------------------------
+    @rule(side=sides, size=lots, reduce_only=st.booleans())
+    def market_order(self, side: Side, size: Decimal, reduce_only: bool) -> None:
+        self.liquidated_this_step = False
+        self._catch_up()
+        self._send(
+            OrderRequest(
+                self._next_id(), SYMBOL, side, OrderType.MARKET, size, reduce_only=reduce_only
+            )
+        )
+
+    @rule(
+        side=sides,
+        size=lots,
+        offset=st.integers(-40, 40),
+        tif=st.sampled_from(list(TimeInForce)),
+        post_only=st.booleans(),
+        reduce_only=st.booleans(),
+    )
+    def limit_order(
+        self,
+        side: Side,
+        size: Decimal,
+        offset: int,
+        tif: TimeInForce,
+        post_only: bool,
+        reduce_only: bool,
+    ) -> None:
+        self.liquidated_this_step = False
+        self._catch_up()
+        mark = self.ex.mark(SYMBOL)
+        price = (mark * (1 + Decimal(offset) / 1000)).quantize(Decimal("0.1"))
+        if price <= 0:
+            return
+        self._send(
+            OrderRequest(
+                self._next_id(),
+                SYMBOL,
+                side,
+                OrderType.LIMIT,
+                size,
+                price,
+                reduce_only=reduce_only,
+                time_in_force=tif,
+                post_only=post_only and tif is TimeInForce.GTC,
+            )
+        )
+
+    @rule(pick=st.integers(0, 10))
+    def cancel(self, pick: int) -> None:
+        self.liquidated_this_step = False
+        self._catch_up()
+        open_orders = self.ex.open_orders([SYMBOL])
+        if not open_orders:
+            return
+        coid = open_orders[pick % len(open_orders)].client_order_id
+        _, events = self.ex.cancel(SYMBOL, coid, self.now)
+        self._book(events)
+        self.twin.cancel(SYMBOL, coid, self.now)
+
+    @rule(candles=st.integers(1, 6))
+    def price_moves(self, candles: int) -> None:
+        """Time passes: candles trade (limit fills, liquidations) and funding settles."""
+        self.liquidated_this_step = False
+        self.now = min(self.now + candles * H, T0 + CANDLES * H)
+        self._book(self.ex.advance(self.now).events)
+
+    def _catch_up(self) -> None:
+        self._book(self.ex.advance(self.now).events)
+
+    # -- invariants ---------------------------------------------------------------------------
+    @invariant()
+    def money_adds_up(self) -> None:
+        initial = self.settings.initial_balance
+        mark = self.ex.mark(SYMBOL)
+        upnl = self.position.unrealized_pnl(mark)
+        equity = self.ex.account.equity(self.ex.mark)
+        expected = initial + self.realized - self.fees + self.funding
+        assert abs(self.ex.state.wallet - expected) < EPSILON
+        assert abs(equity - (expected + upnl)) < EPSILON
+
+    @invariant()
+    def positions_match_the_model(self) -> None:
+        held = self.ex.state.positions.get(SYMBOL)
+        size = held.size if held is not None else ZERO
+        entry = held.entry_price if held is not None else ZERO
+        assert (size, entry) == (self.position.size, self.position.entry_price)
+
+    @invariant()
+    def orders_add_up(self) -> None:
+        open_ids = {o.client_order_id for o in self.ex.open_orders([SYMBOL])}
+        for coid, state in self.ex.state.orders.items():
+            order = state.to_order()
+            assert order.filled + order.remaining == order.size
+            assert ZERO <= order.filled <= order.size
+            assert self.filled_by_order.get(coid, ZERO) == order.filled
+            assert (coid in open_ids) == order.status.is_open
+
+    @invariant()
+    def margin_never_negative_without_a_liquidation(self) -> None:
+        if self.liquidated_this_step:
+            return
+        held = self.ex.state.positions.get(SYMBOL)
+        if held is None:
+            assert self.ex.state.wallet >= -EPSILON
+            return
+        upnl = (self.ex.mark(SYMBOL) - held.entry_price) * held.size
+        if self.ex.account.mode(SYMBOL) is MarginMode.ISOLATED:
+            assert held.margin + upnl >= -EPSILON
+        else:
+            assert self.ex.account.cross_wallet() + upnl >= -EPSILON
+
+    @invariant()
+    def a_twin_that_caught_up_in_one_jump_agrees(self) -> None:
+        self.twin.advance(self.now)
+        self.ex.advance(self.now)
+        assert self.twin.state.wallet == self.ex.state.wallet
+        assert self.twin.state.positions == self.ex.state.positions
+        assert self.twin.state.fills == self.ex.state.fills
+        assert self.twin.state.funding == self.ex.state.funding
+
+
+ExchangeMachine.TestCase.settings = settings(max_examples=80, stateful_step_count=40, deadline=None)
+test_exchange_state_machine = ExchangeMachine.TestCase
