@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot_v2.cli import account as account_command
+from bot_v2.cli import backtest as backtest_command
 from bot_v2.cli import orders as orders_command
 from bot_v2.cli import run as run_command
 from bot_v2.cli.errors import EXIT_USAGE, report
@@ -64,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["backtest"]:
+        return backtest_command.main(args_list[1:])
     if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help"):
         args_list.insert(0, "run")
     parser = build_parser()

@@ -27,3 +27,18 @@ class ReplayClock:
 
     def progress(self) -> float | None:
         return (self._index + 1) / len(self._timeline)
+
+    @property
+    def index(self) -> int:
+        """The tick the clock is at (-1 before the first)."""
+        return self._index
+
+    @property
+    def timeline(self) -> Sequence[int]:
+        return self._timeline
+
+    def jump_to(self, index: int) -> None:
+        """Move straight to a later tick: a fast backtest skips ticks where nothing can happen."""
+        if not self._index <= index < len(self._timeline):
+            raise ValueError(f"cannot jump from tick {self._index} to {index}")
+        self._index = index

@@ -108,6 +108,20 @@ class CandleColumns:
     def index_opening_at_or_after(self, ts_ms: int) -> int:
         return int(np.searchsorted(self.open_ms, ts_ms, side="left"))
 
+    def window(self, start: int, stop: int) -> CandleColumns:
+        """Candles [start, stop) as their own columns (a backtest's date range)."""
+        return CandleColumns(
+            self.symbol,
+            self.timeframe_ms,
+            self.open_ms[start:stop],
+            self.open[start:stop],
+            self.high[start:stop],
+            self.low[start:stop],
+            self.close[start:stop],
+            self.volume[start:stop],
+            candles=self._candles[start:stop] if self._candles is not None else None,
+        )
+
     def sequence(self) -> CandleSequence:
         return CandleSequence(self)
 

@@ -80,17 +80,24 @@ def _timestamps(
 
 
 def read_candle_columns(
-    path: Path, symbol: str, timeframe_ms: int
+    path: Path, symbol: str, timeframe_ms: int | None = None
 ) -> tuple[CandleColumns, list[Gap]]:
-    """Like `csv_files.read_candles`, into columns: same checks, same messages, gaps reported."""
+    """Like `csv_files.read_candles`, into columns: same checks, same messages, gaps reported.
+    Without a timeframe, the smallest step between two candles is the timeframe."""
+    data = _load(path, CANDLE_HEADER)
+    if data is not None and timeframe_ms is None:
+        steps = np.diff(data[:, 0])
+        positive = steps[steps > 0]
+        timeframe_ms = int(positive.min()) if positive.size else 60_000
+    frame: int = timeframe_ms if timeframe_ms is not None else 60_000
 
     def slow() -> object:
-        return read_candles(path, symbol, timeframe_ms)
+        return read_candles(path, symbol, frame)
 
-    data = _load(path, CANDLE_HEADER)
     if data is None:
-        candles, gaps = read_candles(path, symbol, timeframe_ms)
-        return CandleColumns.from_candles(symbol, timeframe_ms, candles), gaps
+        candles, gaps = read_candles(path, symbol, frame)
+        return CandleColumns.from_candles(symbol, frame, candles), gaps
+    timeframe_ms = frame
     ts = _timestamps(path, data[:, 0], slow)
     o, h, lo, c, v = (data[:, k] for k in range(1, 6))
     finite = np.isfinite(data[:, 1:]).all(axis=1)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from bot_v2.adapters.brokers.sim.liquidation import liquidation_price
 from bot_v2.adapters.brokers.sim.margin import maintenance_margin
 from bot_v2.adapters.brokers.sim.settings import MarginMode
-from bot_v2.adapters.brokers.sim.state import ExchangeState, PositionState
+from bot_v2.adapters.brokers.sim.state import ExchangeState, OrderState, PositionState
 from bot_v2.domain.market import LeverageTier
 from bot_v2.domain.money import ZERO
 from bot_v2.domain.orders import OrderType
@@ -39,8 +39,13 @@ class Account:
         tiers: Tiers,
         default_mode: MarginMode,
         default_leverage: Decimal,
+        open_orders: Callable[[], Iterable[OrderState]] | None = None,
     ) -> None:
         self.state = state
+        # Resting orders, without walking the whole order history (the exchange keeps them apart).
+        self._open_orders = open_orders or (
+            lambda: (o for o in state.orders.values() if o.status.is_open)
+        )
         self.tiers = tiers
         self.default_mode = default_mode
         self.default_leverage = default_leverage
@@ -79,8 +84,8 @@ class Account:
     def reserved_by_orders(self) -> Decimal:
         """Initial margin held for resting orders that can add exposure."""
         total = ZERO
-        for order in self.state.orders.values():
-            if order.status.is_open and not order.reduce_only and order.type is OrderType.LIMIT:
+        for order in self._open_orders():
+            if not order.reduce_only and order.type is OrderType.LIMIT:
                 price = order.price if order.price is not None else ZERO
                 total += order.remaining * price / self.leverage(order.symbol)
         return total

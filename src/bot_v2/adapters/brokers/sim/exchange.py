@@ -99,10 +99,14 @@ class SimExchange:
             for s, spec in self._markets.items()
         }
         self.state = state if state is not None else ExchangeState(wallet=settings.initial_balance)
-        self.account = Account(
-            self.state, self._tiers, settings.margin_mode, settings.default_leverage
-        )
         self._open: dict[str, list[OrderState]] = {s: [] for s in self._symbols}
+        self.account = Account(
+            self.state,
+            self._tiers,
+            settings.margin_mode,
+            settings.default_leverage,
+            open_orders=lambda: (o for orders in self._open.values() for o in orders),
+        )
         for order in self.state.orders.values():
             if order.status.is_open:
                 self._open.setdefault(order.symbol, []).append(order)
@@ -114,6 +118,8 @@ class SimExchange:
         # Bumped on every change to money or positions: keys the liquidation price cache.
         self._version = 0
         self._liq_cache: dict[str, tuple[int, float | None]] = {}
+        self._marks: dict[str, Decimal] = {}
+        self._marks_at: int | None = None
 
     # -- queries ------------------------------------------------------------------------------
     @property
@@ -133,10 +139,17 @@ class SimExchange:
     def mark(self, symbol: str) -> Decimal:
         """The mark price at the exchange's time (a position's entry price before any data)."""
         clock = self.state.clock_ms
-        mark = self._series[symbol].mark_at(clock) if clock is not None else None
+        if clock != self._marks_at:
+            # Marks only move with the exchange's time: one lookup per symbol per instant.
+            self._marks = {}
+            self._marks_at = clock
+        mark = self._marks.get(symbol)
         if mark is None:
-            position = self.state.positions.get(symbol)
-            return position.entry_price if position is not None else ZERO
+            mark = self._series[symbol].mark_at(clock) if clock is not None else None
+            if mark is None:
+                position = self.state.positions.get(symbol)
+                return position.entry_price if position is not None else ZERO
+            self._marks[symbol] = mark
         return mark
 
     def balance(self, asset: str) -> Balance:
@@ -492,6 +505,8 @@ class SimExchange:
         if closing == 0:
             return price
         mark = self.mark(order.symbol)
+        if (price - mark) * (1 if size > 0 else -1) >= 0:
+            return price  # no worse than the mark: equity does not move
         equity = self.account.equity(self.mark)
         spec = self._markets[order.symbol]
         # Closing at p instead of the mark changes equity by closing * (p - mark) * sign(position).
@@ -568,7 +583,7 @@ class SimExchange:
         else:
             state.positions[symbol] = PositionState(after.size, after.entry_price, margin)
         state.wallet += effect.realized_pnl
-        if fee_override is None and not is_maker:
+        if fee_override is None and not is_maker and fee > 0:
             # A taker fee never takes equity below zero either (see _solvent).
             fee = min(fee, max(self.account.equity(self.mark), ZERO))
         state.wallet -= fee

@@ -1,0 +1,249 @@
+"""Running a backtest: the live bot's own start, cycle and stop over the simulated exchange.
+
+- step: PerpsBot runs every candle through RuntimeCoordinator.run_cycle, exactly as live.
+- fast: the same LifecycleService start and stop, and the same run_cycle, but only on the cycles
+  where something can happen; the cycles in between are skipped whole:
+  * a cycle runs when any symbol's candle closing then could make the strategy act or change what
+    it keeps beyond running numbers (the skipper's vectorized pre-pass decides, per symbol);
+  * the first cycle of each UTC day runs (the daily loss limit measures from its equity);
+  * the cycle at which the exchange would change the account by itself (a resting order fills, a
+    position is liquidated) runs: the exchange is brought up to each candidate cycle with
+    `advance_until`, which stops just before such a change;
+  * before each cycle that runs, the account is synced at the cycle before it, as the skipped
+    cycle's own syncs would have done.
+Skipped candles move the strategy's state through the skipper. Fills are identical to step mode;
+the tests compare both on the bundled data and on random walks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+import attrs
+import numpy as np
+
+from bot_v2.adapters.brokers.sim.broker import SimBroker
+from bot_v2.adapters.replay.clock import ReplayClock
+from bot_v2.adapters.replay.feed import ReplayFeed
+from bot_v2.adapters.replay.stream import ReplayQuoteStream
+from bot_v2.domain.positions import Position
+from bot_v2.features.live_trade.accounting import Ledger
+from bot_v2.features.live_trade.performance import RunSummary
+from bot_v2.features.live_trade.strategies.base import Strategy
+from bot_v2.features.market_data.service import MarketDataService
+from bot_v2.monitoring.reports import CycleReport
+from bot_v2.orchestration import factories
+from bot_v2.orchestration.backtest.memory_store import MemoryStateStore
+from bot_v2.orchestration.backtest.quiet import NoApi, QuietMonitor
+from bot_v2.orchestration.backtest.runtime import BacktestRuntime
+from bot_v2.orchestration.backtest.skip import Skipper, skipper_for
+from bot_v2.orchestration.backtest.skipping import SkippingMarketData, SkippingQuoteStream
+from bot_v2.orchestration.config.models import BotConfig
+from bot_v2.orchestration.runtime.lifecycle import LifecycleService
+from bot_v2.orchestration.runtime.perps_bot import PerpsBot
+from bot_v2.orchestration.runtime.runtime_coordinator import RuntimeCoordinator
+
+MODES = ("fast", "step")
+DAY_MS = 86_400_000
+# Backtests reconcile once, at start: nobody else trades the simulated account.
+NEVER_S = Decimal(10) ** 12
+
+Progress = Callable[[int], None]
+
+
+@attrs.frozen(eq=False)
+class BacktestRun:
+    mode: str
+    config: BotConfig
+    feed: ReplayFeed
+    broker: SimBroker
+    ledger: Ledger
+    store: MemoryStateStore
+    summary: RunSummary
+    # Cycles the live cycle ran (fast mode: far fewer than the candles) and all cycles covered.
+    cycles_run: int
+    cycles: int
+    elapsed_s: float
+
+
+def backtest_config(config: BotConfig) -> BotConfig:
+    """The run's config as a backtest uses it: the sim exchange in memory, reconciled once."""
+    return attrs.evolve(
+        config,
+        broker=attrs.evolve(
+            config.broker, kind="sim", sim=attrs.evolve(config.broker.sim, state_path="")
+        ),
+        reconciliation=attrs.evolve(config.reconciliation, interval_s=NEVER_S),
+    )
+
+
+class _Parts:
+    def __init__(self, config: BotConfig, feed: ReplayFeed, fast: bool) -> None:
+        self.config = config
+        self.clock = ReplayClock(feed.timeline)
+        broker = factories.sim_broker(config, feed, self.clock)
+        assert isinstance(broker, SimBroker)
+        self.broker = broker
+        self.store = MemoryStateStore()
+        self.strategy: Strategy = factories.strategy(config)
+        symbols = config.bot.symbols
+        self.market_data = (
+            SkippingMarketData(symbols, feed.timeframe_ms)
+            if fast
+            else MarketDataService(symbols, feed.timeframe_ms)
+        )
+        self.stream = (
+            SkippingQuoteStream(feed, self.clock) if fast else ReplayQuoteStream(feed, self.clock)
+        )
+
+    def lifecycle(self, on_report: Callable[[CycleReport], None]) -> LifecycleService:
+        return LifecycleService(
+            config=self.config,
+            clock=self.clock,
+            broker=self.broker,
+            stream=self.stream,
+            store=self.store,
+            monitor=QuietMonitor(),  # type: ignore[arg-type]
+            api=NoApi(),  # type: ignore[arg-type]
+            strategy=self.strategy,
+            market_data=self.market_data,
+            on_report=on_report,
+            on_started=lambda address: None,
+        )
+
+
+async def run_backtest(
+    config: BotConfig, feed: ReplayFeed, mode: str = "fast", progress: Progress | None = None
+) -> BacktestRun:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    config = backtest_config(config)
+    parts = _Parts(config, feed, fast=mode == "fast")
+    started = time.perf_counter()
+    if mode == "step":
+        summary, cycles_run, ledger = await _run_step(parts, progress)
+    else:
+        summary, cycles_run, ledger = await _run_fast(parts, feed, progress)
+    return BacktestRun(
+        mode=mode,
+        config=config,
+        feed=feed,
+        broker=parts.broker,
+        ledger=ledger,
+        store=parts.store,
+        summary=summary,
+        cycles_run=cycles_run,
+        cycles=len(feed.timeline),
+        elapsed_s=time.perf_counter() - started,
+    )
+
+
+async def _run_step(parts: _Parts, progress: Progress | None) -> tuple[RunSummary, int, Ledger]:
+    def on_report(report: CycleReport) -> None:
+        if progress is not None:
+            progress(1)
+
+    lifecycle = parts.lifecycle(on_report)
+    bot = PerpsBot(parts.config.profile, lifecycle)
+    summary = await bot.run()
+    assert lifecycle.coordinator is not None
+    return summary, bot.cycle_count, lifecycle.coordinator.ledger
+
+
+async def _run_fast(
+    parts: _Parts, feed: ReplayFeed, progress: Progress | None
+) -> tuple[RunSummary, int, Ledger]:
+    lifecycle = parts.lifecycle(lambda report: None)
+    runtime = BacktestRuntime(parts.config.profile)
+    coordinator = await lifecycle.start(runtime)
+    try:
+        planner = _FastPlanner(feed, skipper_for(parts.strategy, feed), coordinator, parts)
+        await planner.run(runtime, progress)
+    finally:
+        summary = await lifecycle.stop(runtime)
+    return summary, runtime.cycle_count, coordinator.ledger
+
+
+class _FastPlanner:
+    def __init__(
+        self,
+        feed: ReplayFeed,
+        skipper: Skipper,
+        coordinator: RuntimeCoordinator,
+        parts: _Parts,
+    ) -> None:
+        self._feed = feed
+        self._skipper = skipper
+        self._coordinator = coordinator
+        self._clock = parts.clock
+        self._broker = parts.broker
+        self._timeline = np.asarray(feed.timeline, dtype=np.int64)
+        days = self._timeline // DAY_MS
+        self._day_starts = np.flatnonzero(np.diff(days, prepend=days[0] - 1) != 0)
+        self._symbols = parts.config.bot.symbols
+        # Per symbol: the index of the first candle the strategy has not seen yet.
+        self._fed = dict.fromkeys(self._symbols, 0)
+
+    async def run(self, runtime: BacktestRuntime, progress: Progress | None) -> None:
+        n = len(self._timeline)
+        cursor = 0  # the first cycle not yet run or skipped
+        while cursor < n:
+            target = self._next_cycle(cursor)
+            if target >= n:
+                self._jump(n - 1)
+                if progress is not None:
+                    progress(n - cursor)
+                break
+            if target > cursor:
+                # The exchange may change the account by itself before then.
+                stopped = self._broker.advance_until(int(self._timeline[target - 1]))
+                if stopped.stopped_at_ms is not None:
+                    target = int(np.searchsorted(self._timeline, stopped.stopped_at_ms))
+                if target > cursor:
+                    self._jump(target - 1)
+                    await self._coordinator.account_sync.sync()
+            self._feed_strategy_until(target)
+            self._jump(target)
+            await self._coordinator.run_cycle(runtime)
+            runtime.cycle_count += 1
+            if progress is not None:
+                progress(target + 1 - cursor)
+            cursor = target + 1
+
+    def _jump(self, index: int) -> None:
+        if index > self._clock.index:
+            self._clock.jump_to(index)
+
+    def _position(self, symbol: str) -> Position:
+        return self._coordinator.ledger.position(symbol)
+
+    def _next_cycle(self, cursor: int) -> int:
+        """The first cycle >= cursor that must run."""
+        best = len(self._timeline)
+        day = int(np.searchsorted(self._day_starts, cursor))
+        if day < len(self._day_starts):
+            best = int(self._day_starts[day])
+        now_ms = int(self._timeline[cursor])
+        for symbol in self._symbols:
+            series = self._feed.series[symbol]
+            # Candles before this cycle were skipped already; the next unseen one closes >= now.
+            start = max(self._fed[symbol], series.columns.index_closed_by(now_ms - 1))
+            k = self._skipper.next_candle(symbol, start, self._position(symbol))
+            if k < len(series):
+                cycle = int(np.searchsorted(self._timeline, int(series.closes_ms[k])))
+                best = min(best, cycle)
+        return max(best, cursor)
+
+    def _feed_strategy_until(self, target: int) -> None:
+        """Move every strategy state over the candles that close before cycle `target`."""
+        now_ms = int(self._timeline[target])
+        for symbol in self._symbols:
+            series = self._feed.series[symbol]
+            stop = series.columns.index_closed_by(now_ms - 1)
+            start = self._fed[symbol]
+            if stop > start:
+                self._skipper.skip(symbol, start, stop, self._position(symbol))
+            # The candle closing at the target (if any) goes through the cycle itself.
+            self._fed[symbol] = series.columns.index_closed_by(now_ms)
