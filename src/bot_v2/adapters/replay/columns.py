@@ -9,6 +9,7 @@ them back unchanged.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import overload
@@ -56,6 +57,8 @@ class CandleColumns:
         if any(len(a) != n for a in (self.open, self.high, self.low, self.close, self.volume)):
             raise ValueError(f"{symbol}: candle columns differ in length")
         self._candles = list(candles) if candles is not None else None
+        self._closes: list[int] | None = None
+        self._opens: list[int] | None = None
         if self._candles is not None and len(self._candles) != n:
             raise ValueError(f"{symbol}: {len(self._candles)} candles for {n} rows")
 
@@ -103,10 +106,24 @@ class CandleColumns:
 
     def index_closed_by(self, ts_ms: int) -> int:
         """How many candles have closed by `ts_ms` (the index of the first that has not)."""
-        return int(np.searchsorted(self.close_ms, ts_ms, side="right"))
+        # One number at a time, bisect on a list beats numpy's call overhead several times over.
+        return bisect.bisect_right(self._close_list(), ts_ms)
 
     def index_opening_at_or_after(self, ts_ms: int) -> int:
-        return int(np.searchsorted(self.open_ms, ts_ms, side="left"))
+        return bisect.bisect_left(self._open_list(), ts_ms)
+
+    def close_at(self, i: int) -> int:
+        return self._close_list()[i]
+
+    def _close_list(self) -> list[int]:
+        if self._closes is None:
+            self._closes = self.close_ms.tolist()
+        return self._closes
+
+    def _open_list(self) -> list[int]:
+        if self._opens is None:
+            self._opens = self.open_ms.tolist()
+        return self._opens
 
     def window(self, start: int, stop: int) -> CandleColumns:
         """Candles [start, stop) as their own columns (a backtest's date range)."""

@@ -3,6 +3,7 @@ read it, exactly as a real exchange and its websocket see the same market."""
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
@@ -63,8 +64,10 @@ class SymbolSeries:
             columns = CandleColumns.from_candles(symbol, frame, rows)
         self.columns = columns
         self.mark_columns = _mark_columns(marks)
+        self._mark_times: list[int] = self.mark_columns.open_ms.tolist()
         self.funding = list(funding)
         self.funding_ms: IntArray = np.array([f.timestamp_ms for f in self.funding], dtype=np.int64)
+        self.funding_times: list[int] = [f.timestamp_ms for f in self.funding]
         self._align_marks()
 
     def _align_marks(self) -> None:
@@ -122,11 +125,10 @@ class SymbolSeries:
     def mark_at(self, ts_ms: int) -> Decimal | None:
         """Mark price at an instant: the open of the mark candle starting then, else the close of
         the last trade candle closed by then."""
-        marks = self.mark_columns
-        if len(marks):
-            j = int(np.searchsorted(marks.open_ms, ts_ms))
-            if j < len(marks) and int(marks.open_ms[j]) == ts_ms:
-                return exact(marks.open[j])
+        if self._mark_times:
+            j = bisect.bisect_left(self._mark_times, ts_ms)
+            if j < len(self._mark_times) and self._mark_times[j] == ts_ms:
+                return exact(self.mark_columns.open[j])
         i = self.columns.index_closed_by(ts_ms) - 1
         return self.columns.price("close", i) if i >= 0 else None
 
@@ -144,8 +146,8 @@ class SymbolSeries:
 
     def funding_between(self, after_ms: int, until_ms: int) -> list[FundingPoint]:
         """Settlements in (after_ms, until_ms]."""
-        lo = int(np.searchsorted(self.funding_ms, after_ms, side="right"))
-        hi = int(np.searchsorted(self.funding_ms, until_ms, side="right"))
+        lo = bisect.bisect_right(self.funding_times, after_ms)
+        hi = bisect.bisect_right(self.funding_times, until_ms)
         return self.funding[lo:hi]
 
 

@@ -17,6 +17,7 @@ the tests compare both on the bundled data and on random walks.
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -179,15 +180,24 @@ class _FastPlanner:
         self._coordinator = coordinator
         self._clock = parts.clock
         self._broker = parts.broker
-        self._timeline = np.asarray(feed.timeline, dtype=np.int64)
-        days = self._timeline // DAY_MS
-        self._day_starts = np.flatnonzero(np.diff(days, prepend=days[0] - 1) != 0)
+        self._timeline: list[int] = list(feed.timeline)
+        days = np.asarray(self._timeline, dtype=np.int64) // DAY_MS
+        self._day_starts: list[int] = np.flatnonzero(
+            np.diff(days, prepend=days[0] - 1) != 0
+        ).tolist()
         self._symbols = parts.config.bot.symbols
         # Per symbol: the index of the first candle the strategy has not seen yet.
         self._fed = dict.fromkeys(self._symbols, 0)
+        # What the ledger has been synced with: (fills, funding) on the exchange.
+        self._synced = (0, 0)
+
+    def _exchange_counts(self) -> tuple[int, int]:
+        state = self._broker.exchange.state
+        return len(state.fills), len(state.funding)
 
     async def run(self, runtime: BacktestRuntime, progress: Progress | None) -> None:
-        n = len(self._timeline)
+        timeline = self._timeline
+        n = len(timeline)
         cursor = 0  # the first cycle not yet run or skipped
         while cursor < n:
             target = self._next_cycle(cursor)
@@ -198,15 +208,19 @@ class _FastPlanner:
                 break
             if target > cursor:
                 # The exchange may change the account by itself before then.
-                stopped = self._broker.advance_until(int(self._timeline[target - 1]))
+                stopped = self._broker.advance_until(timeline[target - 1])
                 if stopped.stopped_at_ms is not None:
-                    target = int(np.searchsorted(self._timeline, stopped.stopped_at_ms))
-                if target > cursor:
+                    target = bisect.bisect_left(timeline, stopped.stopped_at_ms)
+                # The cycle before the target would have synced the account: sync it there,
+                # unless the exchange has nothing new since the last sync.
+                if target > cursor and self._exchange_counts() != self._synced:
                     self._jump(target - 1)
                     await self._coordinator.account_sync.sync()
             self._feed_strategy_until(target)
             self._jump(target)
             await self._coordinator.run_cycle(runtime)
+            # The cycle ends with a sync: the ledger has all the exchange did up to now.
+            self._synced = self._exchange_counts()
             runtime.cycle_count += 1
             if progress is not None:
                 progress(target + 1 - cursor)
@@ -221,29 +235,29 @@ class _FastPlanner:
 
     def _next_cycle(self, cursor: int) -> int:
         """The first cycle >= cursor that must run."""
-        best = len(self._timeline)
-        day = int(np.searchsorted(self._day_starts, cursor))
+        timeline = self._timeline
+        best = len(timeline)
+        day = bisect.bisect_left(self._day_starts, cursor)
         if day < len(self._day_starts):
-            best = int(self._day_starts[day])
-        now_ms = int(self._timeline[cursor])
+            best = self._day_starts[day]
+        now_ms = timeline[cursor]
         for symbol in self._symbols:
-            series = self._feed.series[symbol]
+            columns = self._feed.series[symbol].columns
             # Candles before this cycle were skipped already; the next unseen one closes >= now.
-            start = max(self._fed[symbol], series.columns.index_closed_by(now_ms - 1))
+            start = max(self._fed[symbol], columns.index_closed_by(now_ms - 1))
             k = self._skipper.next_candle(symbol, start, self._position(symbol))
-            if k < len(series):
-                cycle = int(np.searchsorted(self._timeline, int(series.closes_ms[k])))
-                best = min(best, cycle)
+            if k < len(columns):
+                best = min(best, bisect.bisect_left(timeline, columns.close_at(k)))
         return max(best, cursor)
 
     def _feed_strategy_until(self, target: int) -> None:
         """Move every strategy state over the candles that close before cycle `target`."""
-        now_ms = int(self._timeline[target])
+        now_ms = self._timeline[target]
         for symbol in self._symbols:
-            series = self._feed.series[symbol]
-            stop = series.columns.index_closed_by(now_ms - 1)
+            columns = self._feed.series[symbol].columns
+            stop = columns.index_closed_by(now_ms - 1)
             start = self._fed[symbol]
             if stop > start:
                 self._skipper.skip(symbol, start, stop, self._position(symbol))
             # The candle closing at the target (if any) goes through the cycle itself.
-            self._fed[symbol] = series.columns.index_closed_by(now_ms)
+            self._fed[symbol] = columns.index_closed_by(now_ms)

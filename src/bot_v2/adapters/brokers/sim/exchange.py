@@ -628,10 +628,10 @@ class SimExchange:
         for symbol, position in self.state.positions.items():
             if position.size == 0:
                 continue
-            times = self._series[symbol].funding_ms
-            i = int(times.searchsorted(after_ms, side="right"))
+            times = self._series[symbol].funding_times
+            i = bisect.bisect_right(times, after_ms)
             if i < len(times):
-                ts = int(times[i])
+                ts = times[i]
                 if ts <= until_ms and (best is None or ts < best):
                     best = ts
         return best
@@ -642,9 +642,9 @@ class SimExchange:
             if position is None or position.size == 0:
                 continue
             series = self._series[symbol]
-            times = series.funding_ms
-            i = int(times.searchsorted(ts))
-            if i >= len(times) or int(times[i]) != ts:
+            times = series.funding_times
+            i = bisect.bisect_left(times, ts)
+            if i >= len(times) or times[i] != ts:
                 continue
             rate = series.funding[i].rate
             mark = series.mark_at(ts) or position.entry_price

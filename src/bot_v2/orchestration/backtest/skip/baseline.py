@@ -104,9 +104,11 @@ class BaselineSkipper:
         if start >= n:
             return n
         state = self._strategy._states.get(symbol)
-        if state is None or state.regime is None:
-            return start
         held = position.side
+        if state is None or state.regime is None:
+            # Until both averages are full the strategy only collects closes.
+            warm = self._long - 1
+            return warm if start < warm and held is None and state_is_fresh(state) else start
         if held is None:
             # Flat: an armed entry fires (or waits for confirmation) on the strategy's own terms.
             if state.armed is not None:
@@ -157,13 +159,15 @@ class BaselineSkipper:
         if stop <= start:
             return
         series = self._series[symbol]
-        state = self._strategy._states[symbol]
+        state = self._strategy._state(symbol)
         if series.tracks is not None:
             state.short = series.tracks[0].restore(stop)
             state.long = series.tracks[1].restore(stop)
         else:
             state.short = self._moved(state.short, series.closes, start, stop)
             state.long = self._moved(state.long, series.closes, start, stop)
+        if state.regime is None:
+            return  # warming up: nothing but the averages moves
         state.bars_in_regime += stop - start
         held = position.side
         if held is None:
@@ -200,3 +204,14 @@ class BaselineSkipper:
         for value in closes[first:stop].tolist():
             rebuilt.update(value)
         return rebuilt
+
+
+def state_is_fresh(state: _SymbolState | None) -> bool:
+    """Nothing but the averages has moved yet (the strategy is warming up, flat)."""
+    return state is None or (
+        state.regime is None
+        and state.armed is None
+        and state.tracked is None
+        and state.stopped is None
+        and state.bars_in_regime == 0
+    )
