@@ -5,16 +5,21 @@ from __future__ import annotations
 from decimal import Decimal, localcontext
 
 import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot_v2.adapters.brokers.sim.events import Filled, Liquidated
+from bot_v2.adapters.brokers.sim.exchange import SimExchange
 from bot_v2.adapters.brokers.sim.liquidation import liquidation_price, margin_balance_gap
 from bot_v2.adapters.brokers.sim.margin import maintenance_margin, max_notional_at, tier_for
 from bot_v2.adapters.brokers.sim.settings import MarginMode
+from bot_v2.adapters.replay.feed import ReplayFeed, SymbolSeries
+from bot_v2.domain.errors import InvalidOrder
 from bot_v2.domain.orders import Side
 from tests.unit.sim._support import NO_COSTS, SYMBOL, T0, TIERS, H, bars, exchange, feed, market
 
+ETH = "ETH/USDT:USDT"
 money = st.decimals(min_value="0.01", max_value="1000000", places=2)
 sizes = st.decimals(min_value="0.001", max_value="500", places=3)
 prices = st.decimals(min_value="1", max_value="100000", places=1)
@@ -176,3 +181,41 @@ def test_cross_position_is_backed_by_the_whole_wallet() -> None:
     (liq,) = [e for e in events if isinstance(e, Liquidated)]
     assert liq.price == Decimal("80.3") and liq.margin_mode == "cross"
     assert ex.state.wallet >= 0
+
+
+def _two_symbol_exchange(eth_rows: list[tuple[float, float, float, float]]) -> SimExchange:
+    btc = bars(CRASH)
+    eth = bars(eth_rows, symbol=ETH)
+    replay = ReplayFeed({SYMBOL: SymbolSeries(SYMBOL, btc), ETH: SymbolSeries(ETH, eth)}, H)
+    return exchange(replay, attrs.evolve(NO_COSTS, initial_balance=Decimal(200)))
+
+
+def test_cross_positions_back_each_other() -> None:
+    # ETH rallies the hour before BTC crashes: its gain keeps the BTC long alive. (Other cross
+    # positions are valued at their marks when the crashing candle opens.)
+    rally = (
+        [(100.0, 101.0, 99.0, 100.0)] * 2
+        + [(100.0, 130.0, 100.0, 130.0)]
+        + [(130.0, 131.0, 129.0, 130.0)] * 4
+    )
+    flat = [(100.0, 101.0, 99.0, 100.0)] * 7
+    outcomes = []
+    for eth_rows in (rally, flat):
+        ex = _two_symbol_exchange(eth_rows)
+        for symbol in (SYMBOL, ETH):
+            ex.set_leverage(symbol, Decimal(10), T0 + H)
+        ex.submit(market("btc", Side.BUY, "10"), T0 + H)
+        ex.submit(attrs.evolve(market("eth", Side.BUY, "5"), symbol=ETH), T0 + H)
+        ex.advance(T0 + 7 * H)
+        outcomes.append([e.symbol for e in ex.state.liquidations])
+    # Without the rally BTC goes first, and the emptied cross wallet then takes ETH with it.
+    assert outcomes == [[], [SYMBOL, ETH]]
+
+
+def test_margin_mode_changes_only_without_position_or_orders() -> None:
+    ex = exchange(feed(bars(CRASH)), NO_COSTS)
+    ex.set_margin_mode(SYMBOL, MarginMode.ISOLATED, T0 + H)
+    ex.submit(market("o", Side.BUY, "1"), T0 + H)
+    with pytest.raises(InvalidOrder, match="margin mode"):
+        ex.set_margin_mode(SYMBOL, MarginMode.CROSS, T0 + H)
+    assert ex.positions([SYMBOL])[0].margin_mode == "isolated"
