@@ -607,6 +607,8 @@ def _new_exchange(exchange_id: str, config: dict[str, Any]) -> Any:
     exchange_class = getattr(ccxt_async, exchange_id, None)
     if exchange_class is None:
         raise ConfigError(
-            [f"config.broker.exchange: ccxt {ccxt_async.__version__} has no exchange {exchange_id!r}"]
+            [
+                f"config.broker.exchange: ccxt {ccxt_async.__version__} has no exchange {exchange_id!r}"
+            ]
         )
     return exchange_class(config)

@@ -236,6 +236,8 @@ def venue_profile(exchange_id: str) -> VenueProfile:
     if profile is None:
         supported = ", ".join(sorted(VENUES))
         raise ConfigError(
-            [f"config.broker.exchange: {exchange_id!r} is not a supported venue (supported: {supported})"]
+            [
+                f"config.broker.exchange: {exchange_id!r} is not a supported venue (supported: {supported})"
+            ]
         )
     return profile
