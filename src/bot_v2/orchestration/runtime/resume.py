@@ -19,13 +19,19 @@ log = logging.getLogger(__name__)
 async def advance_clock(clock: IClock, until_ms: int) -> int:
     """Step a replay clock (one that knows its end) to the first tick at or after `until_ms`, so
     the next cycle is the one after the last the store saw. Returns the ticks taken."""
-    if clock.progress() is None or until_ms <= 0 or clock.now_ms() > until_ms:
+    progress = clock.progress()
+    if progress is None or until_ms <= 0:
+        return 0
+    # Before its first tick a replay clock reads its first time without being there yet.
+    started = progress > 0
+    now = clock.now_ms()
+    if now > until_ms or (started and now == until_ms):
         return 0
     ticks = 0
-    while ticks == 0 or clock.now_ms() < until_ms:
-        if not await clock.wait_next():
-            break
+    while await clock.wait_next():
         ticks += 1
+        if clock.now_ms() >= until_ms:
+            break
     return ticks
 
 

@@ -77,8 +77,7 @@ class ReconciliationService:
             marks=dict(marks or {}),
         )
         try:
-            venue = await self._venue(stored, fills_since, funding_since)
-            plan = reconcile(stored, venue, policy)
+            venue, plan = await self._consistent_plan(stored, fills_since, funding_since, policy)
             await self._apply(plan, now_ms, ledger)
         except BrokerError as exc:
             return self._finish(ReconciliationReport(now_ms, ReconciliationPlan(), str(exc)))
@@ -147,25 +146,34 @@ class ReconciliationService:
                 lookups[order.client_order_id] = await broker.fetch_order(
                     order.symbol, order.client_order_id
                 )
-        # Positions read before and after the fills must agree, or a fill landed in between and
-        # the fills would not explain the positions.
+        # Positions before fills: a fill landing in between then shows as drift and a re-read.
+        positions = tuple(await broker.fetch_positions(symbols))
+        fills = tuple(await broker.fetch_fills(symbols, fills_since))
+        return VenueReports(
+            symbols=symbols,
+            intent_orders=intent_orders,
+            open_orders=open_orders,
+            order_lookups=lookups,
+            positions=positions,
+            fills=fills,
+            funding=tuple(await broker.fetch_funding(symbols, funding_since)),
+            balance=await broker.fetch_balance(),
+        )
+
+    async def _consistent_plan(
+        self, stored: StoredState, fills_since: int, funding_since: int, policy: Policy
+    ) -> tuple[VenueReports, ReconciliationPlan]:
+        """Positions are read before the fills. When the fills explain them, the reports fit. When
+        they do not, the positions are read again: unchanged, the drift is real; changed, a fill
+        landed mid-read, and the venue is read again from the start."""
         for _ in range(self._attempts):
-            before = await broker.fetch_positions(symbols)
-            fills = tuple(await broker.fetch_fills(symbols, fills_since))
-            funding = tuple(await broker.fetch_funding(symbols, funding_since))
-            balance = await broker.fetch_balance()
-            after = await broker.fetch_positions(symbols)
-            if _sizes(before) == _sizes(after):
-                return VenueReports(
-                    symbols=symbols,
-                    intent_orders=intent_orders,
-                    open_orders=open_orders,
-                    order_lookups=lookups,
-                    fills=fills,
-                    funding=funding,
-                    positions=tuple(after),
-                    balance=balance,
-                )
+            venue = await self._venue(stored, fills_since, funding_since)
+            plan = reconcile(stored, venue, policy)
+            if not (plan.drift or plan.suspected):
+                return venue, plan
+            again = await self._broker.fetch_positions(self._symbols)
+            if _sizes(again) == _sizes(venue.positions):
+                return venue, plan
         raise SnapshotMoving(
             f"positions kept changing while the venue was read ({self._attempts} tries)"
         )
