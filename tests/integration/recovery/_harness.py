@@ -207,6 +207,8 @@ def check_invariants(rig: Rig, scratch: Path) -> dict[str, int]:
         # Every intent has a known outcome; the sent ones are exactly the venue's orders.
         assert store.load_pending_intents() == []
         outcomes = dict(store.db.execute("SELECT client_order_id, outcome FROM intents"))
+        # Nothing reached the broker without its intent: the hook logs just before sending.
+        assert set(sent) <= set(outcomes), set(sent) - set(outcomes)
         assert {c for c, o in outcomes.items() if o == "sent"} == set(venue.orders)
         orders = {o.client_order_id: o for o in store.load_orders()}
         assert orders == {c: o.to_order() for c, o in venue.orders.items()}

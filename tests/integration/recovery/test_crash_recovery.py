@@ -39,9 +39,13 @@ PACE_MS = 1
 def crash_and_recover(rig: Rig, kills: int, seed: int) -> Counter[str]:
     rng = random.Random(seed)
     ways: Counter[str] = Counter()
+    schedule: list[str] = []
     for n in range(kills):
+        if not schedule:  # every five kills use each way, in a random order
+            schedule = ["intent", "submit", "random", "random", "startup"]
+            rng.shuffle(schedule)
+        way = schedule.pop()
         log = rig.root / f"run-{n}.log"
-        way = rng.choice(["intent", "submit", "random", "random", "startup"])
         if way in ("intent", "submit"):
             proc = start(
                 rig,
