@@ -89,7 +89,13 @@ class FakeMarketData:
     async def fetch_candles(
         self, symbol: str, timeframe_ms: int, since_ms: int | None, limit: int
     ) -> list[Candle]:
-        return []
+        # The latest `limit` closed candles, each poll answering one more.
+        last = self.now_ms // timeframe_ms * timeframe_ms - timeframe_ms
+        one = Decimal(1)
+        return [
+            Candle(symbol, timeframe_ms, t, one, one, one, one, one)
+            for t in range(last - (limit - 1) * timeframe_ms, last + 1, timeframe_ms)
+        ]
 
     async def fetch_marks(self, symbols: Sequence[str]) -> list[Mark]:
         self.calls += 1

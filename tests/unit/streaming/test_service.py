@@ -111,6 +111,24 @@ def test_rest_fallback_runs_only_while_the_stream_is_down() -> None:
     asyncio.run(scenario())
 
 
+def test_fallback_also_fetches_closed_candles_when_given_a_timeframe() -> None:
+    async def scenario() -> list[Candle]:
+        transport = FakeTransport()
+        transport.refuse = 10**6
+        rest = FakeMarketData()
+        service = service_for(transport, fallback=rest, fallback_timeframe_ms=1)
+        await service.start()
+        try:
+            assert await eventually(lambda: rest.calls >= 2)
+            return [e for e in service.drain() if isinstance(e, Candle)]
+        finally:
+            await service.stop()
+
+    candles = asyncio.run(scenario())
+    assert {c.symbol for c in candles} == {BTC, ETH}
+    assert all(c.timeframe_ms == 1 for c in candles)
+
+
 def test_fallback_errors_are_counted_and_polling_goes_on() -> None:
     async def scenario() -> None:
         transport = FakeTransport()

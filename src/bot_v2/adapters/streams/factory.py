@@ -23,6 +23,7 @@ from bot_v2.adapters.streams.bybit.public import (
     BYBIT_PUBLIC_LINEAR_URL,
     BybitPublicTransport,
 )
+from bot_v2.adapters.streams.timeframes import timeframe_ms
 from bot_v2.adapters.streams.ws import WsOptions
 from bot_v2.domain.symbols import normalize_symbol
 from bot_v2.features.streaming.backoff import Backoff
@@ -103,6 +104,7 @@ def create_stream(
         fallback=fallback,
         fallback_after_s=fallback_after_s,
         fallback_poll_s=fallback_poll_s,
+        fallback_timeframe_ms=timeframe_ms(timeframe) if fallback is not None else None,
         connect_timeout_s=connect_timeout_s,
         rotation_overlap_s=rotation_overlap_s,
         on_resync=on_resync,

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
-from bot_v2.domain.market import Mark
+from bot_v2.domain.market import Candle, Mark
 from bot_v2.features.streaming.backoff import Backoff
 from bot_v2.features.streaming.counters import StreamCounters, StreamStats
 from bot_v2.features.streaming.errors import describe
@@ -52,6 +52,7 @@ class StreamingService:
         fallback: IMarketData | None = None,
         fallback_after_s: float = 2.0,
         fallback_poll_s: float = 2.0,
+        fallback_timeframe_ms: int | None = None,
         connect_timeout_s: float = 10.0,
         rotation_overlap_s: float = 2.0,
         on_resync: OnResync | None = None,
@@ -69,6 +70,9 @@ class StreamingService:
         self._fallback = fallback
         self._fallback_after_s = fallback_after_s
         self._fallback_poll_s = fallback_poll_s
+        # With a timeframe the fallback also fetches the latest closed candles, so a long outage
+        # does not starve the strategy; market data drops the ones it already has.
+        self._fallback_timeframe_ms = fallback_timeframe_ms
         self._connect_timeout_s = connect_timeout_s
         self._rotation_overlap_s = rotation_overlap_s
         self.on_resync = on_resync
@@ -372,6 +376,7 @@ class StreamingService:
                 try:
                     async with asyncio.timeout(self._connect_timeout_s):
                         marks = await market_data.fetch_marks(self._symbols)
+                        candles = await self._fallback_candles(market_data)
                 except Exception as exc:
                     self._counters.fallback_errors += 1
                     self._log.warning(
@@ -379,10 +384,19 @@ class StreamingService:
                     )
                 else:
                     self._counters.fallback_polls += 1
+                    self._output.market.extend(candles)
                     self._accept_rest_marks(marks)
                 await asyncio.sleep(self._fallback_poll_s)
         finally:
             self._fallback_active = False
+
+    async def _fallback_candles(self, market_data: IMarketData) -> list[Candle]:
+        if self._fallback_timeframe_ms is None:
+            return []
+        candles: list[Candle] = []
+        for symbol in self._symbols:
+            candles += await market_data.fetch_candles(symbol, self._fallback_timeframe_ms, None, 2)
+        return candles
 
     def _accept_rest_marks(self, marks: Sequence[Mark]) -> None:
         latest = self._output.latest_marks
