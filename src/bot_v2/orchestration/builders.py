@@ -71,6 +71,7 @@ class PerpsBotBuilder:
             api=c.api(),
             strategy=c.strategy(),
             market_data=c.market_data(),
+            market_source=c.market_data_source(),
             on_report=on_report,
             on_started=on_started,
         )

@@ -35,10 +35,11 @@ from bot_v2.monitoring.reports import CycleReport
 from bot_v2.monitoring.system_monitor import SystemMonitor
 from bot_v2.orchestration.config.models import BotConfig
 from bot_v2.orchestration.runtime import fault_pause
-from bot_v2.orchestration.runtime.resume import advance_clock, warm_up
+from bot_v2.orchestration.runtime.resume import advance_clock, warm_up, warm_up_live
 from bot_v2.orchestration.runtime.runtime_coordinator import RuntimeCoordinator
 from bot_v2.ports.broker import IBroker
 from bot_v2.ports.clock import IClock
+from bot_v2.ports.market_data import IMarketData
 from bot_v2.ports.quote_stream import IQuoteStream
 from bot_v2.ports.runtime import IBotRuntime
 from bot_v2.ports.state_store import IStateStore
@@ -61,6 +62,7 @@ class LifecycleService:
         market_data: MarketDataService,
         on_report: Callable[[CycleReport], None],
         on_started: Callable[[str], None],
+        market_source: IMarketData | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -71,6 +73,8 @@ class LifecycleService:
         self.api = api
         self.strategy = strategy
         self.market_data = market_data
+        # Request/response market data for a live start's warm-up (replays warm up from the feed).
+        self.market_source = market_source
         self.on_report = on_report
         self.on_started = on_started
         self.coordinator: RuntimeCoordinator | None = None
@@ -108,6 +112,9 @@ class LifecycleService:
         )
         ledger, sync, report = await self._reconciled_books(reconciler, symbols)
         resumed += await advance_clock(self.clock, self.store.watermark_ms())
+        if self.clock.progress() is None and self.market_source is not None:
+            warmed = await warm_up_live(self.market_source, self.market_data, self.strategy, ledger)
+            log.info("warmed up on %d closed candles from the venue", warmed)
         await self.stream.start(symbols)
         if resumed:
             warmed = warm_up(self.stream, self.market_data, self.strategy, ledger)

@@ -11,7 +11,8 @@ from bot_v2.features.live_trade.accounting import Ledger
 from bot_v2.features.live_trade.strategies.base import Strategy
 from bot_v2.features.market_data.service import MarketDataService
 from bot_v2.ports.clock import IClock
-from bot_v2.ports.quote_stream import IQuoteStream
+from bot_v2.ports.market_data import IMarketData
+from bot_v2.ports.quote_stream import IQuoteStream, MarketEvent
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,32 @@ def warm_up(
     stream: IQuoteStream, market_data: MarketDataService, strategy: Strategy, ledger: Ledger
 ) -> int:
     """Feed what the stream holds up to now to market data and the strategy, ignoring its signals:
-    those moments have passed. The strategy sees flat until each symbol's last candle, which gets
-    the position held now, so a trailing stop starts from the entry price, not from history."""
-    candles = market_data.ingest(stream.drain()).new_candles
+    those moments have passed."""
+    return _warm(stream.drain(), market_data, strategy, ledger)
+
+
+async def warm_up_live(
+    source: IMarketData,
+    market_data: MarketDataService,
+    strategy: Strategy,
+    ledger: Ledger,
+) -> int:
+    """A live start: fetch enough closed candles for the strategy's indicators and feed them,
+    unacted, exactly as a restarted replay does. Only candles that close after this act."""
+    events: list[MarketEvent] = []
+    for symbol in market_data.symbols:
+        events += await source.fetch_candles(
+            symbol, market_data.timeframe_ms, None, strategy.warmup_candles()
+        )
+    return _warm(events, market_data, strategy, ledger)
+
+
+def _warm(
+    events: list[MarketEvent], market_data: MarketDataService, strategy: Strategy, ledger: Ledger
+) -> int:
+    """The strategy sees flat until each symbol's last candle, which gets the position held now,
+    so a trailing stop starts from the entry price, not from history."""
+    candles = market_data.ingest(events).new_candles
     last = {c.symbol: i for i, c in enumerate(candles)}
     for i, candle in enumerate(candles):
         held = ledger.position(candle.symbol) if last[candle.symbol] == i else None

@@ -1,0 +1,158 @@
+"""`perps-bot --profile canary` as an operator runs it, against a loopback Binance USDⓈ-M venue that
+speaks the real REST wire format and checks every signature, driven by the real ccxt client.
+
+The venue runs on a manual clock a day in the past, so the test closes one-minute candles when it
+chooses (advance the clock, set the price) instead of waiting real minutes. Checked on the venue's
+side: orders arrived signed, on the market's step, reduce-only where they close, never above the
+canary caps, with unique client order ids; and no secret reached any log line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+import tomli_w
+
+from tests.loopback import API_KEY, API_SECRET, ccxt_config_for, wait_for_state_file
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent / "perps-bot"
+CANARY_ORDER_CAP = Decimal(25)
+STEP = Decimal("0.001")
+
+
+@pytest.fixture
+def venue(tmp_path: Path) -> Iterator[str]:
+    state = tmp_path / "venue.json"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.loopback.serve",
+            "binanceusdm",
+            "--state-file",
+            str(state),
+            "--price",
+            "BTCUSDT=20000",
+            "--manual-clock-offset-ms",
+            str(-86_400_000),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield str(wait_for_state_file(state)["url"])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def write_config(tmp_path: Path, url: str) -> Path:
+    config = {
+        "bot": {"cycle_interval_s": 1, "data_dir": str(tmp_path / "var")},
+        "broker": {"ccxt_config": ccxt_config_for("binanceusdm", url)},
+        # Fast indicators so a few candles make a crossover; 0.24 % of 10,000 USDT is 24 USDT,
+        # one step of BTC (0.001) at every price the test sets (18,800 to 21,800), which fits
+        # under canary's 25 USDT order cap.
+        "strategy": {
+            "short_window": 2,
+            "long_window": 4,
+            "confirmation_bars": 0,
+            "position_fraction": "0.0024",
+            "trailing_stop_pct": 0,
+        },
+        # The venue's market clock runs a day behind the wall clock (see the module docstring), so
+        # its marks are a day old by the bot's clock; staleness has its own tests.
+        "risk": {"max_mark_staleness_s": 2 * 86_400},
+        "streaming": {"enabled": False},
+        "monitoring": {"http_port": 0, "status_interval_s": 1},
+    }
+    path = tmp_path / "canary.toml"
+    path.write_text(tomli_w.dumps(config))
+    return path
+
+
+def kline_requests(url: str) -> int:
+    return len(httpx.get(f"{url}/__test__/requests", params={"path": "/klines"}).json())
+
+
+def close_candle_at(url: str, price: str) -> None:
+    """Set the price, close the current minute, and wait until the bot has polled twice since."""
+    httpx.post(f"{url}/__test__/prices", json={"BTCUSDT": price})
+    httpx.post(f"{url}/__test__/clock", json={"advance_ms": 60_000})
+    seen = kline_requests(url)
+    deadline = time.monotonic() + 30
+    while kline_requests(url) < seen + 2:
+        assert time.monotonic() < deadline, "the bot stopped polling the venue"
+        time.sleep(0.05)
+
+
+def test_canary_trades_within_caps_on_binanceusdm(tmp_path: Path, venue: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PERPS")}
+    env.update(PERPS_API_KEY=API_KEY, PERPS_API_SECRET=API_SECRET)
+    # Files, not pipes: a DEBUG run writes more than a pipe holds before the test reads it.
+    out, err = (tmp_path / "bot.out").open("w+"), (tmp_path / "bot.err").open("w+")
+    config = write_config(tmp_path, venue)
+    bot = subprocess.Popen(
+        [str(BIN), "--profile", "canary", "--config", str(config), "--log-level", "DEBUG"],
+        stdout=out,
+        stderr=err,
+        text=True,
+        env=env,
+    )
+    try:
+        addr_file = tmp_path / "var" / "http.addr"
+        deadline = time.monotonic() + 60
+        while not (addr_file.exists() and addr_file.read_text().strip()):
+            assert bot.poll() is None, (tmp_path / "bot.err").read_text()[-3000:]
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        health_url = addr_file.read_text().strip() + "/health"
+        while httpx.get(health_url).json().get("cycle", 0) < 1:
+            assert bot.poll() is None, (tmp_path / "bot.err").read_text()[-3000:]
+            time.sleep(0.05)
+        # Down, up, down: whatever side the warm-up history left the averages on, this makes a
+        # cross up (open long, closing a short first) and then a cross down (close the long
+        # reduce-only, open a short).
+        path = ("19600", "19200", "18800", "19800", "20800", "21800", "20800", "19800", "18800")
+        for price in path:
+            close_candle_at(venue, price)
+        health = httpx.get(health_url).json()
+        orders = httpx.get(f"{venue}/__test__/orders").json()
+        submits = httpx.get(f"{venue}/__test__/requests", params={"path": "/fapi/v1/order"}).json()
+        bot.send_signal(signal.SIGTERM)
+        bot.wait(timeout=60)
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+    stdout, stderr = (tmp_path / "bot.out").read_text(), (tmp_path / "bot.err").read_text()
+    assert bot.returncode == 0, stderr[-3000:]
+    assert health["profile"] == "canary"
+
+    # The venue verified every signature: each order request was accepted, none refused.
+    assert submits and all(r["status"] == 200 for r in submits), submits
+    sides = [(o["side"], o["reduce_only"]) for o in orders]
+    assert ("BUY", False) in sides, orders
+    assert ("SELL", True) in sides, orders  # the long was closed reduce-only
+    ids = [o["client_id"] for o in orders]
+    assert len(ids) == len(set(ids))
+    assert all(i.startswith("perps-canary-BTCUSDT-") for i in ids)
+    for order in orders:
+        qty = Decimal(order["qty"])
+        assert qty > 0 and qty % STEP == 0
+        assert qty * Decimal(order["avg_price"]) <= CANARY_ORDER_CAP
+        assert order["status"] == "FILLED"
+
+    logs = stdout + stderr
+    assert "DEBUG" in logs  # the whole run was logged at the most verbose level
+    assert API_KEY not in logs and API_SECRET not in logs
