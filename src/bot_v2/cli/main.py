@@ -46,6 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub = config_p.add_subparsers(dest="config_command", required=True)
     show_p = config_sub.add_parser("show", help="print the effective config with its sources")
     _common(show_p)
+    # Listed here for --help only: `backtest` parses its own arguments (main() hands them over).
+    sub.add_parser(
+        "backtest",
+        help="run a strategy over recorded candles on the simulated exchange "
+        "(perps-bot backtest --help)",
+        add_help=False,
+    )
     account_p = sub.add_parser("account", help="read the account on the configured venue")
     account_sub = account_p.add_subparsers(dest="account_command", required=True)
     snapshot_p = account_sub.add_parser(
