@@ -23,6 +23,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bot_v2.cli.errors import EXIT_USAGE, report
+from bot_v2.cli.options import add_config_options
 from bot_v2.domain.errors import BotError, ConfigError, InvalidSymbol
 from bot_v2.domain.symbols import normalize_symbol
 from bot_v2.orchestration.backtest.data import SymbolFiles, describe_gap, load_data
@@ -95,20 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="write trades.csv, equity.csv, fills.csv, summary.json, report.html",
     )
-    parser.add_argument("--profile", default="dev", help="dev | canary | prod (default: dev)")
-    parser.add_argument(
-        "--config", type=Path, default=None, help="TOML file layered on the profile"
-    )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="SECTION.KEY=VALUE",
-        help="override one setting (repeatable)",
-    )
+    add_config_options(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING (default)")
     return parser
 
 

@@ -7,45 +7,29 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from bot_v2.cli import account as account_command
 from bot_v2.cli import backtest as backtest_command
 from bot_v2.cli import orders as orders_command
 from bot_v2.cli import run as run_command
 from bot_v2.cli.errors import EXIT_USAGE, report
+from bot_v2.cli.options import add_config_options
 from bot_v2.domain.errors import BotError
 from bot_v2.orchestration.config import load_config, render_config_show
 
 COMMANDS = ("run", "config", "account", "orders")
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", default="dev", help="dev | canary | prod (default: dev)")
-    parser.add_argument(
-        "--config", type=Path, default=None, help="TOML file layered on the profile"
-    )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="SECTION.KEY=VALUE",
-        help="override one setting (repeatable); beats files and environment",
-    )
-    parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING (default)")
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="perps-bot", description="Trade perpetual futures.")
     sub = parser.add_subparsers(dest="command")
     run_p = sub.add_parser("run", help="run the bot (the default command)")
-    _common(run_p)
+    add_config_options(run_p)
     run_command.add_arguments(run_p)
     config_p = sub.add_parser("config", help="inspect configuration")
     config_sub = config_p.add_subparsers(dest="config_command", required=True)
     show_p = config_sub.add_parser("show", help="print the effective config with its sources")
-    _common(show_p)
+    add_config_options(show_p)
     # Listed here for --help only: `backtest` parses its own arguments (main() hands them over).
     sub.add_parser(
         "backtest",
@@ -58,14 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
     snapshot_p = account_sub.add_parser(
         "snapshot", help="balances, positions, open orders, leverage and margin mode per symbol"
     )
-    _common(snapshot_p)
+    add_config_options(snapshot_p)
     account_command.add_arguments(snapshot_p)
     orders_p = sub.add_parser("orders", help="orders without sending them")
     orders_sub = orders_p.add_subparsers(dest="orders_command", required=True)
     preview_p = orders_sub.add_parser(
         "preview", help="run every risk check and quantization; show the order, send nothing"
     )
-    _common(preview_p)
+    add_config_options(preview_p)
     orders_command.add_arguments(preview_p)
     return parser
 

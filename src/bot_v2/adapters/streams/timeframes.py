@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from bot_v2.features.market_data.timeframes import timeframe_to_ms
 from bot_v2.features.streaming.errors import NoStreamAdapter
-
-_UNIT_MS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
 
 BINANCE_INTERVALS = frozenset(
     {"1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w"}
@@ -26,11 +25,12 @@ BYBIT_INTERVALS = {
 
 
 def timeframe_ms(timeframe: str) -> int:
-    unit = timeframe[-1:]
-    count = timeframe[:-1]
-    if unit not in _UNIT_MS or not count.isdigit() or int(count) <= 0:
-        raise NoStreamAdapter(f"streaming: timeframe {timeframe!r} is not <n>m, <n>h, <n>d or <n>w")
-    return int(count) * _UNIT_MS[unit]
+    try:
+        return timeframe_to_ms(timeframe)
+    except ValueError:
+        raise NoStreamAdapter(
+            f"streaming: timeframe {timeframe!r} is not <n>m, <n>h, <n>d or <n>w"
+        ) from None
 
 
 def binance_interval(timeframe: str) -> str:
