@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from bot_v2.domain.market import Candle
+
 MIN_PRICE = Decimal("1e-12")
 MAX_PRICE = Decimal("1e12")
 MAX_AMOUNT = Decimal("1e18")
@@ -45,3 +47,20 @@ def timestamp(value: object) -> int:
     if type(value) is int and 0 < value < MAX_TIMESTAMP_MS:
         return value
     raise ValueError("bad timestamp")
+
+
+def kline_candle(
+    symbol: str,
+    timeframe_ms: int,
+    start: object,
+    o: object,
+    h: object,
+    lo: object,
+    c: object,
+    v: object,
+) -> Candle:
+    """A closed kline as a Candle; refused when its open or close lies outside its own range."""
+    open_, high, low, close = price(o), price(h), price(lo), price(c)
+    if not (low <= open_ <= high and low <= close <= high):
+        raise ValueError("kline outside its own range")
+    return Candle(symbol, timeframe_ms, timestamp(start), open_, high, low, close, amount(v))

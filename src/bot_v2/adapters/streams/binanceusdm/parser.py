@@ -22,7 +22,7 @@ from bot_v2.adapters.streams.numbers import (
     MAX_PRICE,
     MAX_TIMESTAMP_MS,
     MIN_PRICE,
-    amount,
+    kline_candle,
     price,
     timestamp,
 )
@@ -161,14 +161,5 @@ class BinancePublicParser(ParserBase):
 
 
 def _candle(symbol: str, timeframe_ms: int, kline: Any) -> Candle:
-    open_, high, low, close = (
-        price(kline["o"]),
-        price(kline["h"]),
-        price(kline["l"]),
-        price(kline["c"]),
-    )
-    if not (low <= open_ <= high and low <= close <= high):
-        raise ValueError("kline outside its own range")
-    return Candle(
-        symbol, timeframe_ms, timestamp(kline["t"]), open_, high, low, close, amount(kline["v"])
-    )
+    k = kline
+    return kline_candle(symbol, timeframe_ms, k["t"], k["o"], k["h"], k["l"], k["c"], k["v"])

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from bot_v2.adapters.streams.numbers import amount, price, timestamp
+from bot_v2.adapters.streams.numbers import kline_candle, price, timestamp
 from bot_v2.adapters.streams.parsing import ParserBase, venue_symbols
 from bot_v2.domain.market import Candle, Mark
 from bot_v2.features.streaming.counters import StreamCounters
@@ -142,21 +142,7 @@ class BybitPublicParser(ParserBase):
 
 
 def _candle(symbol: str, timeframe_ms: int, kline: Any) -> Candle:
-    open_, high, low, close = (
-        price(kline["open"]),
-        price(kline["high"]),
-        price(kline["low"]),
-        price(kline["close"]),
-    )
-    if not (low <= open_ <= high and low <= close <= high):
-        raise ValueError("kline outside its own range")
-    return Candle(
-        symbol,
-        timeframe_ms,
-        timestamp(kline["start"]),
-        open_,
-        high,
-        low,
-        close,
-        amount(kline["volume"]),
+    k = kline
+    return kline_candle(
+        symbol, timeframe_ms, k["start"], k["open"], k["high"], k["low"], k["close"], k["volume"]
     )
