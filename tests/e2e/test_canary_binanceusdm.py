@@ -8,6 +8,7 @@ canary caps, with unique client order ids; and no secret reached any log line.""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -156,3 +157,40 @@ def test_canary_trades_within_caps_on_binanceusdm(tmp_path: Path, venue: str) ->
     logs = stdout + stderr
     assert "DEBUG" in logs  # the whole run was logged at the most verbose level
     assert API_KEY not in logs and API_SECRET not in logs
+
+
+def operator_command(tmp_path: Path, venue: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PERPS")}
+    env.update(PERPS_API_KEY=API_KEY, PERPS_API_SECRET=API_SECRET)
+    config = write_config(tmp_path, venue)
+    return subprocess.run(
+        [str(BIN), *args, "--profile", "canary", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_account_snapshot_reads_the_venue(tmp_path: Path, venue: str) -> None:
+    result = operator_command(tmp_path, venue, "account", "snapshot", "--json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["exchange"] == "binanceusdm"
+    assert Decimal(doc["balance"]["total"]) == 10000
+    fees = doc["fees"]["BTC/USDT:USDT"]
+    assert (Decimal(fees["maker"]), Decimal(fees["taker"])) == (
+        Decimal("0.0002"),
+        Decimal("0.0005"),
+    )
+    assert doc["positions"] == [] and doc["open_orders"] == []
+    assert API_SECRET not in result.stdout + result.stderr
+
+
+def test_orders_preview_holds_canary_caps_and_sends_nothing(tmp_path: Path, venue: str) -> None:
+    args = ("orders", "preview", "--symbol", "BTCUSDT", "--side", "buy", "--size", "0.0123")
+    result = operator_command(tmp_path, venue, *args)
+    assert result.returncode == 1, result.stderr
+    assert "order     buy 0.012 BTC/USDT:USDT market" in result.stdout
+    assert "REJECT    max_order_notional" in result.stdout
+    assert httpx.get(f"{venue}/__test__/orders").json() == []

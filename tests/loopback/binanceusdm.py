@@ -162,6 +162,7 @@ class BinanceUsdmVenue(LoopbackVenue):
             web.get("/fapi/v1/allOrders", s(self._all_orders)),
             web.get("/fapi/v1/userTrades", s(self._user_trades)),
             web.get("/fapi/v1/income", s(self._income)),
+            web.get("/fapi/v1/commissionRate", s(self._commission_rate)),
             # User-data-stream keys: the API key header only, no signature (as Binance).
             web.post("/fapi/v1/listenKey", self._listen_key),
             web.put("/fapi/v1/listenKey", self._listen_key),
@@ -403,6 +404,15 @@ class BinanceUsdmVenue(LoopbackVenue):
         )
 
     # ---- account -------------------------------------------------------------------------------
+
+    async def _commission_rate(self, request: web.Request, p: Params) -> web.Response:
+        symbol = p.get("symbol", "")
+        if symbol not in self.book.rules:
+            return error(400, -1121, "Invalid symbol.")
+        # Binance's default USDⓈ-M tier (VIP 0).
+        return web.json_response(
+            {"symbol": symbol, "makerCommissionRate": "0.000200", "takerCommissionRate": "0.000500"}
+        )
 
     async def _leverage_bracket(self, request: web.Request, p: Params) -> web.Response:
         brackets = data.leverage_brackets()

@@ -48,6 +48,13 @@ def as_table(s: AccountSnapshot) -> str:
         )
     if not s.positions:
         lines.append("(no positions)")
+    lines += ["", f"{'symbol':<16} {'leverage':>8} {'margin':<9} {'maker':>8} {'taker':>8}"]
+    for symbol in s.leverage:
+        fee = s.fees.get(symbol)
+        lines.append(
+            f"{symbol:<16} {s.leverage[symbol] or '-':>8} {s.margin_mode[symbol] or '-':<9} "
+            f"{fee.maker if fee else '-':>8} {fee.taker if fee else '-':>8}"
+        )
     lines += ["", f"{'open order':<28} {'symbol':<16} {'side':<5} {'size':>10} {'price':>12}"]
     for o in s.open_orders:
         lines.append(

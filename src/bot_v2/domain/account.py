@@ -28,3 +28,11 @@ class PositionReport:
     leverage: Decimal | None = None
     margin_mode: str = "cross"
     unrealized_pnl: Decimal = ZERO
+
+
+@attrs.frozen
+class FeeRates:
+    """A market's fee rates for this account (0.0005 = 0.05 % of notional)."""
+
+    maker: Decimal
+    taker: Decimal

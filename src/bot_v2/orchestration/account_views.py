@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import attrs
 
-from bot_v2.domain.account import Balance, PositionReport
+from bot_v2.domain.account import Balance, FeeRates, PositionReport
 from bot_v2.domain.orders import Order, OrderType, Side
 from bot_v2.domain.positions import Position
 from bot_v2.features.live_trade.preview import OrderPreview, preview_order
@@ -17,6 +17,7 @@ from bot_v2.features.live_trade.risk.context import RiskContext
 from bot_v2.orchestration.container import Container
 from bot_v2.orchestration.runtime.lifecycle import risk_limits
 from bot_v2.ports.broker import IBroker
+from bot_v2.ports.fees import IFeeSource
 
 
 @attrs.frozen
@@ -26,6 +27,9 @@ class AccountSnapshot:
     positions: tuple[PositionReport, ...]
     open_orders: tuple[Order, ...]
     leverage: dict[str, Decimal | None]
+    margin_mode: dict[str, str | None]
+    # Empty where the venue does not report this account's fee rates.
+    fees: dict[str, FeeRates]
 
 
 @asynccontextmanager
@@ -46,9 +50,18 @@ async def account_snapshot(container: Container) -> AccountSnapshot:
         balance = await broker.fetch_balance()
         positions = tuple(await broker.fetch_positions(symbols))
         orders = tuple(await broker.fetch_open_orders(symbols))
-    held = {p.symbol: p.leverage for p in positions}
+        fees = await broker.fetch_fee_rates(symbols) if isinstance(broker, IFeeSource) else {}
+    by_symbol = {p.symbol: p for p in positions}
     exchange = config.broker.exchange if config.broker.kind == "ccxt" else "sim"
-    return AccountSnapshot(exchange, balance, positions, orders, {s: held.get(s) for s in symbols})
+    return AccountSnapshot(
+        exchange,
+        balance,
+        positions,
+        orders,
+        leverage={s: p.leverage if (p := by_symbol.get(s)) else None for s in symbols},
+        margin_mode={s: p.margin_mode if (p := by_symbol.get(s)) else None for s in symbols},
+        fees=fees,
+    )
 
 
 async def order_preview(

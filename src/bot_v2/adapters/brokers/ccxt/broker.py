@@ -29,7 +29,7 @@ from bot_v2.adapters.brokers.ccxt.errors import (
 from bot_v2.adapters.brokers.ccxt.redact import RedactingLogger, Redactor
 from bot_v2.adapters.brokers.ccxt.retry import RETRYABLE, RetryPolicy, Sleep, retrying
 from bot_v2.adapters.brokers.ccxt.venues import VenueProfile, venue_profile
-from bot_v2.domain.account import Balance, PositionReport
+from bot_v2.domain.account import Balance, FeeRates, PositionReport
 from bot_v2.domain.errors import (
     ConfigError,
     InvalidOrder,
@@ -390,6 +390,20 @@ class CcxtBroker:
             if int(r[0]) + timeframe_ms <= now
         ]
         return sorted(candles, key=lambda c: c.timestamp_ms)
+
+    async def fetch_fee_rates(self, symbols: Sequence[str]) -> dict[str, FeeRates]:
+        """This account's maker and taker rates per market (IFeeSource)."""
+        await self._ensure_markets()
+        rates: dict[str, FeeRates] = {}
+        for symbol in symbols:
+            unified, _ = self._market(symbol)
+            fee = await self._call(
+                f"fetch_fee_rates {unified}", self._exchange.fetch_trading_fee, unified
+            )
+            maker, taker = convert.dec(fee.get("maker")), convert.dec(fee.get("taker"))
+            if maker is not None and taker is not None:
+                rates[unified] = FeeRates(maker=maker, taker=taker)
+        return rates
 
     async def fetch_marks(self, symbols: Sequence[str]) -> list[Mark]:
         await self._ensure_markets()
