@@ -11,58 +11,19 @@ from bot_v2.domain.errors import BrokerError
 from bot_v2.domain.fills import Fill, FundingPayment
 from bot_v2.domain.market import MarketSpec
 from bot_v2.domain.orders import Order, OrderRequest, OrderStatus
+from bot_v2.orchestration.backtest.memory_store import MemoryStateStore
 
 
-class FakeStore:
-    def __init__(self) -> None:
-        self.intents: list[OrderRequest] = []
-        self.orders: dict[str, Order] = {}
-        self.fills: dict[str, Fill] = {}
-        self.funding: dict[tuple[str, int], FundingPayment] = {}
-        self.events: list[tuple[int, str, str]] = []
-        self.meta: dict[str, str] = {}
-        self.equity: dict[int, Decimal] = {}
+class FakeStore(MemoryStateStore):
+    """The in-memory store the backtests use, with its contents readable for assertions."""
 
-    def open(self) -> None: ...
+    @property
+    def intents(self) -> list[OrderRequest]:
+        return [i.request for i in self._intents.values()]
 
-    def close(self) -> None: ...
-
-    def record_intent(self, request: OrderRequest, timestamp_ms: int) -> None:
-        self.intents.append(request)
-
-    def record_order(self, order: Order) -> None:
-        self.orders[order.client_order_id] = order
-
-    def record_fill(self, fill: Fill) -> bool:
-        return self.fills.setdefault(fill.fill_id, fill) is fill
-
-    def record_funding(self, payment: FundingPayment) -> bool:
-        key = (payment.symbol, payment.timestamp_ms)
-        return self.funding.setdefault(key, payment) is payment
-
-    def record_equity(self, timestamp_ms: int, equity: Decimal) -> None:
-        self.equity[timestamp_ms] = equity
-
-    def record_event(self, timestamp_ms: int, kind: str, detail: str) -> None:
-        self.events.append((timestamp_ms, kind, detail))
-
-    def get_meta(self, key: str) -> str | None:
-        return self.meta.get(key)
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.meta[key] = value
-
-    def decision_count(self) -> int:
-        return len(self.intents)
-
-    def load_orders(self) -> list[Order]:
-        return list(self.orders.values())
-
-    def load_fills(self) -> list[Fill]:
-        return list(self.fills.values())
-
-    def load_funding(self) -> list[FundingPayment]:
-        return list(self.funding.values())
+    @property
+    def orders(self) -> dict[str, Order]:
+        return dict(self._orders)
 
 
 class FakeBroker:
