@@ -82,6 +82,28 @@ class Changes:
     liquidations: list[Liquidated]
 
 
+@attrs.frozen
+class _WorstCross:
+    """Every open cross position at its worst mark over one stretch of time (see `_worst_cross`),
+    and the sums the liquidation scan needs for each symbol's "other positions"."""
+
+    each: dict[str, tuple[Decimal, Decimal]]
+    upnl: Decimal
+    maint: Decimal
+    cross_wallet: Decimal
+
+    def excluding(self, symbol: str) -> tuple[Decimal, Decimal]:
+        """(unrealized PnL, maintenance margin) of the cross positions other than `symbol`: the
+        sums less its own terms, O(1) instead of a walk over every other position (which made a
+        cycle O(positions²)). In 28 digits the difference may round where a sum over the others
+        would not, by far less than the scan's SLACK: the scan only needs a bound, and every
+        candidate it names is checked exactly (`_liquidation_trigger`)."""
+        own = self.each.get(symbol)
+        if own is None:
+            return self.upnl, self.maint
+        return self.upnl - own[0], self.maint - own[1]
+
+
 class SimExchange:
     def __init__(
         self,
@@ -157,6 +179,9 @@ class SimExchange:
 
     def positions(self, symbols: Sequence[str]) -> list[PositionReport]:
         reports = []
+        # Computed once for all the positions, not once per position (O(n²) with many symbols).
+        cross_wallet = self.account.cross_wallet()
+        others = self.account.cross_terms_each(self.mark)
         for symbol in symbols:
             position = self.state.positions.get(symbol)
             if position is None or position.size == 0:
@@ -168,7 +193,9 @@ class SimExchange:
                     size=position.size,
                     entry_price=position.entry_price,
                     mark_price=mark,
-                    liquidation_price=self.account.liquidation_price(symbol, self.mark),
+                    liquidation_price=self.account.liquidation_price(
+                        symbol, self.mark, others.get(symbol), cross_wallet=cross_wallet
+                    ),
                     leverage=self.account.leverage(symbol),
                     margin_mode=self.account.mode(symbol).value,
                     unrealized_pnl=unrealized(position, mark),
@@ -673,13 +700,16 @@ class SimExchange:
         best: int | None = None
         hits: list[tuple[str, int]] = []
         active = self._active()
+        # Per stretch of time scanned: every cross position at its worst mark, computed once and
+        # shared by all the symbols scanned over that stretch (usually all of them).
+        worst: dict[tuple[int, int], _WorstCross] = {}
         for symbol in active:
             columns = self._series[symbol].columns
             start = columns.index_closed_by(after_ms)
             stop = columns.index_closed_by(until_ms)
             if start >= stop:
                 continue
-            k = self._scan(symbol, start, stop, len(active) > 1)
+            k = self._scan(symbol, start, stop, worst if len(active) > 1 else None)
             if k is None:
                 continue
             ts = int(columns.close_ms[k])
@@ -689,7 +719,13 @@ class SimExchange:
                 hits.append((symbol, k))
         return best, hits
 
-    def _scan(self, symbol: str, start: int, stop: int, others: bool) -> int | None:
+    def _scan(
+        self,
+        symbol: str,
+        start: int,
+        stop: int,
+        worst: dict[tuple[int, int], _WorstCross] | None,
+    ) -> int | None:
         buy = sell = None
         for order in self._open.get(symbol, []):
             if order.price is None:
@@ -702,7 +738,7 @@ class SimExchange:
         long_liq = short_liq = None
         position = self.state.positions.get(symbol)
         if position is not None and position.size != 0:
-            liq = self._scan_liquidation(symbol, start, stop, others)
+            liq = self._scan_liquidation(symbol, start, stop, worst)
             if liq is not None:
                 if position.size > 0:
                     long_liq = liq
@@ -710,11 +746,18 @@ class SimExchange:
                     short_liq = liq
         return first_candidate(self._series[symbol], start, stop, buy, sell, long_liq, short_liq)
 
-    def _scan_liquidation(self, symbol: str, start: int, stop: int, others: bool) -> float | None:
+    def _scan_liquidation(
+        self,
+        symbol: str,
+        start: int,
+        stop: int,
+        worst: dict[tuple[int, int], _WorstCross] | None,
+    ) -> float | None:
         """A liquidation price no closer than the true one for every candle in [start, stop).
-        With other cross positions, those are valued at the worst marks they can have meanwhile."""
+        With other cross positions (`worst` is given when other symbols are active), those are
+        valued at the worst marks they can have meanwhile."""
         cross = self.account.mode(symbol) is MarginMode.CROSS
-        if not (cross and others):
+        if not (cross and worst is not None):
             cached = self._liq_cache.get(symbol)
             if cached is not None and cached[0] == self._version:
                 return cached[1]
@@ -722,26 +765,38 @@ class SimExchange:
             value = float(lp) if lp is not None else None
             self._liq_cache[symbol] = (self._version, value)
             return value
-        lo_ms = int(self._series[symbol].columns.open_ms[start])
-        hi_ms = int(self._series[symbol].columns.close_ms[stop - 1])
+        window = (
+            int(self._series[symbol].columns.open_ms[start]),
+            int(self._series[symbol].columns.close_ms[stop - 1]),
+        )
+        terms = worst.get(window)
+        if terms is None:
+            terms = worst[window] = self._worst_cross(*window)
+        lp = self.account.liquidation_price(
+            symbol, self.mark, terms.excluding(symbol), cross_wallet=terms.cross_wallet
+        )
+        return float(lp) if lp is not None else None
+
+    def _worst_cross(self, lo_ms: int, hi_ms: int) -> _WorstCross:
+        """Each open cross position valued at the worst mark it can have while the candles between
+        lo_ms and hi_ms trade: its unrealized PnL at the lowest (long) or highest (short) mark, its
+        maintenance margin at the highest."""
+        each: dict[str, tuple[Decimal, Decimal]] = {}
         upnl = ZERO
         maint = ZERO
         for other, held in self.state.positions.items():
-            if (
-                other == symbol
-                or held.size == 0
-                or self.account.mode(other) is not MarginMode.CROSS
-            ):
+            if held.size == 0 or self.account.mode(other) is not MarginMode.CROSS:
                 continue
             series = self._series[other]
             a = series.columns.index_opening_at_or_after(lo_ms)
             b = series.columns.index_closed_by(hi_ms)
             low, high = mark_envelope(series, a, max(a + 1, b))
-            worst = Decimal(repr(low if held.size > 0 else high))
-            upnl += unrealized(held, worst)
-            maint += maintenance_margin(self._tiers[other], abs(held.size) * Decimal(repr(high)))
-        lp = self.account.liquidation_price(symbol, self.mark, (upnl, maint))
-        return float(lp) if lp is not None else None
+            u = unrealized(held, Decimal(repr(low if held.size > 0 else high)))
+            m = maintenance_margin(self._tiers[other], abs(held.size) * Decimal(repr(high)))
+            each[other] = (u, m)
+            upnl += u
+            maint += m
+        return _WorstCross(each, upnl, maint, self.account.cross_wallet())
 
     def _others_at(self, symbol: str, ts: int) -> tuple[Decimal, Decimal]:
         """Cross terms of the other positions, valued at their marks at `ts`."""
