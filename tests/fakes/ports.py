@@ -104,6 +104,9 @@ class FakeBroker:
     async def fetch_funding(self, symbols: Sequence[str], since_ms: int) -> list[FundingPayment]:
         return []
 
+    def account_version(self) -> int | None:
+        return len(self.fills)
+
 
 def spec(symbol: str = "BTC/USDT:USDT") -> MarketSpec:
     return MarketSpec(symbol, Decimal("0.1"), Decimal("0.001"), Decimal("0.001"), Decimal(5))

@@ -43,3 +43,9 @@ class IBroker(Protocol):
 
     async def fetch_funding(self, symbols: Sequence[str], since_ms: int) -> list[FundingPayment]:
         """Funding settlements with timestamp >= since_ms, oldest first."""
+
+    def account_version(self) -> int | None:
+        """A number that changes whenever `fetch_fills` or `fetch_funding` may have something new
+        (a fill, a funding payment), or None when the venue cannot tell cheaply. Callers may skip
+        those fetches while it returns the number it returned before their last ones; None means
+        they must fetch every time (a live venue is polled)."""

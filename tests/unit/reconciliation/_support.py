@@ -143,3 +143,6 @@ class FakeVenue:
     async def fetch_funding(self, symbols: Sequence[str], since_ms: int) -> list[FundingPayment]:
         self._check()
         return [p for p in self.funding if p.timestamp_ms >= since_ms and p.symbol in symbols]
+
+    def account_version(self) -> int | None:
+        return None  # a venue that cannot tell: always asked

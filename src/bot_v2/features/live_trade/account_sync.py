@@ -1,5 +1,7 @@
 """AccountSync pulls fills and funding from the broker into the ledger and the store. Both sinks
-ignore what they have already seen, so asking again from the last timestamp is always safe."""
+ignore what they have already seen, so asking again from the last timestamp is always safe; what the
+ledger has booked is skipped before the store is asked (the ledger only holds what the store has).
+A broker that can tell when it has nothing new (`account_version`) is not asked at all then."""
 
 from __future__ import annotations
 
@@ -18,6 +20,14 @@ class SyncResult:
     fills: tuple[Fill, ...]
     funding: tuple[FundingPayment, ...]
 
+    @property
+    def is_empty(self) -> bool:
+        """Nothing was booked: the ledger is as it was before the sync."""
+        return not (self.fills or self.funding)
+
+
+NOTHING_NEW = SyncResult((), ())
+
 
 class AccountSync:
     def __init__(
@@ -34,6 +44,8 @@ class AccountSync:
         self._symbols = tuple(symbols)
         self._fills_since = since_ms
         self._funding_since = since_ms
+        # The broker's account_version at the last completed sync (None: never, or it cannot tell).
+        self._synced_version: int | None = None
 
     def restore(self, fills: Sequence[Fill], funding: Sequence[FundingPayment]) -> None:
         """Rebuild the ledger from stored history (a restart)."""
@@ -45,6 +57,10 @@ class AccountSync:
             self._funding_since = max(self._funding_since, payment.timestamp_ms)
 
     async def sync(self) -> SyncResult:
+        # Read before fetching: news landing during the fetch then shows as a newer version.
+        version = self._broker.account_version()
+        if version is not None and version == self._synced_version:
+            return NOTHING_NEW
         new_fills = []
         for fill in await self._broker.fetch_fills(self._symbols, self._fills_since):
             self._fills_since = max(self._fills_since, fill.timestamp_ms)
@@ -56,8 +72,11 @@ class AccountSync:
                 new_fills.append(fill)
         new_funding = []
         for payment in await self._broker.fetch_funding(self._symbols, self._funding_since):
+            self._funding_since = max(self._funding_since, payment.timestamp_ms)
+            if self._ledger.has_funding(payment.symbol, payment.timestamp_ms):
+                continue  # asked again from the last timestamp on purpose; already booked
             self._store.record_funding(payment)
             if self._ledger.apply_funding(payment):
                 new_funding.append(payment)
-            self._funding_since = max(self._funding_since, payment.timestamp_ms)
+        self._synced_version = version
         return SyncResult(tuple(new_fills), tuple(new_funding))

@@ -127,6 +127,9 @@ class Ledger:
     def has_fill(self, fill_id: str) -> bool:
         return fill_id in self._fill_ids
 
+    def has_funding(self, symbol: str, timestamp_ms: int) -> bool:
+        return (symbol, timestamp_ms) in self._funding_keys
+
     def position(self, symbol: str) -> Position:
         return self._positions.get(symbol) or Position(symbol)
 

@@ -346,6 +346,10 @@ class CcxtBroker:
             )
         return sorted(payments, key=lambda p: (p.timestamp_ms, p.symbol))
 
+    def account_version(self) -> int | None:
+        """No cheap signal of account news over REST: callers poll fills and funding."""
+        return None
+
     async def fetch_funding_rate(self, symbol: str) -> FundingRate:
         await self._ensure_markets()
         unified, _ = self._market(symbol)

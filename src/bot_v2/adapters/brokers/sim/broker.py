@@ -134,6 +134,12 @@ class SimBroker:
         self._catch_up()
         return self.exchange.funding_since(symbols, since_ms)
 
+    def account_version(self) -> int | None:
+        """Fills and funding payments so far (brought up to the clock): the exchange's histories
+        only grow, also across restarts, so an unchanged count means nothing new to fetch."""
+        self._catch_up()
+        return self.exchange.history_size
+
     # -- backtests ----------------------------------------------------------------------------
     def advance_until(self, now_ms: int) -> Advance:
         """Bring the exchange up to `now_ms`, stopping just before the first candle on which the

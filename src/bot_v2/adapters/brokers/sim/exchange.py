@@ -152,6 +152,11 @@ class SimExchange:
     def clock_ms(self) -> int | None:
         return self.state.clock_ms
 
+    @property
+    def history_size(self) -> int:
+        """Fills and funding payments ever recorded: grows with each one, never shrinks."""
+        return len(self.state.fills) + len(self.state.funding)
+
     def spec(self, symbol: str) -> MarketSpec:
         spec = self._markets.get(symbol)
         if spec is None or symbol not in self._series:
