@@ -33,17 +33,24 @@ class StrategyOrchestrator:
     async def on_candles(
         self,
         candles: Sequence[Candle],
-        context: Callable[[], Awaitable[RiskContext]],
+        positions: Mapping[str, Position],
+        sync: Callable[[], Awaitable[object]],
+        context: Callable[[], RiskContext],
         now_ms: int,
     ) -> list[OrderOutcome]:
-        """`context` is awaited per acting decision so each sees the fills of the ones before it."""
+        """`positions` is the ledger's live view, synced by the caller just before. Most candles
+        hold, so the risk context (equity, marks, staleness) is built only when a signal acts.
+        After a decision that sent an order the account is synced at once, so every later candle
+        and decision sees its fills."""
         outcomes: list[OrderOutcome] = []
-        ctx = await context()
+        ctx: RiskContext | None = None
         for candle in candles:
-            position = ctx.positions.get(candle.symbol) or Position(candle.symbol)
+            position = positions.get(candle.symbol) or Position(candle.symbol)
             signal = self._strategy.on_candle(candle, position)
             if signal.action is Action.HOLD:
                 continue
+            if ctx is None:
+                ctx = context()
             size = target_size(
                 ctx.equity,
                 candle.close,
@@ -54,5 +61,6 @@ class StrategyOrchestrator:
             acted = await self._execution.act(signal, size, ctx, now_ms)
             outcomes.extend(acted)
             if any(o.sent for o in acted):
-                ctx = await context()
+                await sync()
+                ctx = None
         return outcomes

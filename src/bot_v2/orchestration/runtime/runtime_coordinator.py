@@ -24,7 +24,7 @@ from bot_v2.features.live_trade.reconciliation import (
     ReconciliationService,
 )
 from bot_v2.features.live_trade.risk.context import RiskContext
-from bot_v2.features.live_trade.risk.pre_trade import daily_loss_breached
+from bot_v2.features.live_trade.risk.pre_trade import day_loss_breached
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
 from bot_v2.features.market_data.service import MarketDataService
 from bot_v2.monitoring.reports import CycleReport
@@ -98,15 +98,23 @@ class RuntimeCoordinator:
             self.store.record_event(now, "gap", detail)
         self._roll_day(now)
         await self._reconcile_if_due(now)
-        outcomes = await self.strategies.on_candles(ingest.new_candles, self._context, now)
+        # The strategies see the account as the venue has it now; the risk context is built only
+        # when a signal acts (see StrategyOrchestrator).
+        await self.account_sync.sync()
+        outcomes = await self.strategies.on_candles(
+            ingest.new_candles, self.ledger.positions, self.account_sync.sync, self._context, now
+        )
         self._journal(outcomes, now)
         equity = self.equity()
         self.drawdown.update(equity)
         self.store.record_equity(now, equity)
-        ctx = await self._context()
-        if daily_loss_breached(ctx, self.limits):
+        # Fills that landed since the last sync count toward the day's loss; without any, the
+        # ledger is the one just valued.
+        synced = await self.account_sync.sync()
+        day_pnl = (equity if synced.is_empty else self.equity()) - self._day_start_equity
+        if day_loss_breached(day_pnl, self.limits):
             self.monitor.set_detail(
-                "daily_loss", f"limit {self.limits.daily_loss_limit} hit: day PnL {ctx.day_pnl:.2f}"
+                "daily_loss", f"limit {self.limits.daily_loss_limit} hit: day PnL {day_pnl:.2f}"
             )
         report = CycleReport(
             cycle=runtime.cycle_count + 1,
@@ -193,8 +201,8 @@ class RuntimeCoordinator:
         self._stale_cache = (now_ms, stale)
         return stale
 
-    async def _context(self) -> RiskContext:
-        await self.account_sync.sync()
+    def _context(self) -> RiskContext:
+        """The account as the ledger has it now (the caller synced it), valued at the marks."""
         marks = self.market_data.mark_prices()
         equity = self.equity_calc.equity(self.ledger, marks)
         runtime = self._runtime

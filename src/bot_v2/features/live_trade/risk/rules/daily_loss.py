@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from bot_v2.domain.orders import OrderRequest
 from bot_v2.domain.risk import RiskLimits, RiskVerdict
 from bot_v2.features.live_trade.risk.context import RiskContext
@@ -9,7 +11,11 @@ from bot_v2.features.live_trade.risk.reducing import is_reducing
 
 
 def daily_loss_breached(ctx: RiskContext, limits: RiskLimits) -> bool:
-    return ctx.day_pnl <= -limits.daily_loss_limit
+    return day_loss_breached(ctx.day_pnl, limits)
+
+
+def day_loss_breached(day_pnl: Decimal, limits: RiskLimits) -> bool:
+    return day_pnl <= -limits.daily_loss_limit
 
 
 def check(request: OrderRequest, ctx: RiskContext, limits: RiskLimits) -> RiskVerdict:
