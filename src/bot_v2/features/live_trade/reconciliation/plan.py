@@ -290,8 +290,9 @@ def _sequence_floor(venue: VenueReports, bot_id: str) -> int:
     ids.update(o.client_order_id for o in venue.order_lookups.values() if o is not None)
     floor = 0
     for coid in ids:
-        for prefix in prefixes:
-            rest = coid[len(prefix) :]
-            if coid.startswith(prefix) and rest.isdigit():
-                floor = max(floor, int(rest) + 1)
+        # Every prefix ends with "-" and a sequence has none, so an id made of a prefix and a
+        # sequence splits at its last "-": one set lookup instead of a test per prefix.
+        head, dash, rest = coid.rpartition("-")
+        if dash and head + dash in prefixes and rest.isdigit():
+            floor = max(floor, int(rest) + 1)
     return floor
