@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
+from bot_v2.domain.errors import ExchangeUnavailable, RateLimited
 from bot_v2.features.live_trade.performance import RunSummary
 from bot_v2.orchestration.runtime.lifecycle import LifecycleService
+from bot_v2.ports.runtime import IBotRuntime
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +26,7 @@ class PerpsBot:
         self._cycle_count = 0
         self._reduce_only_reason = ""
         self._stop_reason = ""
+        self._failed_cycles = 0
 
     # -- IBotRuntime --------------------------------------------------------------------------
     @property
@@ -55,6 +59,20 @@ class PerpsBot:
         return self._stop_reason
 
     # -- running ------------------------------------------------------------------------------
+    async def _cycle(self, run_cycle: Callable[[IBotRuntime], Awaitable[object]]) -> bool:
+        """One cycle. A venue that is briefly unreachable or rate-limits us costs this cycle, not
+        the run: the next cycle asks again (fills are fetched from the last one seen, so nothing is
+        lost), and stale marks already block new entries. Anything else stops the bot."""
+        try:
+            await run_cycle(self)
+        except (ExchangeUnavailable, RateLimited) as exc:
+            self._failed_cycles += 1
+            self._lifecycle.monitor.on_error("venue_unavailable")
+            log.warning("cycle skipped (%d in a row): %s", self._failed_cycles, exc)
+            return False
+        self._failed_cycles = 0
+        return True
+
     async def run(self, max_cycles: int | None = None) -> RunSummary:
         coordinator = await self._lifecycle.start(self)
         try:
@@ -65,8 +83,8 @@ class PerpsBot:
                 if not await self._lifecycle.clock.wait_next():
                     self.request_stop("replay finished")
                     break
-                await coordinator.run_cycle(self)
-                self._cycle_count += 1
+                if await self._cycle(coordinator.run_cycle):
+                    self._cycle_count += 1
         except asyncio.CancelledError:
             self.request_stop("interrupted")
         finally:
