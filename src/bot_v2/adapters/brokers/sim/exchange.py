@@ -44,6 +44,7 @@ from bot_v2.adapters.brokers.sim.state import (
     PositionState,
     account_record,
 )
+from bot_v2.adapters.brokers.sim.valuation import InstantValuation
 from bot_v2.adapters.replay.feed import SymbolSeries
 from bot_v2.domain.account import Balance, PositionReport
 from bot_v2.domain.errors import InsufficientFunds, InvalidOrder, InvalidSymbol, OrderNotFound
@@ -142,6 +143,8 @@ class SimExchange:
         self._liq_cache: dict[str, tuple[int, float | None]] = {}
         self._marks: dict[str, Decimal] = {}
         self._marks_at: int | None = None
+        # Equity and available balance at the current instant, kept up to date by `_touch`.
+        self._valued: InstantValuation | None = None
 
     # -- queries ------------------------------------------------------------------------------
     @property
@@ -180,7 +183,7 @@ class SimExchange:
         return mark
 
     def balance(self, asset: str) -> Balance:
-        return Balance(asset, self.state.wallet, self.account.available(self.mark))
+        return Balance(asset, self.state.wallet, self._valuation().available())
 
     def positions(self, symbols: Sequence[str]) -> list[PositionReport]:
         reports = []
@@ -246,7 +249,7 @@ class SimExchange:
                     f"{leverage}x"
                 )
         self.state.leverage[symbol] = leverage
-        self._touch()
+        self._touch(symbol)
         return events
 
     def set_margin_mode(self, symbol: str, mode: MarginMode, now_ms: int) -> list[SimEvent]:
@@ -260,7 +263,7 @@ class SimExchange:
                 f"cannot change the margin mode of {symbol} with a position or orders"
             )
         self.state.margin_mode[symbol] = mode
-        self._touch()
+        self._touch(symbol)
         return events
 
     # -- orders -------------------------------------------------------------------------------
@@ -369,9 +372,23 @@ class SimExchange:
             raise RuntimeError("the exchange has no time yet")
         return clock
 
-    def _touch(self) -> None:
+    def _touch(self, symbol: str) -> None:
+        """Money, the position, the leverage or the margin mode of `symbol` changed."""
         self._version += 1
         self._account_dirty = True
+        valued = self._valued
+        if valued is not None:
+            if valued.at_ms == self.state.clock_ms:
+                valued.moved(symbol)
+            else:
+                self._valued = None  # valued at another instant's marks: rebuilt when needed
+
+    def _valuation(self) -> InstantValuation:
+        """Equity and available balance at the exchange's time (see InstantValuation)."""
+        valued = self._valued
+        if valued is None or valued.at_ms != self.state.clock_ms:
+            valued = self._valued = InstantValuation(self.account, self.mark, self.state.clock_ms)
+        return valued
 
     def _position(self, symbol: str) -> PositionState:
         return self.state.positions.get(symbol) or PositionState()
@@ -453,7 +470,7 @@ class SimExchange:
         # Like Binance, the initial margin includes the open loss: what the order pays above the mark.
         mark = self.mark(request.symbol)
         needed = opening * price / leverage + _open_loss(opening, price, request.side, mark)
-        available = self.account.available(self.mark)
+        available = self._valuation().available()
         closing = request.size - opening
         if closing > 0:
             # A flip first closes: that frees the closed part's margin and realizes it at `price`.
@@ -539,7 +556,7 @@ class SimExchange:
         mark = self.mark(order.symbol)
         if (price - mark) * (1 if size > 0 else -1) >= 0:
             return price  # no worse than the mark: equity does not move
-        equity = self.account.equity(self.mark)
+        equity = self._valuation().equity()
         spec = self._markets[order.symbol]
         # Closing at p instead of the mark changes equity by closing * (p - mark) * sign(position).
         if size > 0:
@@ -614,10 +631,11 @@ class SimExchange:
             state.positions.pop(symbol, None)
         else:
             state.positions[symbol] = PositionState(after.size, after.entry_price, margin)
+        self._touch(symbol)
         state.wallet += effect.realized_pnl
         if fee_override is None and not is_maker and fee > 0:
             # A taker fee never takes equity below zero either (see _solvent).
-            fee = min(fee, max(self.account.equity(self.mark), ZERO))
+            fee = min(fee, max(self._valuation().equity(), ZERO))
         state.wallet -= fee
         state.fill_seq += 1
         if order is not None:
@@ -650,7 +668,6 @@ class SimExchange:
         state.fills.append(fill)
         self._fill_ms.append(ts)
         events.append(Filled(fill))
-        self._touch()
         return fill
 
     # -- the market between calls -------------------------------------------------------------
@@ -688,7 +705,7 @@ class SimExchange:
             self.state.funding.append(payment)
             self._funding_ms.append(ts)
             events.append(FundingSettled(payment))
-            self._touch()
+            self._touch(symbol)
 
     def _active(self) -> list[str]:
         return [
