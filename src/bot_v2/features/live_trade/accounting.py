@@ -93,6 +93,8 @@ class Ledger:
         self._realized = ZERO
         self._fees = ZERO
         self._funding = ZERO
+        # The symbol of every booked fill, in order: who values the ledger asks what moved since.
+        self._moves: list[str] = []
 
     def apply_fill(self, fill: Fill) -> bool:
         """Book a fill. False, and nothing changes, when this fill_id was already booked."""
@@ -110,6 +112,7 @@ class Ledger:
         self._realized += effect.realized_pnl
         self._fees += fill.fee
         self._fill_ids.add(fill.fill_id)
+        self._moves.append(fill.symbol)
         return True
 
     def apply_funding(self, payment: FundingPayment) -> bool:
@@ -123,6 +126,15 @@ class Ledger:
         if trade is not None:
             trade.funding += payment.amount
         return True
+
+    @property
+    def move_count(self) -> int:
+        """Fills booked so far (each moved one symbol's position)."""
+        return len(self._moves)
+
+    def moved_since(self, count: int) -> Sequence[str]:
+        """The symbols whose positions moved after the first `count` fills."""
+        return self._moves[count:]
 
     def has_fill(self, fill_id: str) -> bool:
         return fill_id in self._fill_ids

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from types import MappingProxyType
 
 import attrs
 
@@ -26,6 +27,9 @@ class MarketDataService:
         self._windows = {s: CandleWindow(s, timeframe_ms, window) for s in self.symbols}
         self._marks: dict[str, Mark] = {}
         self.gaps_seen = 0
+        # Bumped whenever a mark changes; mark_prices() is rebuilt only then.
+        self.marks_version = 0
+        self._prices: tuple[int, Mapping[str, Decimal]] = (-1, {})
 
     def ingest(self, events: Iterable[Candle | Mark]) -> IngestResult:
         new: list[Candle] = []
@@ -56,12 +60,19 @@ class MarketDataService:
         current = self._marks.get(mark.symbol)
         if current is None or mark.timestamp_ms >= current.timestamp_ms:
             self._marks[mark.symbol] = mark
+            self.marks_version += 1
 
     def mark(self, symbol: str) -> Mark | None:
         return self._marks.get(symbol)
 
     def mark_prices(self) -> Mapping[str, Decimal]:
-        return {s: m.price for s, m in self._marks.items()}
+        """The latest mark price by symbol (read-only: one mapping serves every caller until a
+        mark changes, instead of a new one per decision)."""
+        version, prices = self._prices
+        if version != self.marks_version:
+            prices = MappingProxyType({s: m.price for s, m in self._marks.items()})
+            self._prices = (self.marks_version, prices)
+        return prices
 
     def mark_ages_ms(self, now_ms: int) -> dict[str, int | None]:
         """Age of each symbol's latest mark; None when none has arrived yet."""

@@ -15,7 +15,7 @@ from decimal import Decimal
 from bot_v2.domain.errors import BrokerError
 from bot_v2.domain.risk import RiskLimits
 from bot_v2.features.live_trade.account_sync import AccountSync
-from bot_v2.features.live_trade.accounting import EquityCalculator, Ledger
+from bot_v2.features.live_trade.accounting import Ledger
 from bot_v2.features.live_trade.execution import ExecutionCoordinator, OrderOutcome
 from bot_v2.features.live_trade.performance import DrawdownTracker
 from bot_v2.features.live_trade.reconciliation import (
@@ -26,6 +26,7 @@ from bot_v2.features.live_trade.reconciliation import (
 from bot_v2.features.live_trade.risk.context import RiskContext
 from bot_v2.features.live_trade.risk.pre_trade import day_loss_breached
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
+from bot_v2.features.live_trade.valuation import LedgerValuation
 from bot_v2.features.market_data.service import MarketDataService
 from bot_v2.monitoring.reports import CycleReport
 from bot_v2.monitoring.system_monitor import SystemMonitor
@@ -71,7 +72,7 @@ class RuntimeCoordinator:
         self.kill_switch = kill_switch
         self.max_mark_staleness_ms = max_mark_staleness_ms
         self.on_report = on_report
-        self.equity_calc = EquityCalculator()
+        self.valuation = LedgerValuation(ledger)
         self.drawdown = DrawdownTracker()
         self._day: int | None = None
         self._day_start_equity = Decimal(0)
@@ -85,7 +86,12 @@ class RuntimeCoordinator:
         self._stale_cache: tuple[int, dict[str, str]] = (-1, {})
 
     def equity(self) -> Decimal:
-        return self.equity_calc.equity(self.ledger, self.market_data.mark_prices())
+        """The ledger at the latest marks (what EquityCalculator gives, kept up to date)."""
+        self._revalue()
+        return self.valuation.equity()
+
+    def _revalue(self) -> None:
+        self.valuation.update(self.market_data.mark_prices(), self.market_data.marks_version)
 
     async def run_cycle(self, runtime: IBotRuntime) -> CycleReport:
         started = time.perf_counter()
@@ -203,15 +209,15 @@ class RuntimeCoordinator:
 
     def _context(self) -> RiskContext:
         """The account as the ledger has it now (the caller synced it), valued at the marks."""
-        marks = self.market_data.mark_prices()
-        equity = self.equity_calc.equity(self.ledger, marks)
+        equity = self.equity()
         runtime = self._runtime
         return RiskContext(
             equity=equity,
             positions=self.ledger.positions,
-            marks=marks,
+            marks=self.market_data.mark_prices(),
             day_pnl=equity - self._day_start_equity,
             kill_switch=self.kill_switch,
             reduce_only=bool(self._unreconciled) or (runtime is not None and runtime.reduce_only),
             stale_symbols=frozenset(self._stale(self.clock.now_ms())),
+            others_notional=self.valuation.others_notional(),
         )

@@ -23,6 +23,12 @@ class RiskContext:
     kill_switch: bool
     reduce_only: bool
     stale_symbols: frozenset[str] = frozenset()
+    # (symbol, start) -> start + the notional of every other position in `positions` at `marks`,
+    # kept up to date by the runtime (LedgerValuation) so the exposure rules need not walk every
+    # position; None (or an answer of None) means: walk them.
+    others_notional: Callable[[str, Decimal], Decimal | None] | None = attrs.field(
+        default=None, eq=False, repr=False
+    )
 
     def position(self, symbol: str) -> Position:
         return self.positions.get(symbol) or Position(symbol)

@@ -24,6 +24,10 @@ def total_notional_after(request: OrderRequest, ctx: RiskContext, mark: Decimal)
     """Sum of |position| * mark over all symbols once the order fills. Other symbols without a mark
     are valued at their entry price, like the equity calculation does."""
     total = abs(resulting_size(request, ctx.position(request.symbol))) * mark
+    if ctx.others_notional is not None:
+        kept = ctx.others_notional(request.symbol, total)
+        if kept is not None:
+            return kept  # the same sum, kept up to date instead of walked
     for symbol, position in ctx.positions.items():
         if symbol == request.symbol or position.size == 0:
             continue

@@ -1,0 +1,112 @@
+"""LedgerValuation: the ledger valued at the latest marks (equity, and every position's notional for
+the exposure rules), kept up to date symbol by symbol.
+
+Why: each decision of a cycle needs the equity, and each opening order the notional of every other
+position. Summed over all positions each time, a busy cycle with a thousand symbols costs
+O(positions²). Marks change once per cycle (then everything is revalued once); within a cycle only
+the positions that fills move change. The sums are ExactSums, so every answer is the very Decimal
+that EquityCalculator and the exposure rules' own loops give; when that cannot be guaranteed (a
+28-digit averaged entry price, say), the loops answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+
+from bot_v2.domain.exact_sum import ExactSum
+from bot_v2.domain.positions import Position
+from bot_v2.features.live_trade.accounting import EquityCalculator, Ledger
+
+# (symbol, start) -> start + the notional of every position but symbol's, or None when unknown.
+OthersNotional = Callable[[str, Decimal], Decimal | None]
+
+
+class LedgerValuation:
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._marks: Mapping[str, Decimal] = {}
+        self._marks_version: int | None = None
+        self._seen_moves = 0
+        self._terms: dict[str, tuple[Decimal, Decimal]] = {}  # symbol -> (upnl, notional)
+        self._upnl = ExactSum()
+        self._notional = ExactSum()
+        # Changes whenever the sums do: a view handed out before then no longer answers.
+        self._generation = 0
+
+    def update(self, marks: Mapping[str, Decimal], marks_version: int) -> None:
+        """Catch up with new marks (`marks_version` changed: revalue everything) or with the
+        fills the ledger booked since the last update (revalue the symbols they moved)."""
+        ledger = self._ledger
+        if marks_version != self._marks_version:
+            self._marks, self._marks_version = marks, marks_version
+            self._terms = {}
+            self._upnl, self._notional = ExactSum(), ExactSum()
+            for symbol in ledger.positions:
+                self._enter(symbol)
+        else:
+            moved = ledger.moved_since(self._seen_moves)
+            if not moved:
+                return
+            for symbol in dict.fromkeys(moved):
+                self._leave(symbol)
+                self._enter(symbol)
+        self._seen_moves = ledger.move_count
+        self._generation += 1
+
+    def equity(self) -> Decimal:
+        """EquityCalculator().equity(ledger, marks), as of the last update."""
+        upnl = self._upnl.total()
+        if upnl is None:
+            return EquityCalculator().equity(self._ledger, self._marks)
+        return self._ledger.cash + upnl
+
+    def others_notional(self) -> OthersNotional:
+        """For the risk context built now: `start` plus the notional of every open position other
+        than `symbol`, each at its mark (its entry price without one), added one by one as the
+        exposure rules do; None once the valuation has moved on, or when it cannot be exact."""
+        generation = self._generation
+
+        def others(symbol: str, start: Decimal) -> Decimal | None:
+            if generation != self._generation:
+                return None
+            own = self._terms.get(symbol)
+            if own is None:
+                return self._notional.total(start)
+            # Out for the question, back in after: O(1) either way.
+            self._notional.remove(own[1])
+            try:
+                return self._notional.total(start)
+            finally:
+                self._notional.add(own[1])
+
+        return others
+
+    def _enter(self, symbol: str) -> None:
+        position = self._ledger.positions.get(symbol)
+        if position is None or position.size == 0:
+            return
+        marks = self._marks
+        terms = (_unrealized(symbol, position, marks), _notional(symbol, position, marks))
+        self._terms[symbol] = terms
+        self._upnl.add(terms[0])
+        self._notional.add(terms[1])
+
+    def _leave(self, symbol: str) -> None:
+        terms = self._terms.pop(symbol, None)
+        if terms is not None:
+            self._upnl.remove(terms[0])
+            self._notional.remove(terms[1])
+
+
+def _unrealized(symbol: str, position: Position, marks: Mapping[str, Decimal]) -> Decimal:
+    """The term EquityCalculator.unrealized adds for this position."""
+    return position.unrealized_pnl(marks.get(symbol, position.entry_price))
+
+
+def _notional(symbol: str, position: Position, marks: Mapping[str, Decimal]) -> Decimal:
+    """The term risk.exposure.total_notional_after adds for this position: |size| at the mark, or
+    at the entry price when there is no positive mark."""
+    mark = marks.get(symbol)
+    price = mark if mark is not None and mark > 0 else position.entry_price
+    return abs(position.size) * price

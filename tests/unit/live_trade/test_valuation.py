@@ -1,0 +1,81 @@
+"""LedgerValuation gives, digit for digit, what EquityCalculator and the exposure rules' own walk
+over every position give, through random fills (adds, partial closes, flips: 28-digit averaged
+entries included) on four symbols and random mark changes, missing and zero marks included."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot_v2.domain.fills import Fill
+from bot_v2.domain.orders import OrderRequest, OrderType, Side
+from bot_v2.features.live_trade.accounting import EquityCalculator, Ledger
+from bot_v2.features.live_trade.risk.context import RiskContext
+from bot_v2.features.live_trade.risk.exposure import total_notional_after
+from bot_v2.features.live_trade.valuation import LedgerValuation
+
+SYMBOLS = ("A/USDT:USDT", "B/USDT:USDT", "C/USDT:USDT", "D/USDT:USDT")
+prices = st.integers(1, 200_000).map(lambda n: Decimal(n) / 100)
+fills = st.tuples(
+    st.sampled_from(SYMBOLS),
+    st.sampled_from([Side.BUY, Side.SELL]),
+    st.integers(1, 5000).map(lambda n: Decimal(n) / 1000),
+    prices,
+)
+mark_moves = st.dictionaries(
+    st.sampled_from(SYMBOLS), st.one_of(prices, st.just(Decimal(0))), max_size=4
+)
+steps = st.lists(st.one_of(fills, mark_moves), max_size=40)
+
+
+def same(a: Decimal, b: Decimal) -> bool:
+    return a.as_tuple() == b.as_tuple()
+
+
+def context(ledger: Ledger, marks: dict[str, Decimal], kept: LedgerValuation | None) -> RiskContext:
+    return RiskContext(
+        equity=Decimal(0),
+        positions=ledger.positions,
+        marks=marks,
+        day_pnl=Decimal(0),
+        kill_switch=False,
+        reduce_only=False,
+        others_notional=kept.others_notional() if kept is not None else None,
+    )
+
+
+@given(steps, st.sampled_from(SYMBOLS), prices)
+def test_the_kept_sums_are_the_walks(script: list[object], asked: str, mark: Decimal) -> None:
+    ledger = Ledger(Decimal(10_000))
+    kept = LedgerValuation(ledger)
+    marks: dict[str, Decimal] = {}
+    version = 0
+    for n, step in enumerate(script):
+        if isinstance(step, dict):
+            marks = {**marks, **step}
+            version += 1
+        else:
+            symbol, side, size, price = step  # type: ignore[misc]
+            fee = size * price * Decimal("0.0005")
+            ledger.apply_fill(Fill(f"f{n}", "c", "x", symbol, side, size, price, fee, n))
+        kept.update(marks, version)
+        assert same(kept.equity(), EquityCalculator().equity(ledger, marks))
+        request = OrderRequest("q", asked, Side.BUY, OrderType.MARKET, Decimal("0.5"))
+        walked = total_notional_after(request, context(ledger, marks, None), mark)
+        assert same(total_notional_after(request, context(ledger, marks, kept), mark), walked)
+
+
+def test_a_view_from_before_an_update_no_longer_answers() -> None:
+    ledger = Ledger(Decimal(1000))
+    kept = LedgerValuation(ledger)
+    kept.update({SYMBOLS[0]: Decimal(10)}, 1)
+    view = kept.others_notional()
+    assert view(SYMBOLS[1], Decimal(0)) == Decimal(0)
+    ledger.apply_fill(
+        Fill("f1", "c", "x", SYMBOLS[0], Side.BUY, Decimal(1), Decimal(10), Decimal(0), 1)
+    )
+    kept.update({SYMBOLS[0]: Decimal(10)}, 1)
+    assert view(SYMBOLS[1], Decimal(0)) is None
+    assert kept.others_notional()(SYMBOLS[1], Decimal(0)) == Decimal(10)
