@@ -4,12 +4,13 @@ liquidation prices. Marks are passed in, so the same functions serve exact check
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from decimal import Decimal, getcontext
+from decimal import Decimal
 
 from bot_v2.adapters.brokers.sim.liquidation import liquidation_price
 from bot_v2.adapters.brokers.sim.margin import maintenance_margin
 from bot_v2.adapters.brokers.sim.settings import MarginMode
 from bot_v2.adapters.brokers.sim.state import ExchangeState, OrderState, PositionState
+from bot_v2.domain.exact_sum import ExactSum
 from bot_v2.domain.market import LeverageTier
 from bot_v2.domain.money import ZERO
 from bot_v2.domain.orders import OrderType
@@ -162,22 +163,13 @@ class Account:
 def _sums_without_each(values: list[Decimal]) -> list[Decimal] | None:
     """For each value, the sum of all the others; None when that cannot be done exactly.
 
-    All the values are whole multiples of 10**e (e the smallest exponent among them). When the sum
-    of their magnitudes in those units has at most `prec` digits, every partial sum, in any order,
-    is exact in the context's precision: `total - v` is then exactly what adding up the others
-    one by one gives."""
-    if not values:
-        return []
-    e = min(_exponent(v) for v in values)
-    units = 0
+    When ExactSum can answer for the whole sum, no sum of any of these values in any order rounds
+    (see ExactSum), so `total - v` is exactly the sum of the others, whatever order they are
+    added in: the same value a loop over the others gives."""
+    acc = ExactSum()
     for v in values:
-        _sign, digits, exponent = v.as_tuple()
-        units += int("".join(map(str, digits)) or "0") * 10 ** (int(exponent) - e)
-    if units >= 10 ** getcontext().prec:
+        acc.add(v)
+    total = acc.total()
+    if total is None:
         return None
-    total = sum(values, ZERO)
     return [total - v for v in values]
-
-
-def _exponent(value: Decimal) -> int:
-    return int(value.as_tuple().exponent)

@@ -62,6 +62,8 @@ from bot_v2.domain.orders import (
 from bot_v2.domain.positions import Position, apply_fill
 
 LIQUIDATION_PREFIX = "sim-liquidation-"
+# Relative room for Decimal rounding in the account-level liquidation check (see _WorstCross.safe).
+_HEALTH_SLACK = Decimal("1e-9")
 
 
 @attrs.frozen
@@ -92,6 +94,23 @@ class _WorstCross:
     upnl: Decimal
     maint: Decimal
     cross_wallet: Decimal
+
+    @property
+    def safe(self) -> bool:
+        """No cross position can be liquidated over the stretch.
+
+        A cross position is liquidated when the account's cross margin balance (cross wallet +
+        every cross position's unrealized PnL) falls to its maintenance margin, with its own mark
+        at the candle's extreme and the others' at the candle's open: the liquidation price is
+        the price where that happens, and the balance less the maintenance margin moves
+        monotonically with the position's own mark (maintenance margin is continuous and
+        increasing in the notional across Binance's brackets). Every mark involved lies in the
+        envelope, so with every position at its worst mark the balance less the maintenance
+        margin is a lower bound for all of them; above zero by more than rounding, none can be
+        liquidated and the scan need not compute one liquidation price per position."""
+        health = self.cross_wallet + self.upnl - self.maint
+        scale = abs(self.cross_wallet) + abs(self.upnl) + abs(self.maint)
+        return health > scale * _HEALTH_SLACK
 
     def excluding(self, symbol: str) -> tuple[Decimal, Decimal]:
         """(unrealized PnL, maintenance margin) of the cross positions other than `symbol`: the
@@ -794,6 +813,8 @@ class SimExchange:
         terms = worst.get(window)
         if terms is None:
             terms = worst[window] = self._worst_cross(*window)
+        if terms.safe:
+            return None
         lp = self.account.liquidation_price(
             symbol, self.mark, terms.excluding(symbol), cross_wallet=terms.cross_wallet
         )
