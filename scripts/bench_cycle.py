@@ -17,8 +17,8 @@ from pathlib import Path
 import attrs
 from dependency_injector import providers
 
+from bot_v2.adapters.replay.columns import CandleColumns
 from bot_v2.adapters.replay.feed import ReplayFeed, SymbolSeries
-from bot_v2.domain.market import Candle
 from bot_v2.monitoring.reports import CycleReport
 from bot_v2.orchestration.builders import PerpsBotBuilder, make_container
 from bot_v2.orchestration.config.models import BotConfig, Secrets
@@ -28,29 +28,23 @@ START = 1_704_067_200_000
 
 
 def synthetic_feed(n_symbols: int, n_candles: int, seed: int = 1) -> ReplayFeed:
+    """Random walks on a 0.0001 tick, as columns of numbers like the CSV reader gives the dev
+    runtime (Candle objects are built as the replay hands the candles out, not kept for the run)."""
     rng = random.Random(seed)
     series = {}
     for i in range(n_symbols):
         symbol = f"S{i:04d}/USDT:USDT"
         price = 100.0
-        candles = []
-        for k in range(n_candles):
+        rows = []
+        for _ in range(n_candles):
             close = max(1.0, price * (1 + rng.gauss(0, 0.01)))
             hi, lo = max(price, close) * 1.002, min(price, close) * 0.998
-            candles.append(
-                Candle(
-                    symbol,
-                    H,
-                    START + k * H,
-                    Decimal(f"{price:.4f}"),
-                    Decimal(f"{hi:.4f}"),
-                    Decimal(f"{lo:.4f}"),
-                    Decimal(f"{close:.4f}"),
-                    Decimal(1000),
-                )
-            )
+            rows.append((round(price, 4), round(hi, 4), round(lo, 4), round(close, 4)))
             price = close
-        series[symbol] = SymbolSeries(symbol, candles)
+        opens, highs, lows, closes = zip(*rows, strict=True)
+        times = [START + k * H for k in range(n_candles)]
+        columns = CandleColumns(symbol, H, times, opens, highs, lows, closes, [1000.0] * n_candles)
+        series[symbol] = SymbolSeries(symbol, columns)
     return ReplayFeed(series, H)
 
 
