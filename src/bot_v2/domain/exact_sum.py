@@ -7,10 +7,9 @@ total (add the new term, take the old one out) is not the same: Decimal addition
 context's precision, so the running total could differ from the sum recomputed from scratch in its
 last digit, and limits and balances are compared against these sums.
 
-So the total is kept as a whole number of units of 10**u (u at most the smallest exponent any term
-had), which never rounds, and `total()` answers only when the one-by-one sum provably did not round
-either: every term is a whole multiple of 10**E (E the smallest exponent among the start and the
-terms present), so when their magnitudes add up to fewer than `prec` digits in those units, every
+So the total is kept in a context wide enough never to round, and `total()` answers only when the
+one-by-one sum provably did not round either: every term is a whole multiple of 10**E (E the
+smallest exponent among the start and the terms present), so when their magnitudes add up to fewer than `prec` digits in those units, every
 partial sum, in any order, is exact. Exact Decimal addition also fixes the result's exponent (the
 smallest of the operands'), so digits and exponent both equal the one-by-one result. Otherwise
 `total()` returns None and the caller sums the usual way: the fast answer is never a different one.
@@ -18,69 +17,65 @@ smallest of the operands'), so digits and exponent both equal the one-by-one res
 
 from __future__ import annotations
 
-from collections import Counter
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_FLOOR, Context, Decimal, getcontext
 
-# Only ever shifts exponents, which must not round: wide enough for any coefficient.
+# Wide enough that no sum of finite numbers ever rounds in it: the running totals live here.
 _WIDE = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+_add = _WIDE.add
+_subtract = _WIDE.subtract
 
 
 class ExactSum:
-    __slots__ = ("_exponents", "_magnitude", "_total", "_unit")
+    __slots__ = ("_exponents", "_magnitude", "_total")
 
     def __init__(self) -> None:
-        self._unit = 0  # every term is a whole multiple of 10**_unit
-        self._total = 0  # the terms' sum, in units of 10**_unit
-        self._magnitude = 0  # the sum of their magnitudes, in the same units
-        self._exponents: Counter[int] = Counter()  # exponents of the terms present
+        self._total = Decimal(0)  # the terms' sum, exact (in _WIDE)
+        self._magnitude = Decimal(0)  # the sum of their magnitudes, exact
+        self._exponents: dict[int, int] = {}  # how many terms present have each exponent
 
     def __len__(self) -> int:
-        return self._exponents.total()
+        return sum(self._exponents.values())
 
     def add(self, value: Decimal) -> None:
-        self._move(value, 1)
+        exponent = value.as_tuple().exponent
+        if not isinstance(exponent, int):
+            raise ValueError(f"ExactSum takes finite numbers only, got {value}")
+        self._total = _add(self._total, value)
+        self._magnitude = _add(self._magnitude, value.copy_abs())
+        exponents = self._exponents
+        exponents[exponent] = exponents.get(exponent, 0) + 1
 
     def remove(self, value: Decimal) -> None:
         """Take out a term added before (an equal Decimal with the same exponent)."""
-        self._move(value, -1)
+        exponent = _exponent(value)
+        self._total = _subtract(self._total, value)
+        self._magnitude = _subtract(self._magnitude, value.copy_abs())
+        count = self._exponents[exponent] - 1
+        if count:
+            self._exponents[exponent] = count
+        else:
+            del self._exponents[exponent]
 
     def total(self, start: Decimal = Decimal(0)) -> Decimal | None:
         """`start + t1 + t2 + ...` as Decimal arithmetic in the current context gives it (in any
         order), or None when that sum might have rounded."""
         if not self._exponents:
             return start
-        start_exp = _exponent(start)
-        smallest = min(start_exp, min(self._exponents))
-        # Everything in units of 10**smallest (exact: the start and every term are multiples).
-        common = min(smallest, self._unit)
-        up = 10 ** (self._unit - common)
-        down = 10 ** (smallest - common)
-        start_units = _units(start, smallest)
-        magnitude = self._magnitude * up // down + abs(start_units)
-        if magnitude >= 10 ** getcontext().prec:
+        smallest = min(_exponent(start), min(self._exponents))
+        # Every partial sum is a multiple of 10**smallest no larger than this: it has fewer than
+        # `prec` digits at that exponent when this is below 10**(prec + smallest).
+        magnitude = _WIDE.add(self._magnitude, start.copy_abs())
+        context = getcontext()
+        if magnitude and magnitude.adjusted() >= context.prec + smallest:
             return None
-        units = self._total * up // down + start_units
-        if units == 0 and (start.is_signed() or getcontext().rounding == ROUND_FLOOR):
+        value = _WIDE.add(self._total, start)
+        if not value and (start.is_signed() or context.rounding == ROUND_FLOOR):
             # The sign of an exact zero depends on the operands and the rounding; 0 + ... is +0
             # except from a negative zero or when rounding toward -infinity: leave those alone.
             return None
-        return Decimal(units).scaleb(smallest, _WIDE)
-
-    def _move(self, value: Decimal, sign: int) -> None:
-        exponent = _exponent(value)
-        if exponent < self._unit:
-            scale = 10 ** (self._unit - exponent)
-            self._total *= scale
-            self._magnitude *= scale
-            self._unit = exponent
-        units = _units(value, self._unit)
-        self._total += sign * units
-        self._magnitude += sign * abs(units)
-        count = self._exponents[exponent] + sign
-        if count:
-            self._exponents[exponent] = count
-        else:
-            del self._exponents[exponent]
+        # Exact addition gives the smallest exponent of its operands; the running total may carry
+        # a smaller one from a term since removed. Re-expressing it at `smallest` is exact.
+        return value.quantize(Decimal((0, (1,), smallest)), context=_WIDE)
 
 
 def _exponent(value: Decimal) -> int:
@@ -88,8 +83,3 @@ def _exponent(value: Decimal) -> int:
     if not isinstance(exponent, int):
         raise ValueError(f"ExactSum takes finite numbers only, got {value}")
     return exponent
-
-
-def _units(value: Decimal, unit: int) -> int:
-    """`value` as a whole number of 10**unit (unit at most its exponent), exactly."""
-    return int(value.scaleb(-unit, _WIDE))

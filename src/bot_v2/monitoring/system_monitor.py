@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -45,6 +46,8 @@ class SystemMonitor:
         self._state = "starting"
         self._started = time.time()
         self._extra: dict[str, Any] = {}
+        # The size each symbol's position gauge was last set to.
+        self._shown_sizes: dict[str, Decimal] = {}
 
     # -- fed by the runtime -------------------------------------------------------------------
     def set_state(self, state: str) -> None:
@@ -69,8 +72,12 @@ class SystemMonitor:
         self.fills.set(report.fills_total)
         self.rejections.set(report.risk_rejections)
         self.reduce_only.set(1 if report.reduce_only_reason else 0)
+        shown = self._shown_sizes
         for symbol, size in report.positions.items():
-            self.position_size.labels(symbol=symbol).set(float(size))
+            # Only what changed: with a thousand symbols, a label lookup each per cycle adds up.
+            if shown.get(symbol) != size:
+                self.position_size.labels(symbol=symbol).set(float(size))
+                shown[symbol] = size
         with self._lock:
             self._last = report
             if self._state == "starting":

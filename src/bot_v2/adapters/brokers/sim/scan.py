@@ -68,4 +68,8 @@ def mark_envelope(series: SymbolSeries, start: int, stop: int) -> tuple[float, f
     hi = min(stop + 1, len(series))
     if lo >= hi:
         lo, hi = max(len(series) - 1, 0), len(series)
+    if hi - lo <= _SHORT:
+        # A live cycle asks for a candle or two, for every position: numpy's call overhead would
+        # cost more than the comparison.
+        return min(series.mark_low[lo:hi].tolist()), max(series.mark_high[lo:hi].tolist())
     return float(series.mark_low[lo:hi].min()), float(series.mark_high[lo:hi].max())
