@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot_v2.domain.fills import Fill
 from bot_v2.domain.orders import OrderRequest, OrderType, Side
+from bot_v2.features.live_trade import valuation
 from bot_v2.features.live_trade.accounting import EquityCalculator, Ledger
 from bot_v2.features.live_trade.risk.context import RiskContext
 from bot_v2.features.live_trade.risk.exposure import total_notional_after
@@ -46,8 +48,20 @@ def context(ledger: Ledger, marks: dict[str, Decimal], kept: LedgerValuation | N
     )
 
 
-@given(steps, st.sampled_from(SYMBOLS), prices)
-def test_the_kept_sums_are_the_walks(script: list[object], asked: str, mark: Decimal) -> None:
+@pytest.mark.parametrize("walk_below", [0, valuation.WALK_BELOW], ids=["kept", "walked"])
+@given(script=steps, asked=st.sampled_from(SYMBOLS), mark=prices)
+def test_the_kept_sums_are_the_walks(
+    walk_below: int, script: list[object], asked: str, mark: Decimal
+) -> None:
+    # Four symbols are below the size where sums are kept: 0 makes them kept from the start.
+    original, valuation.WALK_BELOW = valuation.WALK_BELOW, walk_below
+    try:
+        check_script(script, asked, mark)
+    finally:
+        valuation.WALK_BELOW = original
+
+
+def check_script(script: list[object], asked: str, mark: Decimal) -> None:
     ledger = Ledger(Decimal(10_000))
     kept = LedgerValuation(ledger)
     marks: dict[str, Decimal] = {}
@@ -67,7 +81,8 @@ def test_the_kept_sums_are_the_walks(script: list[object], asked: str, mark: Dec
         assert same(total_notional_after(request, context(ledger, marks, kept), mark), walked)
 
 
-def test_a_view_from_before_an_update_no_longer_answers() -> None:
+def test_a_view_from_before_an_update_no_longer_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(valuation, "WALK_BELOW", 0)
     ledger = Ledger(Decimal(1000))
     kept = LedgerValuation(ledger)
     kept.update({SYMBOLS[0]: Decimal(10)}, 1)

@@ -18,10 +18,18 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
+from bot_v2.adapters.brokers.sim import valuation
 from bot_v2.adapters.brokers.sim.account import unrealized
 from bot_v2.adapters.brokers.sim.exchange import SimExchange
 from bot_v2.adapters.brokers.sim.margin import maintenance_margin
@@ -157,7 +165,10 @@ class ValuationMachine(RuleBasedStateMachine):
             assert terms == ex.account.cross_terms(ex.mark, exclude=symbol)
 
 
-ValuationMachine.TestCase.settings = settings(
-    max_examples=60, stateful_step_count=40, deadline=None
-)
-test_valuation_machine = ValuationMachine.TestCase
+@pytest.mark.parametrize("walk_below", [0, valuation.WALK_BELOW], ids=["kept", "walked"])
+def test_valuation_machine(monkeypatch: pytest.MonkeyPatch, walk_below: int) -> None:
+    # Three symbols are below the size where sums are kept: 0 makes them kept from the start.
+    monkeypatch.setattr(valuation, "WALK_BELOW", walk_below)
+    run_state_machine_as_test(
+        ValuationMachine, settings=settings(max_examples=60, stateful_step_count=40, deadline=None)
+    )

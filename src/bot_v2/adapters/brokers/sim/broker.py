@@ -67,7 +67,12 @@ class SimBroker:
 
     def _catch_up(self) -> None:
         self._load()
-        self.exchange.advance(self._clock.now_ms())
+        now = self._clock.now_ms()
+        if self.exchange.clock_ms == now:
+            # Already there (every fetch of a cycle asks at the same time): advancing would change
+            # nothing, and every call that changes the exchange saves it before it returns.
+            return
+        self.exchange.advance(now)
         self._save()
 
     async def load_markets(self, symbols: Sequence[str]) -> dict[str, MarketSpec]:

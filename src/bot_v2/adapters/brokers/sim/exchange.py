@@ -162,6 +162,7 @@ class SimExchange:
         self._liq_cache: dict[str, tuple[int, float | None]] = {}
         self._marks: dict[str, Decimal] = {}
         self._marks_at: int | None = None
+        self._caps: dict[tuple[str, Decimal], Decimal] = {}
         # Equity and available balance at the current instant, kept up to date by `_touch`.
         self._valued: InstantValuation | None = None
 
@@ -476,7 +477,7 @@ class SimExchange:
             return
         leverage = self.account.leverage(request.symbol)
         resulting = abs(position.size + request.side.sign * request.size)
-        cap = max_notional_at(self._tiers[request.symbol], leverage)
+        cap = self._cap(request.symbol, leverage)
         if resulting * price > cap:
             raise InvalidOrder(
                 f"{request.symbol} position of {resulting} would exceed the {cap} notional "
@@ -501,6 +502,14 @@ class SimExchange:
                 available += closing * mark / leverage + (price - mark) * closing * sign
         if needed > available:
             raise InsufficientFunds(f"margin {needed:.2f} needed, {available:.2f} available")
+
+    def _cap(self, symbol: str, leverage: Decimal) -> Decimal:
+        """max_notional_at for the symbol's tiers, once per leverage (every opening order asks)."""
+        key = (symbol, leverage)
+        cap = self._caps.get(key)
+        if cap is None:
+            cap = self._caps[key] = max_notional_at(self._tiers[symbol], leverage)
+        return cap
 
     def _new_order(self, request: OrderRequest, now: int) -> OrderState:
         self.state.order_seq += 1

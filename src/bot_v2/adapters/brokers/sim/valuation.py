@@ -28,26 +28,45 @@ class _Terms:
     isolated_margin: Decimal | None
 
 
+# Below this many positions Account's loops are cheaper than keeping the sums.
+WALK_BELOW = 16
+# Stands for the sums until they are kept: never added to.
+_NO_SUM = ExactSum()
+
+
 class InstantValuation:
     def __init__(self, account: Account, mark_of: MarkOf, at_ms: int | None) -> None:
         self.at_ms = at_ms
         self._account = account
         self._mark_of = mark_of
         self._terms: dict[str, _Terms] = {}
-        self._upnl = ExactSum()  # every open position: Account.equity
-        self._cross_upnl = ExactSum()  # cross positions: Account.available
-        self._cross_used = ExactSum()
-        self._isolated = ExactSum()  # Account.isolated_margin_total
-        for symbol, _ in open_positions(account.state):
-            self._enter(symbol)
+        self._kept = False  # whether the sums are kept (set up at the first question)
+        self._upnl = self._cross_upnl = self._cross_used = self._isolated = _NO_SUM
 
     def moved(self, symbol: str) -> None:
         """The position of `symbol` (size, entry, margin), its leverage or its mode changed."""
-        self._leave(symbol)
-        self._enter(symbol)
+        if self._kept:
+            self._leave(symbol)
+            self._enter(symbol)
+
+    def _keep(self) -> bool:
+        """Whether to answer from the kept sums (building them the first time)."""
+        if not self._kept:
+            if len(self._account.state.positions) < WALK_BELOW:
+                return False
+            self._upnl = ExactSum()  # every open position: Account.equity
+            self._cross_upnl = ExactSum()  # cross positions: Account.available
+            self._cross_used = ExactSum()
+            self._isolated = ExactSum()  # Account.isolated_margin_total
+            for symbol, _ in open_positions(self._account.state):
+                self._enter(symbol)
+            self._kept = True
+        return True
 
     def equity(self) -> Decimal:
         """Account.equity at this instant's marks."""
+        if not self._keep():
+            return self._account.equity(self._mark_of)
         upnl = self._upnl.total()
         if upnl is None:
             return self._account.equity(self._mark_of)
@@ -56,6 +75,8 @@ class InstantValuation:
     def available(self) -> Decimal:
         """Account.available at this instant's marks."""
         account = self._account
+        if not self._keep():
+            return account.available(self._mark_of)
         isolated = self._isolated.total()
         upnl = self._cross_upnl.total()
         used = self._cross_used.total()
