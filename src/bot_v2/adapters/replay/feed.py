@@ -160,10 +160,7 @@ class ReplayFeed:
         self.gaps = tuple(gaps)
         self.timeframe_ms = timeframe_ms
         closes = [s.closes_ms for s in self.series.values() if len(s)]
-        merged: npt.NDArray[np.int64] = (
-            np.unique(np.concatenate(closes)) if closes else np.zeros(0, dtype=np.int64)
-        )
-        self.timeline: list[int] = merged.tolist()
+        self.timeline: list[int] = _merged(closes).tolist()
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -171,6 +168,20 @@ class ReplayFeed:
 
     def first_open_ms(self) -> int:
         return min(int(s.opens_ms[0]) for s in self.series.values() if len(s))
+
+
+def _merged(columns: Sequence[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:
+    """The sorted union of sorted time columns. Sort-and-drop-repeats, not np.unique: numpy 2's
+    hash-based unique took a quarter of a second on a year of minutes, this takes milliseconds."""
+    if not columns:
+        return np.zeros(0, dtype=np.int64)
+    merged = np.sort(np.concatenate(columns), kind="stable")
+    if len(merged) < 2:
+        return merged
+    keep = np.empty(len(merged), dtype=bool)
+    keep[0] = True
+    np.not_equal(merged[1:], merged[:-1], out=keep[1:])
+    return merged[keep]
 
 
 def load_feed(
