@@ -98,6 +98,9 @@ class BinanceUsdmVenue(LoopbackVenue):
     venue = "binanceusdm"
     hostnames = ("fapi.binance.com", "api.binance.com", "dapi.binance.com", "papi.binance.com")
     api_key_header = "X-MBX-APIKEY"
+    # The user-data-stream listen key of the (one) account, and how many were ever issued.
+    listen_key: str | None = None
+    listen_keys_issued = 0
 
     def _make_book(self, balance: Decimal) -> Book:
         rules = rules_from_exchange_info()
@@ -228,14 +231,29 @@ class BinanceUsdmVenue(LoopbackVenue):
         return error(status, code, msg)
 
     async def _listen_key(self, request: web.Request) -> web.Response:
+        """One key per API key, as Binance: POST returns the active key (and extends it) or
+        issues a new one; PUT extends the active key (no parameter) or fails with -1125 when
+        there is none; DELETE closes it."""
         key = request.headers.get("X-MBX-APIKEY")
         if not key:
             return error(401, -2014, "API-key format invalid.")
         if key != self.api_key:
             return error(401, -2015, "Invalid API-key, IP, or permissions for action.")
         if request.method == "POST":
-            return web.json_response({"listenKey": f"loopbackListenKey{self.port}"})
+            if self.listen_key is None:
+                self.listen_keys_issued += 1
+                seed = f"{self.port}:{self.listen_keys_issued}".encode()
+                self.listen_key = hashlib.sha256(seed).hexdigest()
+            return web.json_response({"listenKey": self.listen_key})
+        if request.method == "PUT" and self.listen_key is None:
+            return error(400, -1125, "This listenKey does not exist.")
+        if request.method == "DELETE":
+            self.listen_key = None
         return web.json_response({})
+
+    def expire_listen_key(self) -> None:
+        """What the venue does 60 min after the last keepalive: the next POST issues a new key."""
+        self.listen_key = None
 
     # ---- public market data --------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from bot_v2.adapters.brokers.ccxt.venues import VenueProfile, venue_profile
 from bot_v2.domain.account import Balance, FeeRates, PositionReport
 from bot_v2.domain.errors import (
     ConfigError,
+    ExchangeUnavailable,
     InvalidOrder,
     InvalidSymbol,
     OrderNotFound,
@@ -41,6 +42,7 @@ from bot_v2.domain.market import Candle, LeverageTier, Mark, MarketSpec
 from bot_v2.domain.money import ZERO, quantize_size
 from bot_v2.domain.orders import Order, OrderRequest, OrderStatus, OrderType, TimeInForce
 from bot_v2.domain.symbols import normalize_symbol
+from bot_v2.features.streaming.errors import NoStreamAdapter
 
 if TYPE_CHECKING:
     import aiohttp
@@ -365,6 +367,44 @@ class CcxtBroker:
             ),
             timestamp_ms=int(raw.get("timestamp") or self._now_ms()),
         )
+
+    # ---- user data stream (listen key) ---------------------------------------------------------
+
+    @property
+    def has_user_stream(self) -> bool:
+        """Whether the venue has a private stream this adapter can open a listen key for."""
+        return self._venue.listen_key_calls is not None
+
+    async def obtain_listen_key(self) -> str:
+        """POST a listen key for the private websocket: the active key (extended) or a new one.
+
+        One attempt, no retries: the stream's supervisor reconnects with its own backoff. The key
+        is a secret from here on: masked in every error and log line like the credentials."""
+        post, _ = self._listen_key_calls()
+        raw = await self._attempt("obtain_listen_key", getattr(self._exchange, post), {})
+        key = raw.get("listenKey") if isinstance(raw, Mapping) else None
+        if not isinstance(key, str) or not key:
+            raise ExchangeUnavailable(
+                f"{self.exchange_id} obtain_listen_key: the answer carries no listenKey"
+            )
+        self._redactor.add(key)
+        return key
+
+    async def keepalive_listen_key(self, key: str) -> None:
+        """PUT: extends the account's active listen key by 60 min (Binance USDⓈ-M takes no
+        parameter: one key per API key). Retried like any read; `key` only names what to mask."""
+        _, put = self._listen_key_calls()
+        self._redactor.add(key)
+        await self._call("keepalive_listen_key", getattr(self._exchange, put), {})
+
+    def _listen_key_calls(self) -> tuple[str, str]:
+        calls = self._venue.listen_key_calls
+        if calls is None:
+            raise NoStreamAdapter(
+                f"{self.exchange_id}: no private user data stream in this adapter; "
+                "fills come from the REST sync each cycle"
+            )
+        return calls
 
     # ---- market data (IMarketData) -------------------------------------------------------------
 

@@ -17,6 +17,9 @@ MASK = "***"
 _MIN_SECRET = 4
 _QUERY = re.compile(r"(https?://[^\s?\"']+)\?[^\s\"']*")
 _SIGNATURE = re.compile(r"(?i)(sign(?:ature)?[\"']?\s*[=:]\s*[\"']?)[0-9a-zA-Z%+/=_-]{8,}")
+# A user-data-stream key in an answer (`{"listenKey": "..."}`) is logged at DEBUG before the broker
+# has read it, so it is masked by its field name as well as by value once known.
+_LISTEN_KEY = re.compile(r"(?i)(listen_?key[\"']?\s*[=:]\s*[\"']?)[0-9a-zA-Z%+/=_-]{8,}")
 
 
 class Redactor:
@@ -27,12 +30,19 @@ class Redactor:
                 variants.update({secret, quote(secret, safe=""), quote_plus(secret)})
         self._secrets = sorted(variants, key=len, reverse=True)
 
+    def add(self, secret: str) -> None:
+        """A secret learnt after start (a listen key): masked from now on, like the credentials."""
+        if secret and len(secret) >= _MIN_SECRET and secret not in self._secrets:
+            variants = {secret, quote(secret, safe=""), quote_plus(secret)}
+            self._secrets = sorted(set(self._secrets) | variants, key=len, reverse=True)
+
     def clean(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, MASK)
         # Query strings carry timestamps and signatures; the path is enough to say what failed.
         text = _QUERY.sub(r"\1?…", text)
-        return _SIGNATURE.sub(rf"\g<1>{MASK}", text)
+        text = _SIGNATURE.sub(rf"\g<1>{MASK}", text)
+        return _LISTEN_KEY.sub(rf"\g<1>{MASK}", text)
 
 
 class RedactingLogger:

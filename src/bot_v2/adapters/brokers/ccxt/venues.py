@@ -100,6 +100,9 @@ class VenueProfile:
     # Balance.total is the wallet balance (realized cash, no unrealized PnL), as the simulated
     # exchange reports it; ccxt's `total` means different things per venue, so read the raw answer.
     wallet_balance: WalletBalance | None = None
+    # ccxt's implicit API methods that obtain (POST) and keep alive (PUT) a user-data-stream listen
+    # key, when the venue's private websocket needs one and a stream adapter exists for it.
+    listen_key_calls: tuple[str, str] | None = None
 
 
 BINANCEUSDM = VenueProfile(
@@ -145,6 +148,7 @@ BINANCEUSDM = VenueProfile(
     tier_maintenance_field="cum",
     liquidation_client_prefixes=("autoclose-", "adl_autoclose"),
     wallet_balance=_binance_wallet,
+    listen_key_calls=("fapiPrivatePostListenKey", "fapiPrivatePutListenKey"),
 )
 
 BYBIT = VenueProfile(
