@@ -1,7 +1,11 @@
 """AccountSync pulls fills and funding from the broker into the ledger and the store. Both sinks
 ignore what they have already seen, so asking again from the last timestamp is always safe; what the
 ledger has booked is skipped before the store is asked (the ledger only holds what the store has).
-A broker that can tell when it has nothing new (`account_version`) is not asked at all then."""
+A broker that can tell when it has nothing new (`account_version`) is not asked at all then.
+
+Fills pushed by a private stream come in one at a time through `book_fill`, through the same sinks
+in the same order, so a fill booked from the stream and fetched again by the next sync (or the other
+way round) is booked once: the stream's fill id is the venue's trade id, as in the REST history."""
 
 from __future__ import annotations
 
@@ -55,6 +59,28 @@ class AccountSync:
         for payment in funding:
             self._ledger.apply_funding(payment)
             self._funding_since = max(self._funding_since, payment.timestamp_ms)
+
+    def book_fill(self, fill: Fill, *, advance: bool = True) -> bool:
+        """Book one fill that arrived on a stream: durable first (the store), then the ledger.
+        False when it was booked before (by the stream or a sync).
+
+        `advance` moves the REST watermark past the fill, so the next sync does not fetch it
+        again. Only a caller that knows the stream missed nothing since the last completed sync
+        may pass True: a fill missed while the stream was down could be older than this one, and
+        a watermark past it would hide it from every later sync."""
+        booked = False
+        if not self._ledger.has_fill(fill.fill_id):
+            self._store.record_fill(fill)
+            booked = self._ledger.apply_fill(fill)
+        # After booking: if the store raises, the watermark stays and the next sync retries.
+        if advance:
+            self._fills_since = max(self._fills_since, fill.timestamp_ms)
+        return booked
+
+    @property
+    def fills_since_ms(self) -> int:
+        """Where the next sync starts asking for fills (inclusive)."""
+        return self._fills_since
 
     async def sync(self) -> SyncResult:
         # Read before fetching: news landing during the fetch then shows as a newer version.
