@@ -4,6 +4,8 @@ ORDER_TRADE_UPDATE events and can expire a key (`listenKeyExpired`, then the key
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from typing import Any
 
 import orjson
 
@@ -76,9 +78,39 @@ def order_trade_update(
     ).decode()
 
 
+def trade_update(trade: Any, order: Any) -> str:
+    """The ORDER_TRADE_UPDATE Binance pushes for one execution of the loopback REST venue
+    (tests/loopback: a `BookTrade` and its `BookOrder`), from the same records its REST answers
+    (userTrades, order queries) come from, so the two paths can be compared field by field."""
+    done = order.executed_qty >= order.qty
+    return order_trade_update(
+        event_ms=trade.time_ms + 1,  # E; the trade time T is E - 1
+        symbol=trade.symbol,
+        client_id=order.client_id,
+        order_id=trade.order_id,
+        side=trade.side,
+        order_type=order.type,
+        size=str(order.qty),
+        price="0" if order.price is None else str(order.price),
+        status="FILLED" if done else "PARTIALLY_FILLED",
+        last_size=str(trade.qty),
+        last_price=str(trade.price),
+        filled=str(order.executed_qty),
+        trade_id=trade.trade_id,
+        fee=str(trade.fee),
+        maker=trade.maker,
+    )
+
+
 class BinanceUserLoopback(LoopbackServer):
-    def __init__(self, tick_s: float = 0.01) -> None:
+    """`issued_by`: accept the keys another venue issued (the loopback REST venue's POST
+    /fapi/v1/listenKey), so a real broker can obtain the key this server takes."""
+
+    def __init__(
+        self, tick_s: float = 0.01, issued_by: Callable[[str], bool] | None = None
+    ) -> None:
         super().__init__(tick_s)
+        self.issued_by = issued_by
         self.keys: set[str] = set()
         self._key_ids = itertools.count(1)
         self.issued: list[str] = []
@@ -98,7 +130,10 @@ class BinanceUserLoopback(LoopbackServer):
         self.keepalives.append(key)
 
     def accept_path(self, path: str) -> bool:
-        return path.startswith("/ws/") and path[len("/ws/") :] in self.keys
+        if not path.startswith("/ws/"):
+            return False
+        key = path[len("/ws/") :]
+        return key in self.keys or (self.issued_by is not None and self.issued_by(key))
 
     async def push(self, frame: str) -> None:
         await self.inject(frame)

@@ -163,3 +163,18 @@ def test_unreachable_listen_key_endpoint_keeps_retrying_without_leaking() -> Non
                 await service.stop()
 
     asyncio.run(scenario())
+
+
+def test_next_account_wakes_when_an_update_arrives() -> None:
+    async def scenario() -> None:
+        async with BinanceUserLoopback() as venue, running(venue, Resyncs()) as service:
+            assert await service.wait_healthy(5)
+            waiter = asyncio.create_task(service.next_account())
+            await asyncio.sleep(0)
+            assert not waiter.done()  # nothing buffered: it waits, it does not poll empty
+            await venue.push(order_trade_update(event_ms=venue.now_ms, trade_id=31))
+            order, fill = await asyncio.wait_for(waiter, 5)
+            assert isinstance(order, Order) and isinstance(fill, Fill)
+            assert fill.fill_id == "31" and service.drain_account() == []
+
+    asyncio.run(scenario())

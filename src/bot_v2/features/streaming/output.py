@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot_v2.domain.fills import Fill
 from bot_v2.domain.market import Mark
 from bot_v2.domain.orders import Order
@@ -9,6 +11,22 @@ from bot_v2.features.streaming.counters import StreamCounters
 from bot_v2.ports.quote_stream import MarketEvent
 
 AccountEvent = Order | Fill
+
+
+class AccountBuffer(list[AccountEvent]):
+    """The private stream's events, which also wake whoever waits for them (the runtime's pump):
+    a fill reaches accounting as its message arrives, not at the next poll. Account events are
+    rare, so the extra call per append costs nothing that matters."""
+
+    __slots__ = ("arrived",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived = asyncio.Event()
+
+    def append(self, event: AccountEvent) -> None:
+        super().append(event)
+        self.arrived.set()
 
 
 class StreamOutput:
@@ -19,7 +37,7 @@ class StreamOutput:
 
     def __init__(self, counters: StreamCounters | None = None) -> None:
         self.market: list[MarketEvent] = []
-        self.account: list[AccountEvent] = []
+        self.account = AccountBuffer()
         self.latest_marks: dict[str, Mark] = {}
         self.counters = counters if counters is not None else StreamCounters()
 

@@ -35,8 +35,8 @@ _UNHEALTHY_TICK_S = 0.02
 
 
 class StreamingService:
-    """Implements IQuoteStream. Public API: start, stop, drain, drain_account, stats, latest_marks,
-    healthy, wait_healthy and the `on_resync` hook.
+    """Implements IQuoteStream. Public API: start, stop, drain, drain_account, next_account, stats,
+    latest_marks, healthy, wait_healthy and the `on_resync` hook.
 
     `heartbeat_s=None` turns stall detection off (a private stream is silent while nothing trades;
     the websocket's own ping/pong still catches a dead peer); the stream then counts as healthy as
@@ -153,6 +153,14 @@ class StreamingService:
         events = buffer.copy()
         buffer.clear()
         return events
+
+    async def next_account(self) -> list[AccountEvent]:
+        """Wait until order updates or fills are buffered, then drain them (as `drain_account`)."""
+        buffer = self._output.account
+        while not buffer:
+            buffer.arrived.clear()
+            await buffer.arrived.wait()
+        return self.drain_account()
 
     def stats(self) -> StreamStats:
         return self._counters.snapshot(

@@ -32,6 +32,8 @@ _STATUSES = {
     "NEW_INSOLVENCY": OrderStatus.NEW,
     "NEW_ADL": OrderStatus.NEW,
 }
+# Client ids Binance gives the orders it places itself: liquidations and auto-deleveraging.
+_LIQUIDATION_PREFIXES = ("autoclose-", "adl_autoclose")
 _EXECUTIONS = frozenset({"TRADE", "CALCULATED"})
 # Known events this bot does not use (balances and positions come from reconciliation).
 _IGNORED = frozenset(
@@ -144,8 +146,9 @@ def _fill(order: Order, o: Any) -> Fill | None:
         fee=signed(o["n"]),
         timestamp_ms=order.timestamp_ms,
         is_maker=o["m"] is True,
+        # The same tests as the REST path (ccxt venue profile), plus what only the stream says.
         liquidation=o["x"] == "CALCULATED"
-        or client_id.startswith("autoclose-")
+        or client_id.startswith(_LIQUIDATION_PREFIXES)
         or o["o"] == "LIQUIDATION",
     )
 
