@@ -105,7 +105,8 @@ class MonitoringSection:
 @attrs.frozen
 class StreamingSection:
     """Websocket market data for live profiles (binanceusdm, bybit); other venues, or
-    enabled = false, poll REST instead. See docs/streaming.md."""
+    enabled = false, poll REST instead. `user_stream` is the private stream (binanceusdm), on or
+    off independently of the public one. See docs/streaming.md."""
 
     enabled: bool = False
     # No market data for this long while the socket is open counts as a stall.
@@ -117,6 +118,11 @@ class StreamingSection:
     backoff_max_s: Decimal = Decimal(30)
     # Empty: the venue's public endpoint. Set it to reach a proxy or a test server.
     url: str = ""
+    # The private user data stream (orders and fills as they happen; binanceusdm). Fills reach the
+    # ledger within one message; the REST sync every cycle stays as the backstop.
+    user_stream: bool = False
+    # Empty: the venue's endpoint (the listen key path is appended). For a proxy or a test server.
+    user_url: str = ""
 
 
 @attrs.frozen

@@ -74,6 +74,10 @@ _STOP = _rule(lambda v: _ZERO <= v < _ONE, "must be >= 0 and < 1")
 _AT_LEAST_ONE = _rule(lambda v: v >= 1, "must be >= 1")
 _PORT = _rule(lambda v: 0 <= v <= 65535, "must be between 0 and 65535")
 _NOT_EMPTY = _rule(lambda v: v.strip() != "", "must not be empty")
+_WS_URL = _rule(
+    lambda v: v == "" or v.startswith(("ws://", "wss://")),
+    "must be empty (the venue's endpoint) or a ws:// or wss:// URL",
+)
 
 
 def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
@@ -122,6 +126,8 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
         ("streaming.fallback_poll_s", c.streaming.fallback_poll_s, _POSITIVE),
         ("streaming.backoff_initial_s", c.streaming.backoff_initial_s, _POSITIVE),
         ("streaming.backoff_max_s", c.streaming.backoff_max_s, _POSITIVE),
+        ("streaming.url", c.streaming.url, _WS_URL),
+        ("streaming.user_url", c.streaming.user_url, _WS_URL),
         ("reconciliation.interval_s", c.reconciliation.interval_s, _POSITIVE),
         (
             "reconciliation.unknown_orders",
