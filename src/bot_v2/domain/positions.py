@@ -45,17 +45,20 @@ class FillEffect:
 
 def apply_fill(position: Position, side: Side, size: Decimal, price: Decimal) -> FillEffect:
     """Average in when adding, realize PnL on the part that reduces, flip through zero when oversized."""
+    # Positions are built directly, not with attrs.evolve: every fill of a run goes through here
+    # (exchange, ledger and store), and evolve's field-by-field copy was most of its cost.
+    symbol = position.symbol
     signed = size * side.sign
     old = position.size
     if old == 0 or (old > 0) == (signed > 0):
         new_size = old + signed
         entry = (position.entry_price * abs(old) + price * size) / abs(new_size)
-        return FillEffect(attrs.evolve(position, size=new_size, entry_price=entry), ZERO)
+        return FillEffect(Position(symbol, new_size, entry), ZERO)
     closing = min(abs(old), size)
     realized = (price - position.entry_price) * closing * (1 if old > 0 else -1)
     new_size = old + signed
     if new_size == 0:
-        return FillEffect(attrs.evolve(position, size=ZERO, entry_price=ZERO), realized)
+        return FillEffect(Position(symbol), realized)
     if (new_size > 0) == (old > 0):
-        return FillEffect(attrs.evolve(position, size=new_size), realized)
-    return FillEffect(attrs.evolve(position, size=new_size, entry_price=price), realized)
+        return FillEffect(Position(symbol, new_size, position.entry_price), realized)
+    return FillEffect(Position(symbol, new_size, price), realized)

@@ -137,3 +137,10 @@ def test_client_ids_are_deterministic_and_venue_safe() -> None:
     assert len(long_id) <= MAX_LENGTH
     assert long_id != client_order_id("a-very-long-bot-identifier-for-prod", BTC, 123457)
     assert client_order_id("bot one!", BTC, 1) != client_order_id("bot one?", BTC, 1)
+
+
+def test_client_ids_are_plain_only_in_ascii() -> None:
+    assert client_order_id("bot_1.a", BTC, 7) == "bot_1.a-BTCUSDT-7"
+    # Letters and digits beyond ASCII are refused by venues: such a bot's ids are hashed.
+    assert client_order_id("bøt", BTC, 7).startswith("pb")
+    assert client_order_id("bot²", BTC, 7).startswith("pb")
