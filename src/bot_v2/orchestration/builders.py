@@ -58,14 +58,21 @@ class PerpsBotBuilder:
                 observer(report)
 
         stream = c.stream()
-        if isinstance(stream, StreamingService):
-            c.monitor().registry.register(StreamStatsCollector(stream.name, stream.stats))
+        user_stream = c.user_stream()
+        # One collector for every websocket stream: the series share names, `venue` tells them apart.
+        metrics = StreamStatsCollector()
+        for streaming in (stream, user_stream):
+            if isinstance(streaming, StreamingService):
+                metrics.add(streaming.name, streaming.stats)
+        if metrics:
+            c.monitor().registry.register(metrics)
 
         lifecycle = LifecycleService(
             config=config,
             clock=c.clock(),
             broker=c.broker(),
             stream=stream,
+            user_stream=user_stream,
             store=c.store(),
             monitor=c.monitor(),
             api=c.api(),

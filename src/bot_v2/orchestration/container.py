@@ -55,6 +55,14 @@ class Container(containers.DeclarativeContainer):
         live=providers.Singleton(factories.live_stream, config, broker),
     )
 
+    # Orders and fills pushed by the venue; none in a replay (the sim books fills through REST-like
+    # calls), None where the venue has no private stream or streaming.user_stream is off.
+    user_stream = providers.Selector(
+        market_kind,
+        replay=providers.Object(None),
+        live=providers.Singleton(factories.user_stream, config, broker),
+    )
+
     store = providers.Singleton(
         SqliteStateStore, providers.Callable(factories.state_path, data_dir)
     )

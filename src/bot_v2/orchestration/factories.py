@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 # The ccxt package imports ccxt itself only when a broker is built, so sim profiles never pay for it.
 from bot_v2.adapters.brokers.ccxt import create_ccxt_broker
@@ -23,6 +23,7 @@ from bot_v2.features.market_data.polling_stream import PollingQuoteStream
 from bot_v2.features.market_data.timeframes import timeframe_to_ms
 from bot_v2.features.streaming.backoff import Backoff
 from bot_v2.features.streaming.errors import NoStreamAdapter
+from bot_v2.features.streaming.service import StreamingService
 from bot_v2.orchestration.config.models import BotConfig, Secrets
 from bot_v2.ports.broker import IBroker
 from bot_v2.ports.clock import IClock
@@ -121,6 +122,47 @@ def live_stream(config: BotConfig, source: IMarketData) -> IQuoteStream:
     except NoStreamAdapter as exc:
         log.warning("no websocket stream (%s); polling market data over REST instead", exc)
         return polling
+
+
+@runtime_checkable
+class ListenKeySource(Protocol):
+    """A broker that can open the venue's private stream (CcxtBroker on binanceusdm)."""
+
+    @property
+    def has_user_stream(self) -> bool: ...
+
+    async def obtain_listen_key(self) -> str: ...
+
+    async def keepalive_listen_key(self, key: str) -> None: ...
+
+
+def user_stream(config: BotConfig, broker: IBroker) -> StreamingService | None:
+    """The venue's private stream (orders and fills as they happen) when `streaming.user_stream`
+    is on and the venue has one; otherwise None, and fills come from the REST sync each cycle
+    (which stays the backstop either way). The runtime's pump sets its `on_resync`."""
+    s = config.streaming
+    if not s.user_stream:
+        return None
+    exchange = config.broker.exchange
+    if not (isinstance(broker, ListenKeySource) and broker.has_user_stream):
+        log.warning(
+            "no private user data stream for %s; fills come from the REST sync each cycle",
+            exchange,
+        )
+        return None
+    from bot_v2.adapters.streams import create_user_stream
+
+    try:
+        return create_user_stream(
+            exchange,
+            broker.obtain_listen_key,
+            broker.keepalive_listen_key,
+            url=s.user_url or None,
+            backoff=Backoff(float(s.backoff_initial_s), float(s.backoff_max_s)),
+        )
+    except NoStreamAdapter as exc:
+        log.warning("%s; fills come from the REST sync each cycle", exc)
+        return None
 
 
 def strategy(config: BotConfig) -> Strategy:

@@ -31,12 +31,14 @@ from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk
 from bot_v2.features.live_trade.strategies.base import Strategy
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
 from bot_v2.features.market_data.service import MarketDataService
+from bot_v2.features.streaming.service import StreamingService
 from bot_v2.monitoring.reports import CycleReport
 from bot_v2.monitoring.system_monitor import SystemMonitor
 from bot_v2.orchestration.config.models import BotConfig
 from bot_v2.orchestration.runtime import fault_pause
 from bot_v2.orchestration.runtime.resume import advance_clock, warm_up, warm_up_live
 from bot_v2.orchestration.runtime.runtime_coordinator import RuntimeCoordinator
+from bot_v2.orchestration.runtime.user_stream_pump import UserStreamPump
 from bot_v2.ports.broker import IBroker
 from bot_v2.ports.clock import IClock
 from bot_v2.ports.market_data import IMarketData
@@ -63,6 +65,7 @@ class LifecycleService:
         on_report: Callable[[CycleReport], None],
         on_started: Callable[[str], None],
         market_source: IMarketData | None = None,
+        user_stream: StreamingService | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -77,6 +80,9 @@ class LifecycleService:
         self.market_source = market_source
         self.on_report = on_report
         self.on_started = on_started
+        # The venue's private stream (fills as they happen), when it has one; see UserStreamPump.
+        self.user_stream = user_stream
+        self.user_pump: UserStreamPump | None = None
         self.coordinator: RuntimeCoordinator | None = None
         self._initial_equity = Decimal(0)
 
@@ -85,6 +91,7 @@ class LifecycleService:
             return await self._start(runtime)
         except BaseException:
             # Leave nothing half-open behind a failed start: no listening port, no open session.
+            await self._stop_user_pump()
             self.api.stop()
             await self.broker.close()
             self.store.close()
@@ -116,6 +123,10 @@ class LifecycleService:
             warmed = await warm_up_live(self.market_source, self.market_data, self.strategy, ledger)
             log.info("warmed up on %d closed candles from the venue", warmed)
         await self.stream.start(symbols)
+        if self.user_stream is not None:
+            # Started once the ledger exists: its first connect resyncs fills over REST.
+            self.user_pump = UserStreamPump(self.user_stream, sync, self.monitor.on_error)
+            await self.user_pump.start()
         if resumed:
             warmed = warm_up(self.stream, self.market_data, self.strategy, ledger)
             log.info("resumed a replay after %d ticks; %d candles warmed up", resumed, warmed)
@@ -185,6 +196,15 @@ class LifecycleService:
         sync.restore(self.store.load_fills(), self.store.load_funding())
         return ledger, sync
 
+    async def _stop_user_pump(self) -> None:
+        pump, self.user_pump = self.user_pump, None
+        if pump is None:
+            return
+        try:
+            await pump.stop()
+        except Exception as exc:  # stopping must not mask why we stop, nor skip the closing sync
+            log.warning("user stream stop: %s: %s", type(exc).__name__, exc)
+
     def _alert(self, message: str) -> None:
         log.error("ALERT: %s", message)
         self.monitor.on_error("external_position")
@@ -201,6 +221,8 @@ class LifecycleService:
     async def stop(self, runtime: IBotRuntime) -> RunSummary:
         coordinator = self.coordinator
         try:
+            # No more pushed fills after this; the closing sync then catches anything left.
+            await self._stop_user_pump()
             if coordinator is not None:
                 await coordinator.account_sync.sync()
             await self.stream.stop()
