@@ -13,16 +13,18 @@ class ReplayClock:
         self._timeline = list(timeline)
         self._index = -1
         self._pace_s = pace_s
+        # The time is set when the clock moves, not looked up on each of the cycle's many reads.
+        self._now_ms = self._timeline[0]
 
     def now_ms(self) -> int:
-        return self._timeline[max(self._index, 0)]
+        return self._now_ms
 
     async def wait_next(self) -> bool:
         if self._index + 1 >= len(self._timeline):
             return False
         if self._pace_s > 0 and self._index >= 0:
             await asyncio.sleep(self._pace_s)
-        self._index += 1
+        self._move(self._index + 1)
         return True
 
     def progress(self) -> float | None:
@@ -41,4 +43,8 @@ class ReplayClock:
         """Move straight to a later tick: a fast backtest skips ticks where nothing can happen."""
         if not self._index <= index < len(self._timeline):
             raise ValueError(f"cannot jump from tick {self._index} to {index}")
+        self._move(index)
+
+    def _move(self, index: int) -> None:
         self._index = index
+        self._now_ms = self._timeline[index]

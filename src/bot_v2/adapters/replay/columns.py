@@ -85,15 +85,17 @@ class CandleColumns:
     def candle(self, i: int) -> Candle:
         if self._candles is not None:
             return self._candles[i]
+        # .item() hands out a Python number directly, cheaper than a numpy scalar (a replay builds
+        # one candle per cycle); the open time comes from the list of close times kept anyway.
         return Candle(
             self.symbol,
             self.timeframe_ms,
-            int(self.open_ms[i]),
-            exact(self.open[i]),
-            exact(self.high[i]),
-            exact(self.low[i]),
-            exact(self.close[i]),
-            exact(self.volume[i]),
+            self._close_list()[i] - self.timeframe_ms,
+            exact(self.open.item(i)),
+            exact(self.high.item(i)),
+            exact(self.low.item(i)),
+            exact(self.close.item(i)),
+            exact(self.volume.item(i)),
         )
 
     def price(self, field: str, i: int) -> Decimal:

@@ -139,6 +139,12 @@ class SymbolSeries:
             return exact(self.mark_columns.close[row])
         return self.columns.price("close", i)
 
+    def recorded_mark_close(self, i: int) -> Decimal | None:
+        """The close of the mark candle that opened with candle i; None where the mark series has
+        no such row (the candle's own close is then the mark)."""
+        row = self.mark_row.item(i)
+        return exact(self.mark_columns.close.item(row)) if row >= 0 else None
+
     def mark_extreme(self, i: int, high: bool) -> Decimal:
         if int(self.mark_row[i]) >= 0:
             return exact(self.mark_high[i] if high else self.mark_low[i])

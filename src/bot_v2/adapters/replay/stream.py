@@ -1,5 +1,5 @@
 """ReplayQuoteStream implements IQuoteStream: each drain hands over the candles that have closed by
-the clock's time, followed by the mark price at that close."""
+the clock's time, each followed by the recorded mark price at its close when there is one."""
 
 from __future__ import annotations
 
@@ -37,6 +37,10 @@ class ReplayQuoteStream:
             for i in range(start, end):
                 candle = series.columns.candle(i)
                 events.append(candle)
-                events.append(Mark(symbol, series.mark_close_at(i), candle.close_time_ms))
+                # A candle's close is a mark already (the market data service takes it); a mark
+                # event follows only where the recorded mark candle has its own close.
+                mark = series.recorded_mark_close(i)
+                if mark is not None:
+                    events.append(Mark(symbol, mark, candle.close_time_ms))
             self._next[symbol] = max(start, end)
         return events
