@@ -27,6 +27,8 @@ class StrategyOrchestrator:
         self._strategy = strategy
         self._execution = execution
         self._markets = dict(markets)
+        # What a symbol without a position is shown: a value, so one per symbol serves every candle.
+        self._flat = {symbol: Position(symbol) for symbol in self._markets}
         self._fraction = position_fraction
         self._leverage = leverage
 
@@ -45,7 +47,8 @@ class StrategyOrchestrator:
         outcomes: list[OrderOutcome] = []
         ctx: RiskContext | None = None
         for candle in candles:
-            position = positions.get(candle.symbol) or Position(candle.symbol)
+            symbol = candle.symbol
+            position = positions.get(symbol) or self._flat.get(symbol) or Position(symbol)
             signal = self._strategy.on_candle(candle, position)
             if signal.action is Action.HOLD:
                 continue

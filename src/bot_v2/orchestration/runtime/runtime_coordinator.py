@@ -103,7 +103,8 @@ class RuntimeCoordinator:
             log.warning("market data gap: %s", detail)
             self.store.record_event(now, "gap", detail)
         self._roll_day(now)
-        await self._reconcile_if_due(now)
+        if self._reconcile_due(now):
+            await self._reconcile(now)
         # The strategies see the account as the venue has it now; the risk context is built only
         # when a signal acts (see StrategyOrchestrator).
         await self.account_sync.sync()
@@ -153,14 +154,16 @@ class RuntimeCoordinator:
         if not report.ok:
             self.monitor.on_error("reconciliation")
 
-    async def _reconcile_if_due(self, now_ms: int) -> None:
+    def _reconcile_due(self, now_ms: int) -> bool:
         """Every `reconciliation.interval_s` of clock time, and every cycle while blocked."""
         if self.reconciler is None:
-            return
+            return False
         last = self._reconciled_ms
         due = last is None or now_ms - last >= self.reconcile_interval_ms
-        if not (due or self._unreconciled):
-            return
+        return due or bool(self._unreconciled)
+
+    async def _reconcile(self, now_ms: int) -> None:
+        assert self.reconciler is not None
         try:
             # The cycle's own bookkeeping first, so a pass reports only what that path missed.
             await self.account_sync.sync()

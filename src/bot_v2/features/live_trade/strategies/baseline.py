@@ -60,6 +60,8 @@ class BaselineParams:
 class _SymbolState:
     short: RollingMean
     long: RollingMean
+    # Most candles hold: a signal is a value, so one HOLD per symbol serves them all.
+    hold: Signal
     # Which side the short SMA is on (BUY = above the long SMA); None until both are known.
     regime: Side | None = None
     # Candles the regime has held since it last flipped (0 on the crossing candle).
@@ -96,17 +98,17 @@ class BaselineStrategy:
     def on_candle(self, candle: Candle, position: Position) -> Signal:
         state = self._state(candle.symbol)
         crossed = self._update_regime(state, candle)
-        if position.side is not None and position.side is state.armed:
+        side = position.side
+        if side is not None and side is state.armed:
             state.armed = None  # the entry happened: re-entry now needs a fresh crossover
 
-        side = position.side
         if side is None:
             state.tracked = None
             state.stopped = None
             entry = self._confirmed_entry(state)
             if entry is not None:
                 return self._entry_signal(candle.symbol, entry)
-            return Signal(candle.symbol, Action.HOLD)
+            return state.hold
 
         stop = self._trailing_stop(state, candle, position, side)
         if stop is not None:
@@ -120,13 +122,15 @@ class BaselineStrategy:
                 below = "below" if state.regime is Side.SELL else "above"
                 reason = f"short ma {below} long ma"
             return Signal(candle.symbol, Action.CLOSE, reason)
-        return Signal(candle.symbol, Action.HOLD)
+        return state.hold
 
     def _state(self, symbol: str) -> _SymbolState:
         state = self._states.get(symbol)
         if state is None:
             state = _SymbolState(
-                RollingMean(self.params.short_window), RollingMean(self.params.long_window)
+                RollingMean(self.params.short_window),
+                RollingMean(self.params.long_window),
+                Signal(symbol, Action.HOLD),
             )
             self._states[symbol] = state
         return state
