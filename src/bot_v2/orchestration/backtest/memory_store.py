@@ -22,7 +22,6 @@ class MemoryStateStore:
         self._venue_fill_ms = 0
         self._funding: list[FundingPayment] = []
         self._funding_keys: set[tuple[str, int]] = set()
-        self._positions: dict[str, Position] = {}
         self._meta: dict[str, str] = {}
         self._watermark = 0
         self.equity: list[tuple[int, Decimal]] = []
@@ -76,12 +75,6 @@ class MemoryStateStore:
             return False
         self._fill_ids.add(fill.fill_id)
         self._fills.append(fill)
-        before = self._positions.get(fill.symbol) or Position(fill.symbol)
-        after = apply_fill(before, fill.side, fill.size, fill.price).position
-        if after.is_flat:
-            self._positions.pop(fill.symbol, None)
-        else:
-            self._positions[fill.symbol] = after
         if not external:
             self._venue_fill_ms = max(self._venue_fill_ms, fill.timestamp_ms)
             self._seen(fill.timestamp_ms)
@@ -108,7 +101,17 @@ class MemoryStateStore:
         return sorted(found, key=lambda p: (p.timestamp_ms, p.symbol))
 
     def load_positions(self) -> dict[str, Position]:
-        return dict(sorted(self._positions.items()))
+        # Folded from the fills when asked (reconciliation, once per backtest) rather than kept up
+        # to date on every fill of the run.
+        positions: dict[str, Position] = {}
+        for fill in self._fills:
+            before = positions.get(fill.symbol) or Position(fill.symbol)
+            after = apply_fill(before, fill.side, fill.size, fill.price).position
+            if after.is_flat:
+                positions.pop(fill.symbol, None)
+            else:
+                positions[fill.symbol] = after
+        return dict(sorted(positions.items()))
 
     def last_fill_ms(self) -> int:
         return self._venue_fill_ms

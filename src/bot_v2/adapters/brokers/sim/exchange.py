@@ -314,8 +314,7 @@ class SimExchange:
         if not request.reduce_only:
             self._check_margin(request, spec, check_price)
         order = self._new_order(request, now)
-        self._execute(order, spec, index, marketable, taker, events)
-        return order.to_order(), events
+        return self._execute(order, spec, index, marketable, taker, events), events
 
     def cancel(
         self, symbol: str, client_order_id: str, now_ms: int
@@ -528,11 +527,14 @@ class SimExchange:
             updated_ms=now,
         )
 
-    def _record_order(self, order: OrderState, events: list[SimEvent]) -> None:
+    def _record_order(self, order: OrderState, events: list[SimEvent]) -> Order:
+        """Record the order's new state; returns it as reported (the event's value)."""
         self.state.orders[order.client_order_id] = order
         self._dirty_orders[order.client_order_id] = order
         self._account_dirty = True
-        events.append(OrderChanged(order.to_order()))
+        reported = order.to_order()
+        events.append(OrderChanged(reported))
+        return reported
 
     def _execute(
         self,
@@ -542,7 +544,8 @@ class SimExchange:
         marketable: bool,
         taker: Decimal,
         events: list[SimEvent],
-    ) -> None:
+    ) -> Order:
+        """Execute a new order at once as far as it can be; returns its state after that."""
         now = order.created_ms
         self.state.orders[order.client_order_id] = order
         if order.type is OrderType.MARKET:
@@ -551,28 +554,25 @@ class SimExchange:
                 self._fill(order, qty, self._solvent(order, qty, taker), False, now, events)
             if order.remaining > 0:
                 self._close_order(order, OrderStatus.EXPIRED, events, record=False)
-            self._record_order(order, events)
-            return
+            return self._record_order(order, events)
         if marketable:
             liquidity = self._liquidity(order.symbol, index, spec)
             tif = order.time_in_force
             if tif is TimeInForce.FOK and liquidity < order.size:
                 self._close_order(order, OrderStatus.EXPIRED, events, record=False)
-                self._record_order(order, events)
-                return
+                return self._record_order(order, events)
             qty = self._clip_reduce_only(order, min(order.remaining, liquidity))
             if qty > 0:
                 self._fill(order, qty, self._solvent(order, qty, taker), False, now, events)
         elif order.time_in_force is not TimeInForce.GTC:
             self._close_order(order, OrderStatus.EXPIRED, events, record=False)
-            self._record_order(order, events)
-            return
+            return self._record_order(order, events)
         if order.remaining > 0:
             if order.time_in_force is TimeInForce.GTC:
                 self._open.setdefault(order.symbol, []).append(order)
             else:
                 self._close_order(order, OrderStatus.EXPIRED, events, record=False)
-        self._record_order(order, events)
+        return self._record_order(order, events)
 
     def _solvent(self, order: OrderState, qty: Decimal, price: Decimal) -> Decimal:
         """A closing taker fill never takes the account below zero: beyond the bankruptcy price the
