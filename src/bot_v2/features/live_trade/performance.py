@@ -9,6 +9,8 @@ import attrs
 from bot_v2.domain.money import ZERO
 from bot_v2.features.live_trade.accounting import Ledger
 
+ALL = Decimal(1)  # the whole peak, as a drawdown fraction
+
 
 @attrs.frozen
 class RunSummary:
@@ -42,7 +44,7 @@ class DrawdownTracker:
         self._max_drawdown_abs = max(self._max_drawdown_abs, drop)
         if self._peak > 0:
             # Capped at 1: equity below zero is still a total loss of the peak.
-            self._max_drawdown = max(self._max_drawdown, min(drop / self._peak, Decimal(1)))
+            self._max_drawdown = max(self._max_drawdown, min(drop / self._peak, ALL))
 
     @property
     def peak(self) -> Decimal:
