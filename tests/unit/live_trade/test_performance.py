@@ -42,6 +42,20 @@ def test_drawdown_matches_a_direct_computation(values: list[int]) -> None:
     assert 0 <= tracker.max_drawdown <= 1
 
 
+@given(st.lists(st.decimals(-1000, 1000, places=2), min_size=1, max_size=60))
+def test_drawdown_matches_a_direct_computation_through_losses_below_zero(
+    values: list[Decimal],
+) -> None:
+    tracker = DrawdownTracker()
+    for v in values:
+        tracker.update(v)
+    peaks = [max(values[: i + 1]) for i in range(len(values))]
+    drops = [p - v for p, v in zip(peaks, values, strict=True)]
+    fractions = [min(d / p, D(1)) for p, d in zip(peaks, drops, strict=True) if p > 0]
+    assert tracker.max_drawdown_abs == max(drops)
+    assert tracker.max_drawdown == max(fractions, default=D(0))
+
+
 def test_summary_counts_wins_by_net_and_formats_a_table() -> None:
     ledger = Ledger(D(1000))
     fills = [

@@ -33,14 +33,22 @@ class DrawdownTracker:
 
     def __init__(self) -> None:
         self._peak: Decimal | None = None
+        # The deepest drop below the current peak so far.
+        self._deepest = ZERO
         self._max_drawdown = ZERO
         self._max_drawdown_abs = ZERO
 
     def update(self, equity: Decimal) -> None:
         if self._peak is None or equity > self._peak:
             self._peak = equity
+            self._deepest = ZERO
             return
         drop = self._peak - equity
+        if drop <= self._deepest:
+            # Below the same peak, only a deeper drop can raise either maximum (the fraction is
+            # the drop over that peak): most updates stop here, without a division.
+            return
+        self._deepest = drop
         self._max_drawdown_abs = max(self._max_drawdown_abs, drop)
         if self._peak > 0:
             # Capped at 1: equity below zero is still a total loss of the peak.

@@ -75,15 +75,16 @@ class PerpsBot:
 
     async def run(self, max_cycles: int | None = None) -> RunSummary:
         coordinator = await self._lifecycle.start(self)
+        clock, run_cycle = self._lifecycle.clock, coordinator.run_cycle
         try:
             while not self._stop_reason:
                 if max_cycles is not None and self._cycle_count >= max_cycles:
                     self.request_stop(f"--cycles {max_cycles} reached")
                     break
-                if not await self._lifecycle.clock.wait_next():
+                if not await clock.wait_next():
                     self.request_stop("replay finished")
                     break
-                if await self._cycle(coordinator.run_cycle):
+                if await self._cycle(run_cycle):
                     self._cycle_count += 1
         except asyncio.CancelledError:
             self.request_stop("interrupted")
