@@ -169,7 +169,10 @@ def test_reconciling_twice_changes_nothing_the_second_time(world: World) -> None
         s: r.size for s, r in reported.items()
     }
     for symbol, position in stored.positions.items():
-        assert same_price(position.entry_price, reported[symbol].entry_price)
+        if not same_price(position.entry_price, reported[symbol].entry_price):
+            # Hidden fills can leave the size as it was and move only the venue's entry: that is
+            # left as stored by design (no fill explains it), but the pass must say so.
+            assert any(f.startswith(f"{symbol}: entry price") for f in second.findings), second
 
 
 @settings(max_examples=300, deadline=None)
