@@ -75,7 +75,7 @@ def write_config(tmp_path: Path, url: str) -> Path:
         # The venue's market clock runs a day behind the wall clock (see the module docstring), so
         # its marks are a day old by the bot's clock; staleness has its own tests.
         "risk": {"max_mark_staleness_s": 2 * 86_400},
-        "streaming": {"enabled": False},
+        "streaming": {"enabled": False, "user_stream": False},
         "monitoring": {"http_port": 0, "status_interval_s": 1},
     }
     path = tmp_path / "canary.toml"
