@@ -79,3 +79,51 @@ def test_window_must_be_positive() -> None:
         RollingMean(0)
     with pytest.raises(ValueError, match="window"):
         rolling_mean(np.array([1.0]), 0)
+
+
+# --- state and restored: a mean rebuilt from its state is the same mean --------------------------
+
+
+@given(
+    st.lists(st.floats(min_value=-1e9, max_value=1e9), max_size=80),
+    st.lists(st.floats(min_value=-1e9, max_value=1e9), max_size=30),
+    st.integers(min_value=1, max_value=20),
+)
+def test_a_restored_mean_continues_exactly_as_the_original(
+    seen: list[float], later: list[float], window: int
+) -> None:
+    original = RollingMean(window)
+    for value in seen:
+        original.update(value)
+    state = original.state()
+    restored = RollingMean.restored(
+        state.window, state.recent, state.total, state.compensation, state.since_resync
+    )
+    assert restored.state() == state and restored.value == original.value
+    for value in later:
+        assert restored.update(value) == original.update(value)
+    assert restored.state() == original.state()
+
+
+def test_state_names_the_window_values_and_running_sum() -> None:
+    mean = RollingMean(2)
+    for value in (1.0, 2.0, 4.0):
+        mean.update(value)
+    state = mean.state()
+    assert (state.window, state.recent, state.since_resync) == (2, (2.0, 4.0), 1)
+    assert state.total + state.compensation == 6.0
+
+
+@pytest.mark.parametrize(
+    ("recent", "since_resync", "problem"),
+    [
+        ([1.0, 2.0, 3.0, 4.0], 0, "4 values, 0 since resync"),
+        ([1.0], 3, "1 values, 3 since resync"),
+        ([1.0], 0, "1 values seen but 0 since resync"),
+    ],
+)
+def test_restored_refuses_a_state_no_updates_reach(
+    recent: list[float], since_resync: int, problem: str
+) -> None:
+    with pytest.raises(ValueError, match=f"not a RollingMean\\(3\\) state: {problem}"):
+        RollingMean.restored(3, recent, sum(recent), 0.0, since_resync)

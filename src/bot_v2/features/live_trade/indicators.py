@@ -5,10 +5,29 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
+
+
+@attrs.frozen
+class RollingMeanState:
+    """Everything a RollingMean holds: enough to rebuild it bit for bit with `RollingMean.restored`.
+
+    A backtest that jumps over candles computes these for a whole series at once and puts a mean
+    straight into the state it would have reached one value at a time."""
+
+    window: int
+    # The last min(window, values seen) values, oldest first.
+    recent: tuple[float, ...]
+    # The compensated running sum of `recent`: its float and the residual rounding dropped.
+    total: float
+    compensation: float
+    # Values seen since the sum was last recomputed exactly (one resync per `window` values).
+    since_resync: int
 
 
 class RollingMean:
@@ -27,6 +46,40 @@ class RollingMean:
         self._sum = 0.0
         self._compensation = 0.0
         self._since_resync = 0
+
+    @classmethod
+    def restored(
+        cls,
+        window: int,
+        recent: Sequence[float],
+        total: float,
+        compensation: float,
+        since_resync: int,
+    ) -> RollingMean:
+        """A mean in the state `state()` reported (the fields of a RollingMeanState). A state no
+        sequence of updates can reach is refused, so a wrong rebuild fails here, not in the numbers."""
+        mean = cls(window)
+        if len(recent) > window or not 0 <= since_resync < window:
+            raise ValueError(
+                f"not a RollingMean({window}) state: {len(recent)} values, "
+                f"{since_resync} since resync"
+            )
+        # Before the window first fills there was no resync: every value seen counts.
+        if len(recent) < window and since_resync != len(recent):
+            raise ValueError(
+                f"not a RollingMean({window}) state: {len(recent)} values seen but "
+                f"{since_resync} since resync"
+            )
+        mean._values.extend(recent)
+        mean._sum = total
+        mean._compensation = compensation
+        mean._since_resync = since_resync
+        return mean
+
+    def state(self) -> RollingMeanState:
+        return RollingMeanState(
+            self._window, tuple(self._values), self._sum, self._compensation, self._since_resync
+        )
 
     @property
     def window(self) -> int:
