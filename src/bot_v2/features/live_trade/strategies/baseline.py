@@ -75,6 +75,57 @@ class _SymbolState:
     stopped: Side | None = None
 
 
+@attrs.frozen
+class BaselineView:
+    """A copy of what the strategy keeps for a symbol beyond its running averages: what a fast
+    backtest reads to prove that coming candles will answer HOLD (see `BaselineStrategy.skip`)."""
+
+    regime: Side | None
+    armed: Side | None
+    tracked: Side | None
+    stopped: Side | None
+    best: Decimal
+    bars_in_regime: int
+
+    def stop_best(self, position: Position, close: Decimal) -> Decimal:
+        """The best close the trailing stop counts from when the next candle (closing at `close`)
+        comes with `position` held: the stop's best so far, or where a new stop starts."""
+        if position.side is None:
+            raise ValueError("a flat position has no trailing stop")
+        if self.tracked is position.side:
+            return self.best
+        return _stop_start(position, close)
+
+
+def _stop_start(position: Position, close: Decimal) -> Decimal:
+    """Where the trailing stop of a position first seen at a candle closing at `close` starts: its
+    entry price, or that close when the entry is unknown."""
+    return position.entry_price if position.entry_price > 0 else close
+
+
+def _settle_position(state: _SymbolState, side: Side | None) -> None:
+    """What the position alone changes, whatever the candle: a taken entry is spent (re-entry needs
+    a fresh crossover), and a flat position drops the stop kept for the one before."""
+    if side is None:
+        state.tracked = None
+        state.stopped = None
+    elif side is state.armed:
+        state.armed = None
+
+
+def _follow_stop(state: _SymbolState, position: Position, side: Side, close: Decimal) -> None:
+    """Move the trailing stop's best close over a candle closing at `close` (starting the stop on
+    the first candle a position is seen)."""
+    if state.tracked is not side:
+        state.tracked = side
+        state.stopped = None
+        state.best = _stop_start(position, close)
+    if side is Side.BUY:
+        state.best = max(state.best, close)
+    else:
+        state.best = min(state.best, close)
+
+
 def _pct(fraction: Decimal) -> str:
     return f"{(fraction * 100).normalize():f}%"
 
@@ -99,12 +150,8 @@ class BaselineStrategy:
         state = self._state(candle.symbol)
         crossed = self._update_regime(state, candle)
         side = position.side
-        if side is not None and side is state.armed:
-            state.armed = None  # the entry happened: re-entry now needs a fresh crossover
-
+        _settle_position(state, side)
         if side is None:
-            state.tracked = None
-            state.stopped = None
             entry = self._confirmed_entry(state)
             if entry is not None:
                 return self._entry_signal(candle.symbol, entry)
@@ -123,6 +170,51 @@ class BaselineStrategy:
                 reason = f"short ma {below} long ma"
             return Signal(candle.symbol, Action.CLOSE, reason)
         return state.hold
+
+    def quiet_view(self, symbol: str) -> BaselineView | None:
+        """What the strategy keeps for `symbol` beyond its averages; None before its first candle."""
+        state = self._states.get(symbol)
+        if state is None:
+            return None
+        return BaselineView(
+            regime=state.regime,
+            armed=state.armed,
+            tracked=state.tracked,
+            stopped=state.stopped,
+            best=state.best,
+            bars_in_regime=state.bars_in_regime,
+        )
+
+    def skip(
+        self,
+        symbol: str,
+        position: Position,
+        short: RollingMean,
+        long: RollingMean,
+        bars: int,
+        best_close: Decimal | None,
+    ) -> None:
+        """Move the strategy over `bars` candles of `symbol` without seeing them, as `on_candle`
+        would have moved it, for a backtest that has proved (from `quiet_view` and the closes) that
+        each of them, with `position` held throughout, answers HOLD and leaves the regime as it is.
+
+        `short` and `long` are the averages after those candles (taken as they are); `best_close` is
+        the first best close among them for the held side (highest for a long, lowest for a short),
+        None when flat. With a new position it also stands in for the first close where the stop
+        starts: a stretch's best is never worse than its first close."""
+        if bars < 1:
+            raise ValueError(f"bars must be >= 1, got {bars}")
+        side = position.side
+        if side is not None and best_close is None:
+            raise ValueError("a held position needs the best close of the skipped candles")
+        state = self._state(symbol)
+        state.short = short
+        state.long = long
+        if state.regime is not None:
+            state.bars_in_regime += bars
+        _settle_position(state, side)
+        if side is not None and best_close is not None:
+            _follow_stop(state, position, side, best_close)
 
     def _state(self, symbol: str) -> _SymbolState:
         state = self._states.get(symbol)
@@ -144,7 +236,9 @@ class BaselineStrategy:
             return False
         # Equal averages keep the previous side: touching is not crossing.
         now = Side.BUY if short > long else Side.SELL if short < long else state.regime
-        if now is None or now is state.regime:
+        if now is None:
+            return False  # a tie before any side is known: nothing to count yet
+        if now is state.regime:
             state.bars_in_regime += 1
             return False
         first = state.regime is None
@@ -174,14 +268,7 @@ class BaselineStrategy:
         self, state: _SymbolState, candle: Candle, position: Position, side: Side
     ) -> Signal | None:
         pct = self.params.trailing_stop_pct
-        if state.tracked is not side:
-            state.tracked = side
-            state.stopped = None
-            state.best = position.entry_price if position.entry_price > 0 else candle.close
-        if side is Side.BUY:
-            state.best = max(state.best, candle.close)
-        else:
-            state.best = min(state.best, candle.close)
+        _follow_stop(state, position, side, candle.close)
         if state.stopped is side:
             return Signal(candle.symbol, Action.CLOSE, f"trailing stop {_pct(pct)} (still open)")
         if pct <= 0:
