@@ -37,9 +37,7 @@ def test_mean_track_is_rolling_mean_bit_for_bit(series: list[float], window: int
     for fed, value in enumerate(series, start=1):
         real.update(value)
         rebuilt = track.restore(fed)
-        assert list(rebuilt._values) == list(real._values)
-        assert (rebuilt._sum, rebuilt._compensation) == (real._sum, real._compensation)
-        assert rebuilt._since_resync == real._since_resync
+        assert rebuilt.state() == real.state()
         assert rebuilt.value == real.value
         assert (real.value is None and np.isnan(means[fed - 1])) or means[fed - 1] == real.value
 

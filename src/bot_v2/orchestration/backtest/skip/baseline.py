@@ -5,26 +5,23 @@ The pre-pass computes both moving averages over the whole series with numpy and 
 which side the short one is on. With `rolling.MeanTrack` these are the strategy's own values, bit for
 bit, so only exact ties are left to the strategy; without it (see below) a candle where the two are
 so close that float rounding could decide the side (a relative gap under 1e-9) is *uncertain*: it
-is never skipped, the strategy's own incremental averages decide it. A candle may be skipped only when, with the position unchanged, the
-strategy provably answers HOLD and changes nothing but its running numbers:
+is never skipped, the strategy's own incremental averages decide it. A candle may be skipped only
+when, with the position unchanged, the strategy provably answers HOLD and changes nothing but its
+running numbers:
 - its regime is known and the candle is certainly on that same side (no crossover);
 - flat: no entry armed (what the strategy tracked for an earlier position is dropped, as it would
   drop it);
 - holding: the position is on the regime's side, no other entry armed, no stop pending for it, and
-  the trailing stop is certainly not hit (from its best close so far, or from the entry price when
-  the strategy has not seen this position yet, exactly as it would start it).
-Everything else goes through the strategy itself. Over skipped candles the state moves exactly as
-`on_candle` would move it: both rolling means take the closes, the regime's bar count grows, the
-trailing stop's best close follows the closes.
+  the trailing stop is certainly not hit (from its best close so far, or from where the strategy
+  would start it for a position it has not seen yet).
+Everything else goes through the strategy itself. What the strategy keeps is read through its public
+`quiet_view`, and skipped candles are handed to its `skip`, which moves its state as `on_candle`
+would; this module only supplies the numbers: both averages after the stretch and its best close.
 
-Rolling means are put straight into the state the strategy's RollingMean would have reached, from
-states precomputed with numpy (`rolling.MeanTrack`, which proves itself against RollingMean first).
-Without that proof they are moved with RollingMean itself: fed the skipped closes, or for a long
-stretch rebuilt from the closes since its last exact resync (after a resync a RollingMean is a
-function of its window alone), which agrees bit for bit too.
-
-The strategy's per-symbol state is read and written here (`_states`): the one place outside the
-strategy that knows its shape. A strategy that moved this logic into itself would need no skipper.
+Rolling means are built in the state the strategy's RollingMean would have reached, from states
+precomputed with numpy (`rolling.MeanTrack`, which proves itself against RollingMean first). Without
+that proof they are rebuilt with RollingMean itself from the closes since its last exact resync
+(after a resync a RollingMean is a function of its window alone), which agrees bit for bit too.
 """
 
 from __future__ import annotations
@@ -40,7 +37,7 @@ from bot_v2.domain.orders import Side
 from bot_v2.domain.positions import Position
 from bot_v2.features.live_trade.indicators import RollingMean, rolling_mean
 from bot_v2.features.live_trade.strategies.base import Strategy
-from bot_v2.features.live_trade.strategies.baseline import BaselineStrategy, _SymbolState
+from bot_v2.features.live_trade.strategies.baseline import BaselineStrategy, BaselineView
 from bot_v2.orchestration.backtest.skip.rolling import MeanTrack, replica_is_exact
 
 # Relative gap between the averages below which float rounding could pick the side.
@@ -76,6 +73,30 @@ class _Series:
         after = np.searchsorted(starts, np.arange(n), side="right")
         bounded = np.append(starts, n)
         self.run_end: npt.NDArray[np.int64] = bounded[after].astype(np.int64)
+        self._windows = (short, long)
+
+    def means_after(self, fed: int) -> tuple[RollingMean, RollingMean]:
+        """The short and long RollingMean in the state of one fed closes[0:fed] one by one."""
+        if self.tracks is not None:
+            return self.tracks[0].restore(fed), self.tracks[1].restore(fed)
+        short, long = self._windows
+        return _replayed(self.closes, short, fed), _replayed(self.closes, long, fed)
+
+    def best_close(self, start: int, stop: int, side: Side) -> Decimal:
+        """The first best close of candles [start, stop) for a position on `side`."""
+        window = self.closes[start:stop]
+        i = int(np.argmax(window)) if side is Side.BUY else int(np.argmin(window))
+        return exact(window[i])
+
+
+def _replayed(closes: FloatArray, window: int, fed: int) -> RollingMean:
+    """RollingMean(window) after closes[0:fed], fed only the closes since its last exact resync
+    (one every `window` values): before that its state no longer depends on them."""
+    first = max(0, (fed // window) * window - window)
+    mean = RollingMean(window)
+    for value in closes[first:fed].tolist():
+        mean.update(value)
+    return mean
 
 
 class BaselineSkipper:
@@ -88,13 +109,12 @@ class BaselineSkipper:
             raise TypeError("BaselineSkipper serves the baseline strategy only")
         self._strategy = strategy
         params = strategy.params
-        self._short = params.short_window
         self._long = params.long_window
         self._pct = params.trailing_stop_pct
         self._pct_f = float(params.trailing_stop_pct)
         exact_means = replica_is_exact()
         self._series = {
-            symbol: _Series(s.columns.close, self._short, self._long, exact_means)
+            symbol: _Series(s.columns.close, params.short_window, self._long, exact_means)
             for symbol, s in feed.series.items()
         }
 
@@ -103,44 +123,32 @@ class BaselineSkipper:
         n = len(series.side)
         if start >= n:
             return n
-        state = self._strategy._states.get(symbol)
+        view = self._strategy.quiet_view(symbol)
         held = position.side
-        if state is None or state.regime is None:
+        if view is None or view.regime is None:
             # Until both averages are full the strategy only collects closes.
             warm = self._long - 1
-            return warm if start < warm and held is None and state_is_fresh(state) else start
+            return warm if start < warm and held is None and is_fresh(view) else start
         if held is None:
             # Flat: an armed entry fires (or waits for confirmation) on the strategy's own terms.
-            if state.armed is not None:
+            if view.armed is not None:
                 return start
         elif (
-            held is not state.regime
-            or state.armed not in (None, held)
-            or (state.tracked is held and state.stopped is held)
+            held is not view.regime
+            or view.armed not in (None, held)
+            or (view.tracked is held and view.stopped is held)
         ):
             return start
-        regime = 1 if state.regime is Side.BUY else -1
+        regime = 1 if view.regime is Side.BUY else -1
         if int(series.side[start]) != regime:
             return start
         stop = int(series.run_end[start])
         if held is not None and self._pct > 0:
-            best = self._best_from(state, position, series.closes, start)
+            best = view.stop_best(position, exact(series.closes[start]))
             hit = self._first_stop(series.closes, start, stop, held, float(best))
             if hit is not None:
                 return hit
         return stop
-
-    @staticmethod
-    def _best_from(
-        state: _SymbolState, position: Position, closes: FloatArray, start: int
-    ) -> Decimal:
-        """The trailing stop's best close before candle `start`: the first candle that sees a new
-        position starts it at the entry price."""
-        if state.tracked is position.side:
-            return state.best
-        if position.entry_price > 0:
-            return position.entry_price
-        return exact(closes[start])
 
     def _first_stop(
         self, closes: FloatArray, start: int, stop: int, side: Side, best: float
@@ -159,59 +167,18 @@ class BaselineSkipper:
         if stop <= start:
             return
         series = self._series[symbol]
-        state = self._strategy._state(symbol)
-        if series.tracks is not None:
-            state.short = series.tracks[0].restore(stop)
-            state.long = series.tracks[1].restore(stop)
-        else:
-            state.short = self._moved(state.short, series.closes, start, stop)
-            state.long = self._moved(state.long, series.closes, start, stop)
-        if state.regime is None:
-            return  # warming up: nothing but the averages moves
-        state.bars_in_regime += stop - start
+        short, long = series.means_after(stop)
         held = position.side
-        if held is None:
-            state.tracked = None
-            state.stopped = None
-            return
-        if state.armed is held:
-            state.armed = None  # the entry happened
-        best = self._best_from(state, position, series.closes, start)
-        state.tracked = held
-        state.stopped = None
-        window = series.closes[start:stop]
-        if held is Side.BUY:
-            state.best = max(best, self._exact(window, int(np.argmax(window))))
-        else:
-            state.best = min(best, self._exact(window, int(np.argmin(window))))
-
-    @staticmethod
-    def _exact(window: FloatArray, i: int) -> Decimal:
-        return exact(window[i])
-
-    @staticmethod
-    def _moved(mean: RollingMean, closes: FloatArray, start: int, stop: int) -> RollingMean:
-        """`mean` after closes[start:stop]: fed directly when that is short, else rebuilt from the
-        closes since its last resync (it has seen closes[0:start] one by one)."""
-        w = mean.window
-        if stop - start <= 2 * w:
-            for value in closes[start:stop].tolist():
-                mean.update(value)
-            return mean
-        seen = stop
-        first = (seen // w) * w - w if seen >= w else 0
-        rebuilt = RollingMean(w)
-        for value in closes[first:stop].tolist():
-            rebuilt.update(value)
-        return rebuilt
+        best = None if held is None else series.best_close(start, stop, held)
+        self._strategy.skip(symbol, position, short, long, stop - start, best)
 
 
-def state_is_fresh(state: _SymbolState | None) -> bool:
+def is_fresh(view: BaselineView | None) -> bool:
     """Nothing but the averages has moved yet (the strategy is warming up, flat)."""
-    return state is None or (
-        state.regime is None
-        and state.armed is None
-        and state.tracked is None
-        and state.stopped is None
-        and state.bars_in_regime == 0
+    return view is None or (
+        view.regime is None
+        and view.armed is None
+        and view.tracked is None
+        and view.stopped is None
+        and view.bars_in_regime == 0
     )
