@@ -12,6 +12,7 @@ from bot_v2.adapters.replay.feed import ReplayFeed, SymbolSeries
 from bot_v2.adapters.replay.stream import ReplayQuoteStream
 from bot_v2.domain.market import Candle, Mark
 from bot_v2.features.market_data.service import MarketDataService
+from bot_v2.ports.quote_stream import MarketEvent
 
 MINUTE = 60_000
 SYMBOL = "BTC/USDT:USDT"
@@ -79,3 +80,24 @@ def test_the_clock_reads_the_tick_it_moved_to() -> None:
     clock.jump_to(2)
     assert (clock.now_ms(), clock.progress()) == (5 * MINUTE, 1.0)
     assert not asyncio.run(clock.wait_next())
+
+
+def test_a_hand_over_gets_each_closed_stretch_once_in_order_across_jumps() -> None:
+    data = feed(MarkColumns.empty())
+    clock = ReplayClock(data.timeline)
+    seen: list[tuple[int, int, int]] = []
+
+    def record(
+        series: SymbolSeries, start: int, end: int, now_ms: int, events: list[MarketEvent]
+    ) -> None:
+        seen.append((start, end, now_ms))
+        events.append(Mark(series.symbol, Decimal(end), now_ms))
+
+    stream = ReplayQuoteStream(data, clock, record)
+    asyncio.run(stream.start([SYMBOL]))
+    assert asyncio.run(clock.wait_next())
+    assert stream.drain() == [Mark(SYMBOL, Decimal(1), MINUTE)]
+    assert stream.drain() == []  # nothing new closed: the hand-over is not asked
+    clock.jump_to(2)
+    assert stream.drain() == [Mark(SYMBOL, Decimal(3), 3 * MINUTE)]
+    assert seen == [(0, 1, MINUTE), (1, 3, 3 * MINUTE)]

@@ -42,7 +42,7 @@ from bot_v2.orchestration.backtest.memory_store import MemoryStateStore
 from bot_v2.orchestration.backtest.quiet import NoApi, QuietMonitor
 from bot_v2.orchestration.backtest.runtime import BacktestRuntime
 from bot_v2.orchestration.backtest.skip import Skipper, skipper_for
-from bot_v2.orchestration.backtest.skipping import SkippingMarketData, SkippingQuoteStream
+from bot_v2.orchestration.backtest.skipping import SkippingMarketData, skipping_quote_stream
 from bot_v2.orchestration.config.models import BotConfig
 from bot_v2.orchestration.runtime.lifecycle import LifecycleService
 from bot_v2.orchestration.runtime.perps_bot import PerpsBot
@@ -101,7 +101,7 @@ class _Parts:
             else MarketDataService(symbols, feed.timeframe_ms)
         )
         self.stream = (
-            SkippingQuoteStream(feed, self.clock) if fast else ReplayQuoteStream(feed, self.clock)
+            skipping_quote_stream(feed, self.clock) if fast else ReplayQuoteStream(feed, self.clock)
         )
 
     def lifecycle(self, on_report: Callable[[CycleReport], None]) -> LifecycleService:

@@ -4,46 +4,32 @@ and for every symbol its latest mark, exactly the mark the cycle would have had.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-from bot_v2.adapters.replay.feed import ReplayFeed
+from bot_v2.adapters.replay.feed import ReplayFeed, SymbolSeries
+from bot_v2.adapters.replay.stream import ReplayQuoteStream
 from bot_v2.domain.market import Candle, Mark
 from bot_v2.features.market_data.service import IngestResult, MarketDataService
 from bot_v2.ports.clock import IClock
 from bot_v2.ports.quote_stream import MarketEvent
 
 
-class SkippingQuoteStream:
-    def __init__(self, feed: ReplayFeed, clock: IClock) -> None:
-        self._feed = feed
-        self._clock = clock
-        self._next = dict.fromkeys(feed.series, 0)
-        self._symbols: tuple[str, ...] = ()
+def latest_candle(
+    series: SymbolSeries, start: int, end: int, now_ms: int, events: list[MarketEvent]
+) -> None:
+    """What a fast backtest hands over for candles [start, end): the candles before the cycle were
+    skipped (their state moves went through the skipper), so only the candle closing at this very
+    moment, if any, and the mark at the last close, which is what the skipped cycles would have
+    left the market data service with."""
+    last = end - 1
+    close_ms = int(series.closes_ms[last])
+    if close_ms == now_ms:
+        events.append(series.columns.candle(last))
+    events.append(Mark(series.symbol, series.mark_close_at(last), close_ms))
 
-    async def start(self, symbols: Sequence[str]) -> None:
-        missing = [s for s in symbols if s not in self._feed.series]
-        if missing:
-            raise ValueError(f"replay has no data for {', '.join(missing)}")
-        self._symbols = tuple(symbols)
 
-    async def stop(self) -> None:
-        self._symbols = ()
-
-    def drain(self) -> list[MarketEvent]:
-        now = self._clock.now_ms()
-        events: list[MarketEvent] = []
-        for symbol in self._symbols:
-            series = self._feed.series[symbol]
-            end = series.columns.index_closed_by(now)
-            if end <= self._next[symbol]:
-                continue
-            last = end - 1
-            close_ms = int(series.closes_ms[last])
-            if close_ms == now:
-                events.append(series.columns.candle(last))
-            events.append(Mark(symbol, series.mark_close_at(last), close_ms))
-            self._next[symbol] = end
-        return events
+def skipping_quote_stream(feed: ReplayFeed, clock: IClock) -> ReplayQuoteStream:
+    return ReplayQuoteStream(feed, clock, latest_candle)
 
 
 class SkippingMarketData(MarketDataService):
