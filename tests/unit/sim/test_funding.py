@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from bot_v2.adapters.replay.csv_files import MarkPoint
 from bot_v2.domain.orders import Side
-from tests.unit.sim._support import NO_COSTS, SYMBOL, T0, H, bars, exchange, feed, market
+from tests.unit.sim._support import NO_COSTS, SYMBOL, T0, H, bars, exchange, feed, limit, market
 
 PRICES = [100.0 + i for i in range(30)]
 
@@ -73,3 +73,16 @@ def test_flat_accounts_pay_nothing_and_catching_up_in_steps_changes_nothing() ->
     paid = run(1)
     assert paid[0][0] == T0 + 8 * H  # nothing while flat before 06:00
     assert run(1) == run(4) == run(9)
+
+
+def test_funding_due_when_a_resting_order_fills_settles_after_the_fill() -> None:
+    rows = [(100.0, 101.0, 99.0, 100.0)] * 10
+    rows[3] = (100.0, 101.0, 90.0, 100.0)  # closes at 04:00, trades through the bid at 95
+    ex = exchange(feed(bars(rows), [(T0 + 4 * H, "0.001")]), NO_COSTS)
+    ex.submit(market("a", Side.BUY, "2"), T0 + H)
+    ex.submit(limit("b", Side.BUY, "1", "95"), T0 + H)
+    ex.advance(T0 + 6 * H)
+    assert [f.timestamp_ms for f in ex.fills_since([SYMBOL], 0)] == [T0 + H, T0 + 4 * H]
+    paid = ex.funding_since([SYMBOL], 0)
+    # Once, on the 3 held after the candle that closed at 04:00 filled the bid.
+    assert [(p.timestamp_ms, p.position_size) for p in paid] == [(T0 + 4 * H, Decimal(3))]

@@ -351,6 +351,9 @@ class SimExchange:
                 for symbol, k in hits:
                     self._process_candle(symbol, k, events)
                 state.clock_ms = hit_ms
+                # Funding due at the same instant settles after the candle, on the position as it
+                # left it (the next look starts after this instant and would never see it).
+                self._settle_funding(hit_ms, events)
                 continue
             state.clock_ms = horizon
             if funding_at is not None:
