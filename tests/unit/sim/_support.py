@@ -82,10 +82,13 @@ def feed(
 
 
 def exchange(
-    replay: ReplayFeed, settings: SimSettings | None = None, spec: MarketSpec = SPEC
+    replay: ReplayFeed,
+    settings: SimSettings | None = None,
+    spec: MarketSpec = SPEC,
+    kind: type[SimExchange] = SimExchange,
 ) -> SimExchange:
     markets = {s: _respec(spec, s) for s in replay.series}
-    return SimExchange(replay.series, markets, settings or SimSettings())
+    return kind(replay.series, markets, settings or SimSettings())
 
 
 def _respec(spec: MarketSpec, symbol: str) -> MarketSpec:

@@ -6,7 +6,8 @@ a small reference model that books only what the exchange reports. After every s
 - a reduce-only fill never grows or flips a position;
 - every order's fills add up to its `filled`, and filled + remaining = size;
 - margin is never negative (beyond Decimal rounding) unless a liquidation happened in that step;
-- a twin exchange that heard the same orders but caught up in one jump is in the same state.
+- a twin exchange that heard the same orders but caught up in one jump is in the same state;
+- an exchange that looks afresh on every turn of its loop (keeps no step) answers every call alike.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot_v2.domain.money import ZERO
 from bot_v2.domain.orders import OrderRequest, OrderType, Side, TimeInForce
 from bot_v2.domain.positions import Position, apply_fill
 from tests.unit.sim._support import SYMBOL, T0, H, bars, exchange, feed
+from tests.unit.sim.test_next_step import LooksAfresh
 
 CANDLES = 40
 sides = st.sampled_from([Side.BUY, Side.SELL])
@@ -82,8 +84,9 @@ class ExchangeMachine(RuleBasedStateMachine):
         )
         self.ex = exchange(market_feed, self.settings)
         self.twin = exchange(market_feed, self.settings)
+        self.fresh = exchange(market_feed, self.settings, kind=LooksAfresh)
         self.now = T0 + H
-        for ex in (self.ex, self.twin):
+        for ex in (self.ex, self.twin, self.fresh):
             ex.advance(T0)
             ex.set_leverage(SYMBOL, Decimal(leverage), self.now)
         self.position = Position(SYMBOL)
@@ -122,9 +125,15 @@ class ExchangeMachine(RuleBasedStateMachine):
         with contextlib.suppress(BrokerError):
             self.twin.submit(request, self.now)
         try:
-            _, events = self.ex.submit(request, self.now)
-        except BrokerError:
+            expected = self.fresh.submit(request, self.now)
+        except BrokerError as exc:
+            expected = exc
+        try:
+            order, events = self.ex.submit(request, self.now)
+        except BrokerError as exc:
+            assert repr(exc) == repr(expected)
             return
+        assert (order, events) == expected
         self._book(events)
 
     def _next_id(self) -> str:
@@ -187,8 +196,9 @@ class ExchangeMachine(RuleBasedStateMachine):
         if not open_orders:
             return
         coid = open_orders[pick % len(open_orders)].client_order_id
-        _, events = self.ex.cancel(SYMBOL, coid, self.now)
-        self._book(events)
+        result = self.ex.cancel(SYMBOL, coid, self.now)
+        assert result == self.fresh.cancel(SYMBOL, coid, self.now)
+        self._book(result[1])
         self.twin.cancel(SYMBOL, coid, self.now)
 
     @rule(candles=st.integers(1, 6))
@@ -196,10 +206,12 @@ class ExchangeMachine(RuleBasedStateMachine):
         """Time passes: candles trade (limit fills, liquidations) and funding settles."""
         self.liquidated_this_step = False
         self.now = min(self.now + candles * H, T0 + CANDLES * H)
-        self._book(self.ex.advance(self.now).events)
+        self._catch_up()
 
     def _catch_up(self) -> None:
-        self._book(self.ex.advance(self.now).events)
+        advance = self.ex.advance(self.now)
+        assert advance == self.fresh.advance(self.now)
+        self._book(advance.events)
 
     # -- invariants ---------------------------------------------------------------------------
     @invariant()
@@ -251,6 +263,7 @@ class ExchangeMachine(RuleBasedStateMachine):
         assert self.twin.state.positions == self.ex.state.positions
         assert self.twin.state.fills == self.ex.state.fills
         assert self.twin.state.funding == self.ex.state.funding
+        assert self.fresh.state == self.ex.state
 
 
 ExchangeMachine.TestCase.settings = settings(max_examples=80, stateful_step_count=40, deadline=None)

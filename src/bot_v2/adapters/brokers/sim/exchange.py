@@ -64,6 +64,9 @@ from bot_v2.domain.positions import Position, apply_fill
 LIQUIDATION_PREFIX = "sim-liquidation-"
 # Relative room for Decimal rounding in the account-level liquidation check (see _WorstCross.safe).
 _HEALTH_SLACK = Decimal("1e-9")
+# How many candles a look for the next event reaches beyond the call's time once quiet time goes on
+# (see _next_step): one numpy pass over them, then a comparison per call.
+_LOOK_AHEAD = 1024
 
 
 @attrs.frozen
@@ -83,6 +86,25 @@ class Changes:
     fills: list[Fill]
     funding: list[FundingPayment]
     liquidations: list[Liquidated]
+
+
+@attrs.frozen
+class _Step:
+    """The first instant after the clock at which something may happen to the account, as looked
+    at under one `_version`: candles closing then that need an exact look (`hits`), funding due
+    then, or neither: the end of the look, up to which nothing happens."""
+
+    version: int
+    at_ms: int
+    hits: list[tuple[str, int]]
+    funding: bool
+    # A liquidation bound came from other cross positions' marks over the stretch looked at (see
+    # _worst_cross): a longer look would loosen it.
+    windowed: bool
+
+    @property
+    def nothing_found(self) -> bool:
+        return not (self.hits or self.funding or self.windowed)
 
 
 @attrs.frozen
@@ -157,8 +179,12 @@ class SimExchange:
         self._dirty_orders: dict[str, OrderState] = {}
         self._account_dirty = False
         self._saved = (len(self.state.fills), len(self.state.funding), len(self.state.liquidations))
-        # Bumped on every change to money or positions: keys the liquidation price cache.
+        # Bumped on every change to money, positions, settings (`_touch`) or orders
+        # (`_record_order`): keys the liquidation price cache and the next step.
         self._version = 0
+        self._step: _Step | None = None
+        timeframe = min((s.timeframe_ms for s in self._series.values()), default=0)
+        self._look_ahead_ms = _LOOK_AHEAD * timeframe
         self._liq_cache: dict[str, tuple[int, float | None]] = {}
         self._marks: dict[str, Decimal] = {}
         self._marks_at: int | None = None
@@ -339,25 +365,21 @@ class SimExchange:
             return Advance([])
         events: list[SimEvent] = []
         while now_ms > state.clock_ms:
-            start = state.clock_ms
-            funding_at = self._next_funding(start, now_ms)
-            horizon = funding_at if funding_at is not None else now_ms
-            hit_ms, hits = self._next_candle_event(start, horizon)
-            if hit_ms is not None:
-                if stop_before_change and any(self._would_change(s, k) for s, k in hits):
-                    state.clock_ms = hit_ms - 1
+            step = self._next_step(now_ms)
+            if step.at_ms > now_ms:
+                state.clock_ms = now_ms  # nothing can happen before then
+                break
+            if step.hits:
+                if stop_before_change and any(self._would_change(s, k) for s, k in step.hits):
+                    state.clock_ms = step.at_ms - 1
                     self._account_dirty = True
-                    return Advance(events, hit_ms)
-                for symbol, k in hits:
+                    return Advance(events, step.at_ms)
+                for symbol, k in step.hits:
                     self._process_candle(symbol, k, events)
-                state.clock_ms = hit_ms
-                # Funding due at the same instant settles after the candle, on the position as it
-                # left it (the next look starts after this instant and would never see it).
-                self._settle_funding(hit_ms, events)
-                continue
-            state.clock_ms = horizon
-            if funding_at is not None:
-                self._settle_funding(funding_at, events)
+            state.clock_ms = step.at_ms
+            if step.hits or step.funding:
+                # After the candles closing then, on the positions as they left them.
+                self._settle_funding(step.at_ms, events)
         if events:
             self._account_dirty = True
         return Advance(events)
@@ -535,6 +557,7 @@ class SimExchange:
         self.state.orders[order.client_order_id] = order
         self._dirty_orders[order.client_order_id] = order
         self._account_dirty = True
+        self._version += 1
         reported = order.to_order()
         events.append(OrderChanged(reported))
         return reported
@@ -738,6 +761,31 @@ class SimExchange:
             events.append(FundingSettled(payment))
             self._touch(symbol)
 
+    def _next_step(self, now_ms: int) -> _Step:
+        """The next step from the clock, looked at up to `now_ms` at least. A step stays true
+        while the account is unchanged (`_version`) and the clock has not reached it: quiet time
+        passing changes nothing a look depends on (its bounds come from the account, not from the
+        clock), so the calls over it cost one comparison."""
+        clock = self._now()
+        step = self._step
+        if step is not None and step.version == self._version:
+            if clock < step.at_ms:
+                return step
+            # The last look under this account found nothing: quiet time is likely to go on.
+            if step.nothing_found:
+                now_ms = max(now_ms, clock + self._look_ahead_ms)
+        step = self._step = self._look(clock, now_ms)
+        return step
+
+    def _look(self, after_ms: int, until_ms: int) -> _Step:
+        """The first instant in (after, until] at which a candle needs an exact look or funding
+        is due; `until` if none."""
+        funding_at = self._next_funding(after_ms, until_ms)
+        horizon = funding_at if funding_at is not None else until_ms
+        hit_ms, hits, windowed = self._next_candle_event(after_ms, horizon)
+        at_ms = hit_ms if hit_ms is not None else horizon
+        return _Step(self._version, at_ms, hits, at_ms == funding_at, windowed)
+
     def _active(self) -> list[str]:
         return [
             s
@@ -747,9 +795,10 @@ class SimExchange:
 
     def _next_candle_event(
         self, after_ms: int, until_ms: int
-    ) -> tuple[int | None, list[tuple[str, int]]]:
+    ) -> tuple[int | None, list[tuple[str, int]], bool]:
         """The earliest close time in (after, until] of a candle on which something may happen,
-        and every (symbol, index) closing then that needs an exact look."""
+        every (symbol, index) closing then that needs an exact look, and whether a liquidation
+        bound came from the stretch (other cross positions' worst marks over it)."""
         best: int | None = None
         hits: list[tuple[str, int]] = []
         active = self._active()
@@ -770,7 +819,7 @@ class SimExchange:
                 best, hits = ts, [(symbol, k)]
             elif ts == best:
                 hits.append((symbol, k))
-        return best, hits
+        return best, hits, bool(worst)
 
     def _scan(
         self,
