@@ -66,14 +66,17 @@ class SimBroker:
             self._file.save(changes)
 
     def _catch_up(self) -> None:
-        self._load()
+        # Every fetch asks for this, twice a cycle in a backtest, which has no state file.
+        if self._file is not None:
+            self._load()
         now = self._clock.now_ms()
         if self.exchange.clock_ms == now:
             # Already there (every fetch of a cycle asks at the same time): advancing would change
             # nothing, and every call that changes the exchange saves it before it returns.
             return
         self.exchange.advance(now)
-        self._save()
+        if self._file is not None:
+            self._save()
 
     async def load_markets(self, symbols: Sequence[str]) -> dict[str, MarketSpec]:
         unknown = [s for s in symbols if s not in self._markets or s not in self._feed.series]
