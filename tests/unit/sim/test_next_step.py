@@ -168,18 +168,18 @@ def test_quiet_calls_reuse_one_look_until_the_account_changes() -> None:
     ex = SimExchange(feed(bars(rows)).series, {SYMBOL: SPEC}, SimSettings())
     ex.advance(T0)
     ex.submit(market("a", Side.BUY, "1"), T0 + H)
-    looks = []
+    looks: list[tuple[int, int]] = []
     original = ex._look
 
-    def counted(after_ms: int, until_ms: int) -> _Step:
-        looks.append((after_ms, until_ms))
-        return original(after_ms, until_ms)
+    def counted(after_ms: int, until_ms: int, ahead_ms: int = 0) -> _Step:
+        looks.append((after_ms, ahead_ms // H))
+        return original(after_ms, until_ms, ahead_ms)
 
     ex._look = counted  # type: ignore[method-assign]
     for k in range(2, 2000):
         ex.advance(T0 + k * H)
-    # One look up to the call, one far ahead once nothing was found, then one per look-ahead.
-    assert len(looks) <= 4
+    # One look up to the call, then each reaching twice as far ahead, up to 1024 candles.
+    assert [ahead for _, ahead in looks] == [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
     ex.submit(market("b", Side.SELL, "1"), T0 + 2000 * H)  # the account changed: look again
     ex.advance(T0 + 2001 * H)
-    assert looks[-1][0] == T0 + 2000 * H
+    assert looks[-1] == (T0 + 2000 * H, 0)

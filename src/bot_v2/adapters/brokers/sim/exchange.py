@@ -64,8 +64,8 @@ from bot_v2.domain.positions import Position, apply_fill
 LIQUIDATION_PREFIX = "sim-liquidation-"
 # Relative room for Decimal rounding in the account-level liquidation check (see _WorstCross.safe).
 _HEALTH_SLACK = Decimal("1e-9")
-# How many candles a look for the next event reaches beyond the call's time once quiet time goes on
-# (see _next_step): one numpy pass over them, then a comparison per call.
+# At most how many candles a look for the next event reaches beyond the call's time while quiet
+# time goes on (see _next_step): one numpy pass over them, then a comparison per call.
 _LOOK_AHEAD = 1024
 
 
@@ -101,6 +101,8 @@ class _Step:
     # A liquidation bound came from other cross positions' marks over the stretch looked at (see
     # _worst_cross): a longer look would loosen it.
     windowed: bool
+    # How far beyond the call's time the look reached.
+    ahead_ms: int = 0
 
     @property
     def nothing_found(self) -> bool:
@@ -183,8 +185,7 @@ class SimExchange:
         # (`_record_order`): keys the liquidation price cache and the next step.
         self._version = 0
         self._step: _Step | None = None
-        timeframe = min((s.timeframe_ms for s in self._series.values()), default=0)
-        self._look_ahead_ms = _LOOK_AHEAD * timeframe
+        self._timeframe_ms = min((s.timeframe_ms for s in self._series.values()), default=0)
         self._liq_cache: dict[str, tuple[int, float | None]] = {}
         self._marks: dict[str, Decimal] = {}
         self._marks_at: int | None = None
@@ -768,23 +769,28 @@ class SimExchange:
         clock), so the calls over it cost one comparison."""
         clock = self._now()
         step = self._step
+        ahead = 0
         if step is not None and step.version == self._version:
             if clock < step.at_ms:
                 return step
-            # The last look under this account found nothing: quiet time is likely to go on.
             if step.nothing_found:
-                now_ms = max(now_ms, clock + self._look_ahead_ms)
-        step = self._step = self._look(clock, now_ms)
+                # Quiet time under this account goes on: look twice as far ahead each time it
+                # does (a step-by-step backtest), not beyond what the next change would waste.
+                ahead = min(
+                    max(2 * step.ahead_ms, self._timeframe_ms), _LOOK_AHEAD * self._timeframe_ms
+                )
+        step = self._step = self._look(clock, now_ms, ahead)
         return step
 
-    def _look(self, after_ms: int, until_ms: int) -> _Step:
-        """The first instant in (after, until] at which a candle needs an exact look or funding
-        is due; `until` if none."""
-        funding_at = self._next_funding(after_ms, until_ms)
-        horizon = funding_at if funding_at is not None else until_ms
+    def _look(self, after_ms: int, until_ms: int, ahead_ms: int = 0) -> _Step:
+        """The first instant in (after, until + ahead] at which a candle needs an exact look or
+        funding is due; that end if none."""
+        end = until_ms + ahead_ms
+        funding_at = self._next_funding(after_ms, end)
+        horizon = funding_at if funding_at is not None else end
         hit_ms, hits, windowed = self._next_candle_event(after_ms, horizon)
         at_ms = hit_ms if hit_ms is not None else horizon
-        return _Step(self._version, at_ms, hits, at_ms == funding_at, windowed)
+        return _Step(self._version, at_ms, hits, at_ms == funding_at, windowed, ahead_ms)
 
     def _active(self) -> list[str]:
         return [
