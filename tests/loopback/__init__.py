@@ -4,6 +4,7 @@ request recording and fault injection. See docs/exchanges.md ("Testing against l
 from tests.loopback.binanceusdm import BinanceUsdmVenue
 from tests.loopback.bybit import BybitVenue
 from tests.loopback.client import TEST_DEFAULTS, ccxt_config_for, loopback_urls
+from tests.loopback.okx import OkxVenue
 from tests.loopback.server import (
     API_KEY,
     API_SECRET,
@@ -20,6 +21,7 @@ __all__ = [
     "BinanceUsdmVenue",
     "BybitVenue",
     "LoopbackVenue",
+    "OkxVenue",
     "RecordedRequest",
     "ThreadedVenue",
     "ccxt_config_for",

@@ -19,9 +19,14 @@ from collections.abc import Sequence
 
 from tests.loopback.binanceusdm import BinanceUsdmVenue
 from tests.loopback.bybit import BybitVenue
+from tests.loopback.okx import OkxVenue
 from tests.loopback.server import API_KEY, API_SECRET, LoopbackVenue, ManualClock
 
-VENUES: dict[str, type[LoopbackVenue]] = {"binanceusdm": BinanceUsdmVenue, "bybit": BybitVenue}
+VENUES: dict[str, type[LoopbackVenue]] = {
+    "binanceusdm": BinanceUsdmVenue,
+    "bybit": BybitVenue,
+    "okx": OkxVenue,
+}
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
