@@ -16,21 +16,31 @@ from tests.loopback import (
     BinanceUsdmVenue,
     BybitVenue,
     LoopbackVenue,
+    OkxVenue,
     ccxt_config_for,
 )
+from tests.loopback.okx import API_PASSPHRASE
 
 from bot_v2.adapters.brokers.ccxt import CcxtBroker, RetryPolicy
 from bot_v2.domain.orders import OrderRequest, OrderType, Side, TimeInForce
 
 Access = Literal["session", "urls"]
-VENUES: dict[str, type[LoopbackVenue]] = {"binanceusdm": BinanceUsdmVenue, "bybit": BybitVenue}
+VENUES: dict[str, type[LoopbackVenue]] = {
+    "binanceusdm": BinanceUsdmVenue,
+    "bybit": BybitVenue,
+    "okx": OkxVenue,
+}
 BTC = "BTC/USDT:USDT"
 ETH = "ETH/USDT:USDT"
 # Fast, deterministic retries: four attempts, delays of at most 10 ms.
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay_s=0.002, max_delay_s=0.01, seed=7)
 # The venue parameter that carries our client order id, as it arrives at the server.
-CLIENT_ID_PARAM = {"binanceusdm": "newClientOrderId", "bybit": "orderLinkId"}
-ORDER_PATH = {"binanceusdm": "/fapi/v1/order", "bybit": "/v5/order/create"}
+CLIENT_ID_PARAM = {"binanceusdm": "newClientOrderId", "bybit": "orderLinkId", "okx": "clOrdId"}
+ORDER_PATH = {
+    "binanceusdm": "/fapi/v1/order",
+    "bybit": "/v5/order/create",
+    "okx": "/api/v5/trade/order",
+}
 
 
 class SleepRecorder:
@@ -50,6 +60,7 @@ async def venue_and_broker(
     access: Access = "session",
     api_key: str = API_KEY,
     api_secret: str = API_SECRET,
+    api_password: str = API_PASSPHRASE,
     venue_kwargs: Mapping[str, Any] | None = None,
     ccxt_extra: Mapping[str, Any] | None = None,
     retry: RetryPolicy = FAST_RETRY,
@@ -68,6 +79,8 @@ async def venue_and_broker(
         venue_id,
         api_key,
         api_secret,
+        # Only OKX asks for a passphrase; the others never send it.
+        api_password if venue_id == "okx" else "",
         ccxt_config=config,
         session=session,
         retry=retry,

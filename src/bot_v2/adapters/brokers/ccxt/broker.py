@@ -105,6 +105,10 @@ class CcxtBroker:
         self._specs: dict[str, MarketSpec] = {}
         # exchange order id -> our client order id, for venues whose fills do not carry it.
         self._client_ids: dict[str, str] = {}
+        # Per symbol, for venues where orders name their margin mode (OKX's tdMode): the mode
+        # asked for last (cross until then) and the leverage set last.
+        self._margin_modes: dict[str, str] = {}
+        self._leverage: dict[str, int | float] = {}
 
     @property
     def exchange_id(self) -> str:
@@ -134,12 +138,7 @@ class CcxtBroker:
         wanted = [self._market(s)[0] for s in symbols]
         tiers: dict[str, Any] = {}
         if wanted and (self._has_credentials or not self._venue.tiers_need_auth):
-            tiers = (
-                await self._call(
-                    "fetch_leverage_tiers", self._exchange.fetch_leverage_tiers, wanted
-                )
-                or {}
-            )
+            tiers = await self._fetch_tiers(wanted)
         specs = {}
         for symbol in wanted:
             market = self._exchange.markets[symbol]
@@ -154,6 +153,44 @@ class CcxtBroker:
         self, symbol: str, market: Mapping[str, Any], tiers: tuple[LeverageTier, ...] = ()
     ) -> MarketSpec:
         return convert.market_spec(symbol, market, tiers, int(self._exchange.precisionMode))
+
+    def _contract_size(self, symbol: str) -> Decimal:
+        """Base units per ccxt amount (contract) of `symbol`: 1 unless the venue says otherwise."""
+        market = (self._exchange.markets or {}).get(symbol) or {}
+        return convert.dec(market.get("contractSize")) or Decimal(1)
+
+    async def _fetch_tiers(self, symbols: list[str]) -> dict[str, Any]:
+        """ccxt's leverage tiers per symbol, bounded in notional (quote) units."""
+        if self._exchange.has.get("fetchLeverageTiers"):
+            tiers = dict(
+                await self._call(
+                    "fetch_leverage_tiers", self._exchange.fetch_leverage_tiers, symbols
+                )
+                or {}
+            )
+        else:
+            tiers = {}
+            for symbol in symbols:
+                tiers[symbol] = await self._call(
+                    f"fetch_leverage_tiers {symbol}",
+                    self._exchange.fetch_market_leverage_tiers,
+                    symbol,
+                )
+        if self._venue.tiers_in_contracts:
+            # The venue bounds tiers by position size in contracts; the domain's tiers are
+            # notional, so the bounds are re-expressed at the current mark price.
+            marks = {m.symbol: m.price for m in await self.fetch_marks(symbols)}
+            for symbol in symbols:
+                unit = self._contract_size(symbol) * marks.get(symbol, Decimal(0))
+                tiers[symbol] = [
+                    {
+                        **row,
+                        "minNotional": convert.dec0(row.get("minNotional")) * unit,
+                        "maxNotional": convert.dec0(row.get("maxNotional")) * unit,
+                    }
+                    for row in tiers.get(symbol) or []
+                ]
+        return tiers
 
     # ---- account -------------------------------------------------------------------------------
 
@@ -174,20 +211,25 @@ class CcxtBroker:
         # Some venues (Bybit) take one symbol or all of them: ask for all and keep ours.
         ask = wanted if len(wanted) == 1 else None
         raw = await self._call("fetch_positions", self._exchange.fetch_positions, ask)
-        reports = [convert.position_report(p) for p in raw or []]
+        reports = [
+            convert.position_report(p, self._contract_size(str(p.get("symbol")))) for p in raw or []
+        ]
         return [r for r in reports if r is not None and r.symbol in wanted]
 
     async def set_leverage(self, symbol: str, leverage: Decimal) -> None:
         await self._ensure_markets()
         unified, _ = self._market(symbol)
         value: int | float = int(leverage) if leverage == int(leverage) else float(leverage)
+        params = self._margin_params(unified)
         await self._call(
             f"set_leverage {unified}",
             self._exchange.set_leverage,
             value,
             unified,
+            params,
             tolerate=lambda exc: is_no_change(exc, self._venue),
         )
+        self._leverage[unified] = value
 
     async def set_margin_mode(self, symbol: str, mode: str) -> None:
         """`mode` is "cross" or "isolated". Asking for the mode already set is not an error."""
@@ -197,13 +239,34 @@ class CcxtBroker:
             )
         await self._ensure_markets()
         unified, _ = self._market(symbol)
+        params: dict[str, Any] = {}
+        if self._venue.margin_mode_per_order:
+            # OKX changes the mode by restating the leverage under it: keep the leverage.
+            params["lever"] = self._leverage.get(unified) or await self._current_leverage(unified)
         await self._call(
             f"set_margin_mode {unified}",
             self._exchange.set_margin_mode,
             mode,
             unified,
+            params,
             tolerate=lambda exc: is_no_change(exc, self._venue),
         )
+        self._margin_modes[unified] = mode
+
+    def _margin_params(self, symbol: str) -> dict[str, Any]:
+        if not self._venue.margin_mode_per_order:
+            return {}
+        return {"marginMode": self._margin_modes.get(symbol, "cross")}
+
+    async def _current_leverage(self, symbol: str) -> int | float:
+        raw = await self._call(
+            f"fetch_leverage {symbol}",
+            self._exchange.fetch_leverage,
+            symbol,
+            self._margin_params(symbol),
+        )
+        value = convert.dec((raw or {}).get("longLeverage")) or Decimal(1)
+        return int(value) if value == int(value) else float(value)
 
     # ---- orders --------------------------------------------------------------------------------
 
@@ -216,9 +279,10 @@ class CcxtBroker:
             symbol,
             request.type.value,
             request.side.value,
-            float(request.size),
+            # ccxt's amount is in contracts.
+            float(request.size / self._contract_size(symbol)),
             None if request.price is None else float(request.price),
-            self._order_params(request),
+            self._order_params(request, symbol),
         )
         delays = self._retry.delays()
         retried = False
@@ -281,7 +345,7 @@ class CcxtBroker:
                     raise
                 return current
         if convert.is_complete_order(raw):
-            return self._remember(convert.order(raw, client_order_id))
+            return self._remember(self._order(unified, raw, client_order_id))
         current = await self.fetch_order(unified, client_order_id)
         if current is None:
             raise OrderNotFound(f"{self.exchange_id} {operation}: gone after cancel")
@@ -305,7 +369,7 @@ class CcxtBroker:
             raw = await self._call(
                 f"fetch_open_orders {unified}", self._exchange.fetch_open_orders, unified
             )
-            orders.extend(self._remember(convert.order(o)) for o in raw or [])
+            orders.extend(self._remember(self._order(unified, o)) for o in raw or [])
         return orders
 
     async def fetch_fills(self, symbols: Sequence[str], since_ms: int) -> list[Fill]:
@@ -326,7 +390,11 @@ class CcxtBroker:
         for symbol in symbols:
             unified, market = self._market(symbol)
             rows = await self._walk(
-                f"fetch_funding {unified}", self._exchange.fetch_funding_history, unified, since_ms
+                f"fetch_funding {unified}",
+                self._exchange.fetch_funding_history,
+                unified,
+                since_ms,
+                self._venue.funding_window_params,
             )
             if not rows:
                 continue
@@ -358,10 +426,15 @@ class CcxtBroker:
         raw = await self._call(
             f"fetch_funding_rate {unified}", self._exchange.fetch_funding_rate, unified
         )
+        mark = convert.dec(raw.get("markPrice"))
+        if mark is None:
+            # Some venues (OKX) answer the funding rate without the mark price.
+            marks = await self.fetch_marks([unified])
+            mark = marks[0].price if marks else None
         return FundingRate(
             symbol=unified,
             rate=convert.dec0(raw.get("fundingRate")),
-            mark_price=convert.dec0(raw.get("markPrice")),
+            mark_price=convert.dec0(mark),
             next_funding_ms=int(
                 raw.get("nextFundingTimestamp") or raw.get("fundingTimestamp") or 0
             ),
@@ -569,8 +642,9 @@ class CcxtBroker:
                 f"{where}: price {request.price} is not a multiple of {spec.tick_size}"
             )
 
-    def _order_params(self, request: OrderRequest) -> dict[str, Any]:
+    def _order_params(self, request: OrderRequest, symbol: str) -> dict[str, Any]:
         params: dict[str, Any] = {self._venue.client_id_param: request.client_order_id}
+        params.update(self._margin_params(symbol))
         if request.reduce_only:
             params["reduceOnly"] = True
         if request.type is OrderType.LIMIT:
@@ -591,17 +665,17 @@ class CcxtBroker:
                 )
             except OrderNotFound:
                 return None
-            return self._remember(convert.order(raw, client_order_id)) if raw else None
+            return self._remember(self._order(symbol, raw, client_order_id)) if raw else None
         for fetch in (self._exchange.fetch_open_orders, self._exchange.fetch_closed_orders):
             rows = await self._attempt(operation, fetch, symbol, None, None, params)
             for raw in rows or []:
                 if raw.get("clientOrderId") == client_order_id:
-                    return self._remember(convert.order(raw, client_order_id))
+                    return self._remember(self._order(symbol, raw, client_order_id))
         return None
 
     async def _complete(self, symbol: str, raw: Mapping[str, Any], request: OrderRequest) -> Order:
         if convert.is_complete_order(raw):
-            return self._remember(convert.order(raw, request.client_order_id))
+            return self._remember(self._order(symbol, raw, request.client_order_id))
         # The venue acknowledged with ids only: ask for the order itself.
         found = await self.fetch_order(symbol, request.client_order_id)
         if found is not None:
@@ -622,6 +696,9 @@ class CcxtBroker:
             )
         )
 
+    def _order(self, symbol: str, raw: Mapping[str, Any], client_order_id: str = "") -> Order:
+        return convert.order(raw, client_order_id, self._contract_size(symbol))
+
     def _remember(self, order: Order) -> Order:
         if order.exchange_order_id and order.client_order_id:
             self._client_ids[order.exchange_order_id] = order.client_order_id
@@ -630,10 +707,19 @@ class CcxtBroker:
     # ---- internals: history --------------------------------------------------------------------
 
     async def _walk(
-        self, operation: str, fetch: Callable[..., Awaitable[Any]], symbol: str, since_ms: int
+        self,
+        operation: str,
+        fetch: Callable[..., Awaitable[Any]],
+        symbol: str,
+        since_ms: int,
+        window_params: tuple[str, str] | None = None,
     ) -> list[dict[str, Any]]:
         async def page(low: int, high: int, limit: int) -> Any:
-            return await self._call(operation, fetch, symbol, low, limit, {"until": high})
+            # ccxt turns `until` into the venue's bound; where it does not, name the bounds.
+            bounds: dict[str, int] = {"until": high}
+            if window_params is not None:
+                bounds = {window_params[0]: low, window_params[1]: high}
+            return await self._call(operation, fetch, symbol, low, limit, bounds)
 
         where = f"{self.exchange_id} {operation}"
         return await history.walk(page, self._venue, since_ms, self._now_ms(), where)
@@ -655,7 +741,7 @@ class CcxtBroker:
             bool(self._venue.liquidation_client_prefixes)
             and client_id.startswith(self._venue.liquidation_client_prefixes)
         )
-        return convert.fill(raw, client_id, liquidation)
+        return convert.fill(raw, client_id, liquidation, self._contract_size(symbol))
 
 
 def _new_exchange(exchange_id: str, config: dict[str, Any]) -> Any:

@@ -81,7 +81,11 @@ def market_spec(
     tick = precision_step(precision.get("price"), precision_mode)
     if step is None or tick is None:
         raise ValueError(f"{symbol}: the venue reports no price/amount precision")
+    # ccxt's amounts are contracts; the core's sizes are base units (contract_size of them each).
+    contract_size = dec(market.get("contractSize")) or Decimal(1)
     min_size = dec((limits.get("amount") or {}).get("min")) or step
+    if contract_size != 1:
+        step, min_size = step * contract_size, min_size * contract_size
     max_leverage = dec((limits.get("leverage") or {}).get("max"))
     if max_leverage is None and tiers:
         max_leverage = max(t.max_leverage for t in tiers)
@@ -91,7 +95,7 @@ def market_spec(
         step_size=step,
         min_size=min_size,
         min_notional=dec0((limits.get("cost") or {}).get("min")),
-        contract_size=dec(market.get("contractSize")) or Decimal(1),
+        contract_size=contract_size,
         max_leverage=max_leverage if max_leverage is not None else Decimal(20),
         tiers=tiers,
     )
@@ -102,12 +106,14 @@ def balance(raw: Mapping[str, Any], asset: str) -> Balance:
     return Balance(asset=asset, total=dec0(entry.get("total")), free=dec0(entry.get("free")))
 
 
-def position_report(raw: Mapping[str, Any]) -> PositionReport | None:
+def position_report(
+    raw: Mapping[str, Any], contract_size: Decimal = Decimal(1)
+) -> PositionReport | None:
     contracts = dec(raw.get("contracts"))
     if not contracts:
         return None
     side = raw.get("side")
-    size = -abs(contracts) if side == "short" else abs(contracts)
+    size = (-abs(contracts) if side == "short" else abs(contracts)) * contract_size
     liquidation = dec(raw.get("liquidationPrice"))
     return PositionReport(
         symbol=str(raw["symbol"]),
@@ -135,14 +141,16 @@ def is_complete_order(raw: Mapping[str, Any]) -> bool:
     return raw.get("status") is not None and raw.get("amount") is not None and bool(raw.get("side"))
 
 
-def order(raw: Mapping[str, Any], client_order_id: str = "") -> Order:
-    filled = dec0(raw.get("filled"))
+def order(
+    raw: Mapping[str, Any], client_order_id: str = "", contract_size: Decimal = Decimal(1)
+) -> Order:
+    filled = dec0(raw.get("filled")) * contract_size
     status_text = raw.get("status")
     if status_text == "open" or status_text is None:
         status = OrderStatus.PARTIALLY_FILLED if filled > 0 else OrderStatus.NEW
     else:
         status = _STATUS.get(str(status_text), OrderStatus.NEW)
-    amount = dec0(raw.get("amount"))
+    amount = dec0(raw.get("amount")) * contract_size
     if status is OrderStatus.FILLED and filled < amount:
         # ccxt reports "closed" for Bybit's PartiallyFilledCanceled: the rest was cancelled.
         status = OrderStatus.CANCELED
@@ -165,7 +173,12 @@ def order(raw: Mapping[str, Any], client_order_id: str = "") -> Order:
     )
 
 
-def fill(raw: Mapping[str, Any], client_order_id: str, liquidation: bool) -> Fill:
+def fill(
+    raw: Mapping[str, Any],
+    client_order_id: str,
+    liquidation: bool,
+    contract_size: Decimal = Decimal(1),
+) -> Fill:
     fee = raw.get("fee") or {}
     return Fill(
         fill_id=str(raw.get("id") or ""),
@@ -173,7 +186,7 @@ def fill(raw: Mapping[str, Any], client_order_id: str, liquidation: bool) -> Fil
         exchange_order_id=str(raw.get("order") or ""),
         symbol=str(raw["symbol"]),
         side=Side.SELL if raw.get("side") == "sell" else Side.BUY,
-        size=dec0(raw.get("amount")),
+        size=dec0(raw.get("amount")) * contract_size,
         price=dec0(raw.get("price")),
         fee=dec0(fee.get("cost")),
         timestamp_ms=int(raw.get("timestamp") or 0),

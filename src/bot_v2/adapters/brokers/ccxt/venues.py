@@ -103,6 +103,15 @@ class VenueProfile:
     # ccxt's implicit API methods that obtain (POST) and keep alive (PUT) a user-data-stream listen
     # key, when the venue's private websocket needs one and a stream adapter exists for it.
     listen_key_calls: tuple[str, str] | None = None
+    # Whether the margin mode travels with each order and leverage call (OKX's tdMode / mgnMode),
+    # rather than being an account or symbol setting the venue remembers; changing it then also
+    # restates the leverage (OKX's set-leverage with the new mgnMode).
+    margin_mode_per_order: bool = False
+    # Venue parameters bounding a funding-history request in time, when ccxt sends neither bound
+    # itself (OKX bills: `begin`, `end`).
+    funding_window_params: tuple[str, str] | None = None
+    # Whether the leverage tiers bound the position in contracts (OKX) rather than in notional.
+    tiers_in_contracts: bool = False
 
 
 BINANCEUSDM = VenueProfile(
@@ -199,40 +208,54 @@ BYBIT = VenueProfile(
     wallet_balance=_bybit_wallet,
 )
 
-# Draft, not in VENUES (see below).
 OKX = VenueProfile(
     exchange_id="okx",
     ccxt_defaults={
-        "options": {"defaultType": "swap", "fetchMarkets": {"types": ["swap"]}},
+        "options": {
+            "defaultType": "swap",
+            "fetchMarkets": {"types": ["swap"]},
+            # One order per request: the batch endpoint answers a lone failure the same way.
+            "createOrder": "privatePostTradeOrder",
+        },
         "has": {"fetchCurrencies": False},
     },
     client_id_param="clOrdId",
     lookup_id_param="clOrdId",
     client_id_pattern=r"^[A-Za-z0-9]{1,32}$",
     fetch_by_client_id="fetch_order",
+    # ccxt points OKX at its demo-trading header (x-simulated-trading) in sandbox mode.
     sandbox="testnet",
     error_codes={
+        "50004": ExchangeUnavailable,
         "50011": RateLimited,
+        "50105": AuthenticationFailed,
         "50111": AuthenticationFailed,
         "50113": AuthenticationFailed,
         "51008": InsufficientFunds,
         "51016": InvalidOrder,
+        "51169": InvalidOrder,
+        "51400": OrderNotFound,
         "51603": OrderNotFound,
     },
     duplicate_client_id_codes=("51016",),
     no_change_codes=(),
+    # fills-history and bills-archive keep three months and take any span inside them.
     history_window_ms=90 * DAY_MS,
     history_max_age_ms=90 * DAY_MS,
     history_page_limit=100,
     history_order="desc",
     tiers_need_auth=False,
     trade_client_id_field="clOrdId",
+    # A funding bill's `px` is the mark price it settled at; the rate comes from the rate history.
+    funding_mark_field="px",
     wallet_balance=_okx_wallet,
+    margin_mode_per_order=True,
+    funding_window_params=("begin", "end"),
+    tiers_in_contracts=True,
 )
 
-# The registry: one entry per supported venue. OKX is drafted above but not registered: no loopback
-# venue proves it yet (its orders also need a tdMode, and its contracts are not 1 base unit).
-VENUES: dict[str, VenueProfile] = {p.exchange_id: p for p in (BINANCEUSDM, BYBIT)}
+# The registry: one entry per supported venue.
+VENUES: dict[str, VenueProfile] = {p.exchange_id: p for p in (BINANCEUSDM, BYBIT, OKX)}
 
 
 def venue_profile(exchange_id: str) -> VenueProfile:

@@ -1,0 +1,574 @@
+"""OKX through the real ccxt client against the loopback OKX venue: swaps in contracts of ctVal
+base units (the core sees base units only), the margin mode carried by every order (tdMode),
+the passphrase, and OKX's own answers (sCode inside `data`, funding as bills)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import subprocess
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from ccxt_harness import BTC, ETH, SleepRecorder, limit, market, submits, venue_and_broker
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.loopback import LoopbackVenue, data, wait_for_state_file
+from tests.loopback.book import MAKER_FEE, TAKER_FEE
+from tests.loopback.okx import CONTRACT_VALUES, OkxVenue
+
+from bot_v2.adapters.brokers.ccxt import CcxtBroker, create_ccxt_broker
+from bot_v2.domain.errors import (
+    AuthenticationFailed,
+    BotError,
+    ConfigError,
+    ExchangeUnavailable,
+    InsufficientFunds,
+    InvalidOrder,
+    InvalidSymbol,
+    OrderNotFound,
+    RateLimited,
+)
+from bot_v2.domain.fills import FundingPayment
+from bot_v2.domain.orders import OrderStatus, OrderType, Side, TimeInForce
+
+ACCESS = ["session", "urls"]
+
+
+def test_start_loads_swaps_only_and_proves_the_keys_with_one_balance_call() -> None:
+    async def run() -> list[tuple[str, dict[str, str]]]:
+        async with venue_and_broker("okx") as (venue, _):
+            return [(r.path, r.query) for r in venue.requests]
+
+    assert asyncio.run(run()) == [
+        ("/api/v5/public/instruments", {"instType": "SWAP"}),
+        ("/api/v5/account/balance", {}),
+    ]
+
+
+@pytest.mark.parametrize("access", ACCESS)
+def test_market_specs_are_in_base_units_and_tiers_in_notional(access: str) -> None:
+    async def run() -> None:
+        async with venue_and_broker("okx", access=access) as (venue, broker):  # type: ignore[arg-type]
+            specs = await broker.load_markets(["btcusdt", ETH])
+            tiers_asked = venue.recorded("/api/v5/public/position-tiers")
+        assert list(specs) == [BTC, ETH]
+        btc, eth = specs[BTC], specs[ETH]
+        assert btc.contract_size == Decimal("0.01") and eth.contract_size == Decimal("0.1")
+        # OKX lists lotSz/minSz in contracts (0.1 of 0.01 BTC): the spec is in BTC.
+        assert (btc.tick_size, btc.step_size, btc.min_size) == (
+            Decimal("0.1"),
+            Decimal("0.001"),
+            Decimal("0.001"),
+        )
+        assert (eth.step_size, eth.min_size) == (Decimal("0.001"), Decimal("0.001"))
+        assert btc.min_notional == 0 and btc.max_leverage == 125
+        assert [r.query["instFamily"] for r in tiers_asked] == ["BTC-USDT", "ETH-USDT"]
+        # Tiers bound positions in contracts at OKX; the spec's are notional at the mark.
+        contract_value = Decimal("0.01") * data.last_close("BTCUSDT")
+        brackets = data.leverage_brackets()["BTCUSDT"]
+        assert len(btc.tiers) == len(brackets)
+        for tier, raw in zip(btc.tiers, brackets, strict=True):
+            # The venue serves whole contracts: the bracket's cap rounded at the same price.
+            contracts = round(Decimal(raw["notionalCap"]) / contract_value)
+            assert tier.max_notional == contracts * contract_value
+            assert tier.maintenance_margin_rate == Decimal(raw["maintMarginRatio"])
+            assert tier.max_leverage == Decimal(raw["initialLeverage"])
+
+    asyncio.run(run())
+
+
+def test_inverse_swaps_are_listed_but_refused() -> None:
+    async def run() -> None:
+        async with venue_and_broker("okx") as (_, broker):
+            with pytest.raises(InvalidSymbol, match="inverse swap, not a linear swap"):
+                await broker.load_markets(["BTC/USD:BTC"])
+            with pytest.raises(InvalidSymbol, match="DOGE/USDT:USDT is not listed"):
+                await broker.load_markets(["DOGE/USDT:USDT"])
+
+    asyncio.run(run())
+
+
+@pytest.mark.parametrize("access", ACCESS)
+def test_sizes_go_out_in_contracts_and_come_back_in_base_units(access: str) -> None:
+    async def run() -> None:
+        async with venue_and_broker("okx", access=access) as (venue, broker):  # type: ignore[arg-type]
+            start = venue.clock()
+            long = await broker.submit_order(market("mkt1", Side.BUY, "0.015"))
+            short = await broker.submit_order(market("mkt2", Side.SELL, "0.5", symbol=ETH))
+            sent = submits(venue)
+            positions = {p.symbol: p for p in await broker.fetch_positions([BTC, ETH])}
+            fills = await broker.fetch_fills([BTC, ETH], start)
+            held = {s: venue.book.position(s).size for s in ("BTCUSDT", "ETHUSDT")}
+            wire_pos = [r for r in venue.recorded("/api/v5/account/positions")][-1].response
+        assert [(r.param("clOrdId"), r.param("sz"), r.param("tdMode")) for r in sent] == [
+            ("mkt1", "1.5", "cross"),
+            ("mkt2", "5", "cross"),
+        ]
+        assert held == {"BTCUSDT": Decimal("0.015"), "ETHUSDT": Decimal("-0.5")}
+        assert '"pos": "1.5"' in wire_pos and '"pos": "-5"' in wire_pos
+        assert (long.size, long.filled, long.status) == (
+            Decimal("0.015"),
+            Decimal("0.015"),
+            OrderStatus.FILLED,
+        )
+        assert (short.size, short.filled) == (Decimal("0.5"), Decimal("0.5"))
+        assert positions[BTC].size == Decimal("0.015") and positions[ETH].size == Decimal("-0.5")
+        assert sorted((f.client_order_id, f.size) for f in fills) == [
+            ("mkt1", Decimal("0.015")),
+            ("mkt2", Decimal("0.5")),
+        ]
+
+    asyncio.run(run())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lots=st.integers(min_value=1, max_value=10_000_000),
+    venue_symbol=st.sampled_from(["BTCUSDT", "ETHUSDT"]),
+)
+def test_a_size_survives_the_trip_to_contracts_and_back(lots: int, venue_symbol: str) -> None:
+    """Base units -> float contracts (what the broker hands ccxt) -> ccxt's wire string -> base."""
+    exchange = _offline_okx()
+    venue = _OFFLINE_VENUE
+    rules = venue.book.rules[venue_symbol]
+    symbol = f"{rules.base}/USDT:USDT"
+    size = rules.step * lots
+    contract = CONTRACT_VALUES[venue_symbol]
+    wire = exchange.amount_to_precision(symbol, float(size / contract))
+    assert Decimal(wire) * contract == size
+
+
+_OFFLINE_VENUE = OkxVenue()
+_EXCHANGES: list[object] = []
+
+
+def _offline_okx() -> object:
+    if not _EXCHANGES:
+        import ccxt  # type: ignore[import-untyped]
+
+        exchange = ccxt.okx()
+        rows = [_OFFLINE_VENUE._instrument(r) for r in _OFFLINE_VENUE.book.rules.values()]
+        exchange.set_markets(exchange.parse_markets(rows))
+        _EXCHANGES.append(exchange)
+    return _EXCHANGES[0]
+
+
+def test_limit_orders_rest_are_found_by_client_id_and_cancel() -> None:
+    async def run() -> None:
+        async with venue_and_broker("okx") as (venue, broker):
+            placed = await broker.submit_order(
+                limit("lim1", Side.BUY, "0.010", "90000.0", post_only=True)
+            )
+            plain = await broker.submit_order(limit("lim2", Side.SELL, "0.020", "200000.0"))
+            open_orders = await broker.fetch_open_orders([BTC, ETH])
+            found = await broker.fetch_order(BTC, "lim1")
+            cancelled = await broker.cancel_order(BTC, "lim1")
+            after = await broker.fetch_open_orders([BTC])
+            again = await broker.fetch_order(BTC, "lim1")
+            sent = submits(venue)
+        assert placed.status is OrderStatus.NEW and placed.size == Decimal("0.010")
+        assert placed.type is OrderType.LIMIT and placed.price == Decimal("90000.0")
+        assert plain.status is OrderStatus.NEW and plain.size == Decimal("0.020")
+        assert [o.client_order_id for o in open_orders] == ["lim1", "lim2"]
+        assert found == placed
+        assert cancelled.status is OrderStatus.CANCELED and cancelled.client_order_id == "lim1"
+        assert [o.client_order_id for o in after] == ["lim2"]
+        assert again is not None and again.status is OrderStatus.CANCELED
+        assert [(r.param("ordType"), r.param("px"), r.param("sz")) for r in sent] == [
+            ("post_only", "90000", "1"),
+            ("limit", "200000", "2"),
+        ]
+
+    asyncio.run(run())
+
+
+def test_post_only_that_would_take_and_unfilled_ioc_are_cancelled() -> None:
+    async def run() -> None:
+        async with venue_and_broker("okx") as (venue, broker):
+            taking = await broker.submit_order(
+                limit("pot1", Side.BUY, "0.010", "200000.0", post_only=True)
+            )
+            ioc = await broker.submit_order(
+                limit("ioc1", Side.BUY, "0.010", "90000.0", tif=TimeInForce.IOC)
+            )
+            assert submits(venue)[1].param("ordType") == "ioc"
+            assert venue.book.position("BTCUSDT").size == 0
+        assert taking.status is OrderStatus.CANCELED and taking.filled == 0
+        assert ioc.status is OrderStatus.CANCELED and ioc.filled == 0
+
+    asyncio.run(run())
+
+
+def test_reduce_only_closes_and_is_refused_when_it_would_open() -> None:
+    async def run() -> None:
+        async with venue_and_broker("okx") as (venue, broker):
+            await broker.submit_order(market("open1", Side.BUY, "0.010"))
+            closed = await broker.submit_order(
+                market("close1", Side.SELL, "0.010", reduce_only=True)
+            )
+            assert submits(venue)[1].body["reduceOnly"] is True
+            assert venue.book.position("BTCUSDT").size == 0
+            with pytest.raises(InvalidOrder, match="51169"):
+                await broker.submit_order(market("close2", Side.SELL, "0.010", reduce_only=True))
+        assert closed.status is OrderStatus.FILLED and closed.reduce_only
+
+    asyncio.run(run())
+
+
+def test_unknown_client_id_is_none_and_bad_ids_never_leave() -> None:
+    async def run() -> None:
+        async with venue_and_broker("okx") as (venue, broker):
+            assert await broker.fetch_order(BTC, "neversent") is None
+            # OKX client ids are alphanumeric, at most 32 characters.
+            for bad in ("with-hyphen", "x" * 33):
+                with pytest.raises(InvalidOrder, match="client order id"):
+                    await broker.submit_order(market(bad, Side.BUY, "0.010"))
+            with pytest.raises(InvalidOrder, match=r"not a multiple of 0\.001"):
+                await broker.submit_order(market("grid1", Side.BUY, "0.0105"))
+            assert submits(venue) == []
+            lookups = venue.recorded("/api/v5/trade/order", method="GET")
+        assert '"code": "51603"' in lookups[0].response
+
+    asyncio.run(run())
+
+
+def test_balance_is_the_cash_balance_and_free_margin() -> None:
+    async def run() -> None:
+        async with venue_and_broker("okx", venue_kwargs={"balance": "2500"}) as (venue, broker):
+            before = await broker.fetch_balance()
+            order = await broker.submit_order(market("bal1", Side.BUY, "0.010"))
+            venue.set_price(BTC, order.average_price + 100)  # type: ignore[operator]
+            after = await broker.fetch_balance()
+        assert before.total == before.free == Decimal(2500)
+        fee = Decimal("0.010") * order.average_price * TAKER_FEE  # type: ignore[operator]
+        # cashBal: realized only; availEq: equity (+1 unrealized) less the margin at 20x.
+        assert after.total == Decimal(2500) - fee
+        margin = Decimal("0.010") * (order.average_price + 100) / 20  # type: ignore[operator]
+        assert after.free == after.total + 1 - margin
+
+    asyncio.run(run())
+
+
+def test_positions_carry_entry_mark_liquidation_and_pnl() -> None:
+    async def run() -> None:
+        async with venue_and_broker("okx") as (venue, broker):
+            assert await broker.fetch_positions([BTC, ETH]) == []
+            await broker.set_leverage(BTC, Decimal(5))
+            long = await broker.submit_order(market("p1", Side.BUY, "0.020"))
+            venue.set_price(BTC, long.average_price - 1000)  # type: ignore[operator]
+            (btc,) = await broker.fetch_positions([BTC])
+        assert btc.size == Decimal("0.02") and btc.entry_price == long.average_price
+        assert btc.unrealized_pnl == Decimal("-20") and btc.leverage == 5
+        assert btc.liquidation_price is not None and btc.liquidation_price < btc.entry_price
+        assert btc.margin_mode == "cross"
+
+    asyncio.run(run())
+
+
+def test_leverage_and_margin_mode_travel_as_okx_wants() -> None:
+    async def run() -> None:
+        async with venue_and_broker("okx") as (venue, broker):
+            await broker.set_leverage(BTC, Decimal(7))
+            await broker.set_leverage(BTC, Decimal(7))
+            await broker.set_margin_mode(BTC, "isolated")
+            # A symbol whose leverage this broker never set: it asks the venue first.
+            await broker.set_margin_mode(ETH, "isolated")
+            await broker.submit_order(market("iso1", Side.BUY, "0.010"))
+            (position,) = await broker.fetch_positions([BTC])
+            sent = venue.recorded("/api/v5/account/set-leverage")
+            asked = venue.recorded("/api/v5/account/leverage-info")
+            order = submits(venue)[0]
+        assert [(r.param("lever"), r.param("mgnMode"), r.param("instId")) for r in sent] == [
+            ("7", "cross", "BTC-USDT-SWAP"),
+            ("7", "cross", "BTC-USDT-SWAP"),
+            ("7", "isolated", "BTC-USDT-SWAP"),
+            ("20", "isolated", "ETH-USDT-SWAP"),
+        ]
+        assert [(r.param("instId"), r.param("mgnMode")) for r in asked] == [
+            ("ETH-USDT-SWAP", "cross")
+        ]
+        assert order.param("tdMode") == "isolated"
+        assert position.margin_mode == "isolated" and position.leverage == 7
+
+    asyncio.run(run())
+
+
+def test_fills_name_client_ids_with_fees_and_maker_flags() -> None:
+    async def run() -> None:
+        async with venue_and_broker("okx") as (venue, broker):
+            start = venue.clock()
+            await broker.submit_order(market("ftaker", Side.BUY, "0.020"))
+            await broker.submit_order(limit("fmaker", Side.SELL, "0.010", "110000.0"))
+            venue.set_price(BTC, "110500")
+            fills = await broker.fetch_fills([BTC, ETH], start)
+            later = await broker.fetch_fills([BTC], venue.clock() + 1)
+            asked = venue.recorded("/api/v5/trade/fills-history")
+        assert [f.client_order_id for f in fills] == ["ftaker", "fmaker"]
+        first, second = fills
+        assert (first.size, first.is_maker) == (Decimal("0.02"), False)
+        assert first.fee == Decimal("0.02") * first.price * TAKER_FEE
+        assert (second.size, second.is_maker, second.price) == (
+            Decimal("0.01"),
+            True,
+            Decimal("110000"),
+        )
+        assert second.fee == Decimal("0.01") * Decimal(110000) * MAKER_FEE
+        assert later == []
+        assert all(r.param("instType") == "SWAP" and r.param("begin") for r in asked)
+
+    asyncio.run(run())
+
+
+def test_funding_comes_from_bills_with_rate_mark_and_size() -> None:
+    async def run() -> tuple[list[FundingPayment], int]:
+        async with venue_and_broker("okx") as (venue, broker):
+            now = venue.clock()
+            await broker.submit_order(market("fund1", Side.BUY, "0.020"))
+            venue.settle_funding(BTC, "0.0001", time_ms=now - 7_200_000)
+            venue.set_price(BTC, "100000")
+            venue.settle_funding(BTC, "-0.0002", time_ms=now - 3_600_000)
+            payments = await broker.fetch_funding([BTC, ETH], now - 7_200_000)
+            assert await broker.fetch_funding([BTC], now - 3_600_000 + 1) == []
+            rate = await broker.fetch_funding_rate(BTC)
+            bills = venue.recorded("/api/v5/account/bills-archive")
+            assert rate.rate == Decimal("-0.0002") and rate.mark_price == Decimal(100000)
+            assert all(r.param("type") == "8" and r.param("begin") for r in bills)
+            return payments, now
+
+    payments, now = asyncio.run(run())
+    entry = data.last_close("BTCUSDT")
+    assert [(p.timestamp_ms, p.rate, p.mark_price, p.position_size) for p in payments] == [
+        (now - 7_200_000, Decimal("0.0001"), entry, Decimal("0.02")),
+        (now - 3_600_000, Decimal("-0.0002"), Decimal(100000), Decimal("0.02")),
+    ]
+    assert payments[0].amount == -Decimal("0.02") * entry * Decimal("0.0001")
+    assert payments[1].amount == Decimal("0.4")
+
+
+def test_fee_rates_candles_and_marks() -> None:
+    async def run() -> None:
+        async with venue_and_broker("okx") as (venue, broker):
+            rates = await broker.fetch_fee_rates([BTC])
+            venue.set_price(ETH, "3100.55")
+            marks = {m.symbol: m.price for m in await broker.fetch_marks([BTC, ETH])}
+            live = await broker.fetch_candles(BTC, 60_000, None, 5)
+            bundled = await broker.fetch_candles(BTC, 3_600_000, 1_704_067_200_000, 3)
+            now = venue.clock()
+        assert rates[BTC].maker == MAKER_FEE and rates[BTC].taker == TAKER_FEE
+        assert marks == {BTC: data.last_close("BTCUSDT"), ETH: Decimal("3100.55")}
+        assert 1 <= len(live) <= 5 and all(c.close_time_ms <= now for c in live)
+        rows = data.candles("BTCUSDT", "1h")[:3]
+        assert [(c.timestamp_ms, c.close) for c in bundled] == [
+            (t, Decimal(c)) for t, _o, _h, _l, c, _v in rows
+        ]
+
+    asyncio.run(run())
+
+
+def test_a_submit_whose_answer_was_lost_is_found_not_resent() -> None:
+    async def run() -> None:
+        async with venue_and_broker("okx") as (venue, broker):
+            venue.faults.fail_next_submits(1, "5xx")
+            order = await broker.submit_order(market("lost1", Side.BUY, "0.010"))
+            assert len(submits(venue)) == 1
+            assert [o["client_id"] for o in venue.orders()] == ["lost1"]
+        assert order.status is OrderStatus.FILLED and order.size == Decimal("0.010")
+
+    asyncio.run(run())
+
+
+def test_a_resend_refused_as_a_duplicate_returns_the_first_order() -> None:
+    async def run() -> None:
+        async with venue_and_broker("okx") as (venue, broker):
+            venue.faults.fail_next_submits(1, "5xx")
+            venue.faults.hide_next_lookups(1)
+            order = await broker.submit_order(market("dup1", Side.BUY, "0.010"))
+            answers = [r.response for r in submits(venue)]
+        assert order.client_order_id == "dup1" and order.status is OrderStatus.FILLED
+        assert len(answers) == 2 and '"sCode": "51016"' in answers[1]
+
+    asyncio.run(run())
+
+
+def test_the_passphrase_is_required_and_sandbox_uses_the_demo_header() -> None:
+    async def run() -> None:
+        async with venue_and_broker("okx", api_password="wrong-passphrase", start=False) as (
+            _,
+            broker,
+        ):
+            with pytest.raises(AuthenticationFailed, match="50105"):
+                await broker.start()
+
+    asyncio.run(run())
+    broker = create_ccxt_broker("okx", "k", "s", "p", sandbox=True)
+    assert broker._exchange.headers.get("x-simulated-trading") == "1"
+    assert isinstance(broker, CcxtBroker)
+    with pytest.raises(ConfigError):
+        create_ccxt_broker("okx", "k", "s", "p", ccxt_config={"password": "p"})
+
+
+# ---- errors --------------------------------------------------------------------------------
+
+ErrorAction = Callable[[LoopbackVenue, CcxtBroker], Awaitable[object]]
+
+
+async def _buy(venue: LoopbackVenue, broker: CcxtBroker) -> object:
+    return await broker.submit_order(market("err1", Side.BUY, "0.010"))
+
+
+async def _off_lot(venue: LoopbackVenue, broker: CcxtBroker) -> object:
+    venue.rules["BTCUSDT"].step = Decimal("0.01")  # coarsened after our markets were loaded
+    return await broker.submit_order(market("err2", Side.BUY, "0.015"))
+
+
+async def _twice(venue: LoopbackVenue, broker: CcxtBroker) -> object:
+    await broker.submit_order(limit("err3", Side.BUY, "0.010", "90000.0"))
+    return await broker.submit_order(limit("err3", Side.BUY, "0.010", "90000.0"))
+
+
+async def _cancel_unknown(venue: LoopbackVenue, broker: CcxtBroker) -> object:
+    return await broker.cancel_order(BTC, "nosuchorder")
+
+
+async def _balance(venue: LoopbackVenue, broker: CcxtBroker) -> object:
+    return await broker.fetch_balance()
+
+
+async def _rate_limited(venue: LoopbackVenue, broker: CcxtBroker) -> object:
+    venue.faults.rate_limit_next(10)
+    return await broker.fetch_balance()
+
+
+async def _gateway_down(venue: LoopbackVenue, broker: CcxtBroker) -> object:
+    venue.faults.server_error_next(10, status=503)
+    return await broker.fetch_balance()
+
+
+ERRORS: list[tuple[str, str, type[BotError], ErrorAction, int, dict[str, str]]] = [
+    ("insufficient margin", "51008", InsufficientFunds, _buy, 0, {"balance": "20"}),
+    ("lot size", "51121", InvalidOrder, _off_lot, 0, {}),
+    ("duplicate client id", "51016", InvalidOrder, _twice, 0, {}),
+    ("cancel unknown", "51400", OrderNotFound, _cancel_unknown, 0, {}),
+    ("bad signature", "50113", AuthenticationFailed, _balance, 0, {"api_secret": "x" * 24}),
+    ("bad key", "50111", AuthenticationFailed, _balance, 0, {"api_key": "y" * 24}),
+    ("bad passphrase", "50105", AuthenticationFailed, _balance, 0, {"passphrase": "z" * 12}),
+    ("rate limited", "50011", RateLimited, _rate_limited, 3, {}),
+    ("gateway 5xx", "503", ExchangeUnavailable, _gateway_down, 3, {}),
+]
+
+
+@pytest.mark.parametrize("access", ACCESS)
+@pytest.mark.parametrize("case", ERRORS, ids=lambda c: c[0])
+def test_okx_errors_map_to_domain_errors(
+    case: tuple[str, str, type[BotError], ErrorAction, int, dict[str, str]], access: str
+) -> None:
+    _, code, expected, action, sleeps, venue_kwargs = case
+    sleep = SleepRecorder()
+
+    async def run() -> None:
+        async with venue_and_broker(
+            "okx",
+            access=access,  # type: ignore[arg-type]
+            venue_kwargs=venue_kwargs,
+            sleep=sleep,
+            start=False,
+        ) as (venue, broker):
+            await broker.load_markets([BTC])
+            with pytest.raises(BotError) as caught:
+                await action(venue, broker)
+        assert type(caught.value) is expected, caught.value
+        text = str(caught.value)
+        assert text.startswith("okx ") and code in text and "\n" not in text
+
+    asyncio.run(run())
+    assert len(sleep.delays) == sleeps
+
+
+KEY = "PLANTED-KEY-a71f93c2e5d84b06"
+SECRET = "PLANTED-SECRET-4c0e9b7a2f6d1835"
+PASSPHRASE = "PLANTED-PASS-9e1b7c3d"
+WRONG = "PLANTED-WRONGPASS-5f2a"
+
+
+@pytest.mark.parametrize("access", ACCESS)
+def test_no_key_secret_or_passphrase_in_errors_or_logs(
+    access: str, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    errors: list[BaseException] = []
+
+    async def collect(coro: Awaitable[object]) -> None:
+        try:
+            await coro
+        except BotError as exc:
+            errors.append(exc)
+
+    async def run() -> None:
+        venue_kwargs = {"api_key": KEY, "api_secret": SECRET, "passphrase": PASSPHRASE}
+        async with venue_and_broker(
+            "okx",
+            access=access,  # type: ignore[arg-type]
+            api_key=KEY,
+            api_secret=SECRET,
+            api_password=PASSPHRASE,
+            venue_kwargs={**venue_kwargs, "balance": "20"},
+            sleep=SleepRecorder(),
+        ) as (venue, broker):
+            await broker.fetch_positions([BTC])
+            await collect(broker.submit_order(market("s1", Side.BUY, "0.010")))
+            venue.faults.server_error_next(10, status=503)
+            await collect(broker.fetch_balance())
+        async with venue_and_broker(
+            "okx",
+            access=access,  # type: ignore[arg-type]
+            api_key=KEY,
+            api_secret=SECRET,
+            api_password=WRONG,
+            venue_kwargs=venue_kwargs,
+            start=False,
+        ) as (_, wrong):
+            await collect(wrong.start())
+
+    asyncio.run(run())
+    assert len(errors) == 3
+    planted = (KEY, SECRET, PASSPHRASE, WRONG)
+    lines = [record.getMessage() for record in caplog.records]
+    assert any("OK-ACCESS" in line for line in lines), "ccxt's wire log should be captured"
+    out = capsys.readouterr()
+    texts = [str(e) for e in errors] + ["".join(traceback.format_exception(e)) for e in errors]
+    for text in [*texts, *lines, out.out + out.err]:
+        assert not [p for p in planted if p in text], text
+
+
+def test_serve_runs_okx_as_a_process(tmp_path: Path) -> None:
+    state = tmp_path / "okx.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.loopback.serve", "okx", "--state-file", str(state)],
+        cwd=str(Path(__file__).resolve().parents[3]),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = wait_for_state_file(state, timeout_s=30)
+        assert process.stdout is not None
+        line = process.stdout.readline()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert first["venue"] == "okx"
+    assert line.startswith(f"LOOPBACK okx {first['url']} tls_port=")
+
+
+def test_keys_without_a_passphrase_fail_at_start_without_a_request() -> None:
+    async def run() -> None:
+        async with venue_and_broker("okx", api_password="", start=False) as (venue, broker):
+            with pytest.raises(AuthenticationFailed, match="password"):
+                await broker.start()
+            assert venue.recorded("/api/v5/account") == []
+
+    asyncio.run(run())
