@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -59,7 +58,6 @@ REJECTS: dict[str, tuple[int, int, str]] = {
 }
 
 Params = dict[str, str]
-SignedHandler = Callable[[web.Request, Params], Awaitable[web.Response]]
 
 
 def error(status: int, code: int, msg: str) -> web.Response:
@@ -173,18 +171,6 @@ class BinanceUsdmVenue(LoopbackVenue):
         ]
 
     # ---- signing -------------------------------------------------------------------------------
-
-    def _signed(self, handler: SignedHandler) -> Callable[[web.Request], Awaitable[web.Response]]:
-        async def wrapped(request: web.Request) -> web.Response:
-            checked = await self._check_signature(request)
-            if isinstance(checked, web.Response):
-                return checked
-            try:
-                return await handler(request, checked)
-            except Reject as reject:
-                return self._reject(reject)
-
-        return wrapped
 
     async def _check_signature(self, request: web.Request) -> Params | web.Response:
         key = request.headers.get("X-MBX-APIKEY")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -54,7 +53,6 @@ STATUS = {
 }
 
 Params = dict[str, Any]
-SignedHandler = Callable[[web.Request, Params], Awaitable[web.Response]]
 
 
 def num(value: Decimal) -> str:
@@ -141,18 +139,9 @@ class BybitVenue(LoopbackVenue):
 
     # ---- signing -------------------------------------------------------------------------------
 
-    def _signed(self, handler: SignedHandler) -> Callable[[web.Request], Awaitable[web.Response]]:
-        async def wrapped(request: web.Request) -> web.Response:
-            checked = await self._check_signature(request)
-            if isinstance(checked, web.Response):
-                return checked
-            try:
-                return await handler(request, checked)
-            except Reject as reject:
-                code, msg = REJECTS.get(reject.kind, (10001, reject.detail))
-                return self.fail(code, msg)
-
-        return wrapped
+    def _reject(self, reject: Reject) -> web.Response:
+        code, msg = REJECTS.get(reject.kind, (10001, reject.detail))
+        return self.fail(code, msg)
 
     async def _check_signature(self, request: web.Request) -> Params | web.Response:
         headers = request.headers

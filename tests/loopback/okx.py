@@ -17,7 +17,6 @@ import datetime
 import hashlib
 import hmac
 import json
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -77,7 +76,6 @@ ORD_TYPES = {"market": "MARKET", "limit": "LIMIT", "post_only": "LIMIT", "ioc": 
 ORD_TYPES.update({"fok": "LIMIT", "optimal_limit_ioc": "MARKET"})
 
 Params = dict[str, Any]
-SignedHandler = Callable[[web.Request, Params], Awaitable[web.Response]]
 
 
 def num(value: Decimal) -> str:
@@ -143,16 +141,20 @@ class OkxVenue(LoopbackVenue):
     def fail(self, code: str, msg: str, status: int = 200) -> web.Response:
         return web.json_response({"code": code, "msg": msg, "data": []}, status=status)
 
-    def fail_order(self, s_code: str, s_msg: str, p: Params) -> web.Response:
-        """An order call that failed: code "1" and the reason per order, as OKX answers."""
-        row = {
+    def order_ack(self, p: Params, s_code: str, s_msg: str, order_id: str = "") -> dict[str, str]:
+        """One order's outcome inside an order call's `data`."""
+        return {
             "clOrdId": str(p.get("clOrdId", "")),
-            "ordId": "",
+            "ordId": order_id,
             "sCode": s_code,
             "sMsg": s_msg,
-            "tag": "",
+            "tag": str(p.get("tag", "")),
             "ts": str(self.clock()),
         }
+
+    def fail_order(self, s_code: str, s_msg: str, p: Params) -> web.Response:
+        """An order call that failed: code "1" and the reason per order, as OKX answers."""
+        row = self.order_ack(p, s_code, s_msg)
         return web.json_response({"code": "1", "msg": "All operations failed", "data": [row]})
 
     def _rate_limited(self) -> web.Response:
@@ -194,18 +196,9 @@ class OkxVenue(LoopbackVenue):
 
     # ---- signing -------------------------------------------------------------------------------
 
-    def _signed(self, handler: SignedHandler) -> Callable[[web.Request], Awaitable[web.Response]]:
-        async def wrapped(request: web.Request) -> web.Response:
-            checked = await self._check_signature(request)
-            if isinstance(checked, web.Response):
-                return checked
-            try:
-                return await handler(request, checked)
-            except Reject as reject:
-                code, msg = REJECTS.get(reject.kind, ("51000", reject.detail))
-                return self.fail(code, msg)
-
-        return wrapped
+    def _reject(self, reject: Reject) -> web.Response:
+        code, msg = REJECTS.get(reject.kind, ("51000", reject.detail))
+        return self.fail(code, msg)
 
     async def _check_signature(self, request: web.Request) -> Params | web.Response:
         headers = request.headers
@@ -811,27 +804,9 @@ class OkxVenue(LoopbackVenue):
             except Reject as reject:
                 code, msg = REJECTS.get(reject.kind, ("51000", reject.detail))
                 failed += 1
-                rows.append(
-                    {
-                        "clOrdId": str(p.get("clOrdId", "")),
-                        "ordId": "",
-                        "sCode": code,
-                        "sMsg": msg,
-                        "tag": "",
-                        "ts": str(self.clock()),
-                    }
-                )
+                rows.append(self.order_ack(p, code, msg))
                 continue
-            rows.append(
-                {
-                    "clOrdId": order.client_id,
-                    "ordId": str(order.order_id),
-                    "sCode": "0",
-                    "sMsg": "Order placed",
-                    "tag": str(p.get("tag", "")),
-                    "ts": str(self.clock()),
-                }
-            )
+            rows.append(self.order_ack(p, "0", "Order placed", str(order.order_id)))
         code = "0" if not failed else ("1" if failed == len(rows) else "2")
         msg = "" if not failed else "All operations failed"
         response = web.json_response(

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from aiohttp import web
 
 from tests.loopback import tls
-from tests.loopback.book import Book, Rules, now_ms, order_json
+from tests.loopback.book import Book, Reject, Rules, now_ms, order_json
 from tests.loopback.faults import Faults
 
 # Known credentials of every loopback account unless a test chooses others.
@@ -27,6 +27,8 @@ API_KEY = "loopback-api-key-7d1f0c"
 API_SECRET = "loopback-api-secret-4b9e2a"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Params = dict[str, Any]
+SignedHandler = Callable[[web.Request, Params], Awaitable[web.Response]]
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,28 @@ class LoopbackVenue:
 
     def _rate_limited(self) -> web.Response:
         raise NotImplementedError
+
+    async def _check_signature(self, request: web.Request) -> Params | web.Response:
+        """The request's parameters when its signature holds; the venue's refusal otherwise."""
+        raise NotImplementedError
+
+    def _reject(self, reject: Reject) -> web.Response:
+        """The venue's answer to a business rejection from the book."""
+        raise NotImplementedError
+
+    def _signed(self, handler: SignedHandler) -> Callable[[web.Request], Awaitable[web.Response]]:
+        """Wraps a private endpoint: signature checked first, book rejections answered."""
+
+        async def wrapped(request: web.Request) -> web.Response:
+            checked = await self._check_signature(request)
+            if isinstance(checked, web.Response):
+                return checked
+            try:
+                return await handler(request, checked)
+            except Reject as reject:
+                return self._reject(reject)
+
+        return wrapped
 
     def _unknown_status(self) -> web.Response:
         """What the venue answers when an order's fate is unknown to its gateway."""
