@@ -46,6 +46,20 @@ class Clock:
         return None
 
 
+def walk(moves: Sequence[int], wiggles: Sequence[int]) -> list[tuple[float, float, float, float]]:
+    """(open, high, low, close) rows of a walk from 1000: each close moves by `move` per mille
+    (never below 10), each range reaches `wiggle` per mille beyond open and close."""
+    rows = []
+    price = 1000.0
+    for move, wiggle in zip(moves, wiggles, strict=True):
+        close = round(max(price * (1 + move / 1000), 10.0), 1)
+        high = round(max(price, close) * (1 + wiggle / 1000), 1)
+        low = round(min(price, close) * (1 - wiggle / 1000), 1)
+        rows.append((price, high, low, close))
+        price = close
+    return rows
+
+
 def bars(
     rows: Sequence[tuple[float, float, float, float] | float],
     symbol: str = SYMBOL,

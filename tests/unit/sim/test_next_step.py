@@ -18,7 +18,7 @@ from bot_v2.adapters.replay.csv_files import FundingPoint
 from bot_v2.adapters.replay.feed import ReplayFeed, SymbolSeries
 from bot_v2.domain.errors import BrokerError
 from bot_v2.domain.orders import OrderRequest, OrderType, Side, TimeInForce
-from tests.unit.sim._support import SPEC, SYMBOL, T0, H, bars, feed, market
+from tests.unit.sim._support import SPEC, SYMBOL, T0, H, bars, feed, market, walk
 
 ETH = "ETH/USDT:USDT"
 CANDLES = 60
@@ -32,16 +32,8 @@ class LooksAfresh(SimExchange):
 
 
 def _series(symbol: str, moves: list[int], wiggles: list[int], every: int) -> SymbolSeries:
-    rows = []
-    price = 1000.0
-    for move, wiggle in zip(moves, wiggles, strict=True):
-        close = round(max(price * (1 + move / 1000), 10.0), 1)
-        high = round(max(price, close) * (1 + wiggle / 1000), 1)
-        low = round(min(price, close) * (1 - wiggle / 1000), 1)
-        rows.append((price, high, low, close))
-        price = close
     funding = [FundingPoint(T0 + k * H, Decimal("0.001")) for k in range(every, CANDLES, every)]
-    return SymbolSeries(symbol, bars(rows, symbol=symbol, volume=20), (), funding)
+    return SymbolSeries(symbol, bars(walk(moves, wiggles), symbol=symbol, volume=20), (), funding)
 
 
 paths = st.tuples(

@@ -26,7 +26,7 @@ from bot_v2.domain.errors import BrokerError
 from bot_v2.domain.money import ZERO
 from bot_v2.domain.orders import OrderRequest, OrderType, Side, TimeInForce
 from bot_v2.domain.positions import Position, apply_fill
-from tests.unit.sim._support import SYMBOL, T0, H, bars, exchange, feed
+from tests.unit.sim._support import SYMBOL, T0, H, bars, exchange, feed, walk
 from tests.unit.sim.test_next_step import LooksAfresh
 
 CANDLES = 40
@@ -55,15 +55,7 @@ class ExchangeMachine(RuleBasedStateMachine):
         mode: MarginMode,
         leverage: int,
     ) -> None:
-        rows = []
-        price = 1000.0
-        for move, wiggle in zip(moves, wiggles, strict=True):
-            close = round(max(price * (1 + move / 1000), 10.0), 1)
-            high = round(max(price, close) * (1 + wiggle / 1000), 1)
-            low = round(min(price, close) * (1 - wiggle / 1000), 1)
-            rows.append((price, high, low, close))
-            price = close
-        candles = bars(rows)
+        candles = bars(walk(moves, wiggles))
         candles = [
             attrs.evolve(c, volume=Decimal(v)) for c, v in zip(candles, volumes, strict=True)
         ]
