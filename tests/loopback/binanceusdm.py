@@ -578,7 +578,7 @@ class BinanceUsdmVenue(LoopbackVenue):
         return web.json_response(rows)
 
     async def _dual_side(self, request: web.Request, p: Params) -> web.Response:
-        return web.json_response({"dualSidePosition": False})
+        return web.json_response({"dualSidePosition": self.faults.hedge_mode})
 
     async def _set_leverage(self, request: web.Request, p: Params) -> web.Response:
         symbol = p.get("symbol", "")
@@ -641,6 +641,9 @@ class BinanceUsdmVenue(LoopbackVenue):
         type_ = p.get("type", "")
         if side not in ("BUY", "SELL") or type_ not in ("MARKET", "LIMIT"):
             return error(400, -1116, "Invalid orderType.")
+        if self.faults.hedge_mode and p.get("positionSide", "BOTH") == "BOTH":
+            # Hedge (dual-side) mode wants LONG or SHORT on every order.
+            return error(400, -4061, "Order's position side does not match user's setting.")
         client_id = p.get("newClientOrderId") or f"loopback_{len(self.book.orders) + 1}"
         if not CLIENT_ID.match(client_id):
             return error(

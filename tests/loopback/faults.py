@@ -36,6 +36,9 @@ class Faults:
         self._hidden_lookups = 0
         # How long a "timeout" submit holds its answer back; longer than any test client timeout.
         self.timeout_delay_s = 3.0
+        # The account's position mode: hedge (OKX long/short, Binance dual-side) when set, which a
+        # one-way client must refuse at start. Not a one-shot fault: it holds until cleared.
+        self.hedge_mode = False
 
     def rate_limit_next(self, n: int = 1, path_contains: str | None = None) -> None:
         """The next `n` requests (whose path contains `path_contains`) get HTTP 429, unprocessed."""
@@ -66,8 +69,14 @@ class Faults:
         with self._lock:
             self._hidden_lookups += n
 
+    def set_hedge_mode(self, on: bool = True) -> None:
+        """Puts the account in hedge (long/short) position mode, or back in one-way mode."""
+        with self._lock:
+            self.hedge_mode = on
+
     def clear(self) -> None:
         with self._lock:
+            self.hedge_mode = False
             self._rate_limits.clear()
             self._server_errors.clear()
             for queue in self._after.values():

@@ -1,9 +1,9 @@
 """A loopback OKX venue speaking the v5 REST wire format for USDT-margined perpetual swaps
-(`instType=SWAP`, one-way `net` position mode) for the endpoints ccxt's `okx` calls. Signed the way
-OKX signs: base64(HMAC-SHA256(secret, timestamp + method + request path (+ `?query`) + body)) in the
-OK-ACCESS-SIGN header, with OK-ACCESS-KEY, OK-ACCESS-TIMESTAMP (ISO-8601, ms) and
-OK-ACCESS-PASSPHRASE. Answers carry `{"code", "msg", "data"}`; order calls report per-order
-`sCode`/`sMsg` inside `data` under `code: "1"`, as OKX does.
+(`instType=SWAP`, one-way `net` position mode; long/short after `faults.set_hedge_mode()`) for the
+endpoints ccxt's `okx` calls. Signed the way OKX signs: base64(HMAC-SHA256(secret, timestamp +
+method + request path (+ `?query`) + body)) in the OK-ACCESS-SIGN header, with OK-ACCESS-KEY,
+OK-ACCESS-TIMESTAMP (ISO-8601, ms) and OK-ACCESS-PASSPHRASE. Answers carry `{"code", "msg",
+"data"}`; order calls report per-order `sCode`/`sMsg` inside `data` under `code: "1"`, as OKX does.
 
 OKX trades swaps in contracts of `ctVal` base units (BTC-USDT-SWAP: 0.01 BTC). The book keeps base
 units; every `sz`, `fillSz`, `accFillSz` and `pos` on the wire is in contracts, so a client that
@@ -607,7 +607,7 @@ class OkxVenue(LoopbackVenue):
                     "level": "Lv1",
                     "levelTmp": "",
                     "mgnIsoMode": "automatic",
-                    "posMode": "net_mode",
+                    "posMode": "long_short_mode" if self.faults.hedge_mode else "net_mode",
                     "uid": "44705892343619584",
                 }
             ]
@@ -765,7 +765,9 @@ class OkxVenue(LoopbackVenue):
         mode = str(p.get("tdMode", ""))
         if mode not in ("cross", "isolated"):
             raise Reject("bad_param", "Parameter tdMode error")
-        if p.get("posSide") not in (None, "", "net"):
+        # Net mode takes no posSide (or "net"); long/short mode wants "long" or "short".
+        pos_sides = ("long", "short") if self.faults.hedge_mode else (None, "", "net")
+        if p.get("posSide") not in pos_sides:
             raise Reject("bad_param", "Parameter posSide error")
         try:
             contracts = Decimal(str(p.get("sz", "")))

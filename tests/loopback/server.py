@@ -312,7 +312,7 @@ class LoopbackVenue:
     async def _t_faults(self, request: web.Request) -> web.Response:
         """Body keys (all optional): clear (true), rate_limit_next / server_error_next /
         hide_next_lookups (counts), fail_next_submits / fail_next_cancels
-        ({"n": 1, "mode": "5xx"|"timeout"}), timeout_delay_s (seconds)."""
+        ({"n": 1, "mode": "5xx"|"timeout"}), timeout_delay_s (seconds), hedge_mode (bool)."""
         spec = await request.json()
         faults = self.faults
         if spec.get("clear"):
@@ -325,6 +325,8 @@ class LoopbackVenue:
             faults.server_error_next(int(spec["server_error_next"]))
         if "hide_next_lookups" in spec:
             faults.hide_next_lookups(int(spec["hide_next_lookups"]))
+        if "hedge_mode" in spec:
+            faults.set_hedge_mode(bool(spec["hedge_mode"]))
         for key, arm in (
             ("fail_next_submits", faults.fail_next_submits),
             ("fail_next_cancels", faults.fail_next_cancels),

@@ -11,10 +11,11 @@ import sys
 from decimal import Decimal
 
 import pytest
-from ccxt_harness import BTC, ETH, venue_and_broker
+from ccxt_harness import BTC, ETH, market, venue_and_broker
 from tests.loopback import data
 
-from bot_v2.domain.errors import AuthenticationFailed, InvalidSymbol
+from bot_v2.domain.errors import AuthenticationFailed, ConfigError, InvalidOrder, InvalidSymbol
+from bot_v2.domain.orders import Side
 
 
 def _exchange_info_filters(venue_symbol: str) -> dict[str, dict[str, str]]:
@@ -95,7 +96,8 @@ def test_start_makes_only_the_calls_it_needs(venue_id: str) -> None:
 
     paths = asyncio.run(run())
     expected = {
-        "binanceusdm": ["/fapi/v1/exchangeInfo", "/fapi/v3/account"],
+        # The position mode is read once: the bot needs one-way mode.
+        "binanceusdm": ["/fapi/v1/exchangeInfo", "/fapi/v3/account", "/fapi/v1/positionSide/dual"],
         # Bybit's ccxt asks for live and pre-launch instruments in parallel.
         "bybit": [
             "/v5/market/instruments-info",
@@ -104,6 +106,29 @@ def test_start_makes_only_the_calls_it_needs(venue_id: str) -> None:
         ],
     }[venue_id]
     assert paths == expected
+
+
+def test_start_refuses_a_binance_account_in_hedge_mode_and_starts_in_one_way_mode() -> None:
+    async def run() -> None:
+        async with venue_and_broker("binanceusdm", start=False) as (venue, broker):
+            venue.faults.set_hedge_mode()
+            with pytest.raises(ConfigError) as refused:
+                await broker.start()
+            # What the refusal guards against: hedge mode wants positionSide on every order.
+            with pytest.raises(InvalidOrder, match="position side"):
+                await broker.submit_order(market("mode1", Side.BUY, "0.01"))
+            venue.faults.set_hedge_mode(False)
+            await broker.start()
+            await broker.submit_order(market("mode2", Side.BUY, "0.01"))
+            assert len(venue.recorded("/fapi/v1/positionSide/dual", method="GET")) == 2
+            assert venue.recorded("/fapi/v1/positionSide/dual", method="POST") == []
+        assert refused.value.lines == [
+            "binanceusdm: account is in hedge position mode; perps-bot needs one-way (net) mode: "
+            "switch it in Binance Futures (Preferences > Position Mode > One-way) "
+            "or with POST /fapi/v1/positionSide/dual dualSidePosition=false"
+        ]
+
+    asyncio.run(run())
 
 
 @pytest.mark.parametrize("venue_id", ["binanceusdm", "bybit"])

@@ -47,7 +47,36 @@ def test_start_loads_swaps_only_and_proves_the_keys_with_one_balance_call() -> N
     assert asyncio.run(run()) == [
         ("/api/v5/public/instruments", {"instType": "SWAP"}),
         ("/api/v5/account/balance", {}),
+        # The position mode, read once: the bot needs one-way (net) mode.
+        ("/api/v5/account/config", {}),
     ]
+
+
+@pytest.mark.parametrize("access", ACCESS)
+def test_start_refuses_an_account_in_long_short_mode_and_starts_in_net_mode(access: str) -> None:
+    async def run() -> None:
+        async with venue_and_broker("okx", access=access, start=False) as (venue, broker):  # type: ignore[arg-type]
+            venue.faults.set_hedge_mode()
+            with pytest.raises(ConfigError) as refused:
+                await broker.start()
+            # What the refusal guards against: OKX wants posSide on every order in this mode.
+            with pytest.raises(InvalidOrder, match="posSide"):
+                await broker.submit_order(market("mode1", Side.BUY, "0.01"))
+            assert venue.orders() == []
+            venue.faults.set_hedge_mode(False)
+            await broker.start()
+            await broker.submit_order(market("mode2", Side.BUY, "0.01"))
+            asked = venue.recorded("/api/v5/account/config")
+        assert refused.value.lines == [
+            "okx: account is in long/short position mode; perps-bot needs one-way (net) mode: "
+            "switch it in OKX settings (Trade > Position mode) "
+            "or with POST /api/v5/account/set-position-mode"
+        ]
+        # Read once per start, never switched: the mode is the operator's to change.
+        assert len(asked) == 2
+        assert venue.recorded("set-position-mode") == []
+
+    asyncio.run(run())
 
 
 @pytest.mark.parametrize("access", ACCESS)

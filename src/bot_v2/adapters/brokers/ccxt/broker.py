@@ -31,6 +31,7 @@ from bot_v2.adapters.brokers.ccxt.retry import RETRYABLE, RetryPolicy, Sleep, re
 from bot_v2.adapters.brokers.ccxt.venues import VenueProfile, venue_profile
 from bot_v2.domain.account import Balance, FeeRates, PositionReport
 from bot_v2.domain.errors import (
+    BrokerError,
     ConfigError,
     ExchangeUnavailable,
     InvalidOrder,
@@ -120,10 +121,34 @@ class CcxtBroker:
     # ---- lifecycle -----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Loads the venue's markets and, with credentials, proves them with a balance request."""
+        """Loads the venue's markets and, with credentials, proves them with a balance request
+        and refuses an account in hedge (long/short) position mode where the venue has one."""
         await self._ensure_markets()
         if self._has_credentials:
             await self._call("start", self._exchange.fetch_balance)
+            await self._require_one_way_mode()
+
+    async def _require_one_way_mode(self) -> None:
+        """Refuses an account in hedge mode: our orders carry no position side and our positions
+        are one per symbol, so the venue would refuse the orders or the books would be wrong."""
+        rule = self._venue.one_way_mode
+        if rule is None:
+            return
+        raw = await self._call("fetch_position_mode", self._exchange.fetch_position_mode)
+        hedged = (raw or {}).get("hedged")
+        if hedged is False:
+            return
+        if hedged is None:
+            raise BrokerError(
+                f"{self.exchange_id} start: the venue's answer does not say the position mode"
+            )
+        # A setting the operator must change, not a fault to retry: one line, exit as config.
+        raise ConfigError(
+            [
+                f"{self.exchange_id}: account is in {rule.hedge_mode_name} position mode; "
+                f"perps-bot needs one-way (net) mode: {rule.how_to_switch}"
+            ]
+        )
 
     async def close(self) -> None:
         try:

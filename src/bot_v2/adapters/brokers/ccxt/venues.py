@@ -54,6 +54,17 @@ def _okx_wallet(info: Any, asset: str) -> object:
 
 
 @attrs.frozen
+class OneWayMode:
+    """The bot sends orders without a position side and reads one position per symbol, so it needs
+    the account in one-way mode; a venue with an account-wide hedge mode is checked at start."""
+
+    # What the venue calls its hedge mode, for the refusal.
+    hedge_mode_name: str
+    # Where the operator switches it back (the broker never does: it is the operator's account).
+    how_to_switch: str
+
+
+@attrs.frozen
 class VenueProfile:
     exchange_id: str
     # Deep-merged under the user's `broker.ccxt_config` (the user wins).
@@ -112,6 +123,9 @@ class VenueProfile:
     funding_window_params: tuple[str, str] | None = None
     # Whether the leverage tiers bound the position in contracts (OKX) rather than in notional.
     tiers_in_contracts: bool = False
+    # Checked with ccxt's fetch_position_mode at start when keys are present; None: not checked
+    # (Bybit sets the mode per symbol and has no account-wide read).
+    one_way_mode: OneWayMode | None = None
 
 
 BINANCEUSDM = VenueProfile(
@@ -158,6 +172,12 @@ BINANCEUSDM = VenueProfile(
     liquidation_client_prefixes=("autoclose-", "adl_autoclose"),
     wallet_balance=_binance_wallet,
     listen_key_calls=("fapiPrivatePostListenKey", "fapiPrivatePutListenKey"),
+    # In hedge mode Binance refuses orders without positionSide (-4061).
+    one_way_mode=OneWayMode(
+        hedge_mode_name="hedge",
+        how_to_switch="switch it in Binance Futures (Preferences > Position Mode > One-way) "
+        "or with POST /fapi/v1/positionSide/dual dualSidePosition=false",
+    ),
 )
 
 BYBIT = VenueProfile(
@@ -252,6 +272,12 @@ OKX = VenueProfile(
     margin_mode_per_order=True,
     funding_window_params=("begin", "end"),
     tiers_in_contracts=True,
+    # In long/short mode OKX wants posSide on every order (51000) and reports a position per side.
+    one_way_mode=OneWayMode(
+        hedge_mode_name="long/short",
+        how_to_switch="switch it in OKX settings (Trade > Position mode) "
+        "or with POST /api/v5/account/set-position-mode",
+    ),
 )
 
 # The registry: one entry per supported venue.
