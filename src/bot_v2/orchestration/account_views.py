@@ -35,8 +35,9 @@ class AccountSnapshot:
 @asynccontextmanager
 async def opened_broker(container: Container) -> AsyncIterator[IBroker]:
     broker: IBroker = container.broker()
-    await broker.start()
     try:
+        # Inside the try: a start refused halfway (hedge mode, bad keys) still closes the session.
+        await broker.start()
         yield broker
     finally:
         await broker.close()
