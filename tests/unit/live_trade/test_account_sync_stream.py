@@ -8,13 +8,14 @@ import asyncio
 from collections.abc import Sequence
 from decimal import Decimal
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot_v2.domain.fills import Fill, FundingPayment
 from bot_v2.domain.orders import Side
-from bot_v2.features.live_trade.account_sync import AccountSync
+from bot_v2.features.live_trade.account_sync import FILLS_GAP_META, AccountSync
 from bot_v2.features.live_trade.accounting import Ledger
 from tests.fakes.ports import FakeStore
 
@@ -169,3 +170,50 @@ def test_every_fill_is_booked_exactly_once_whatever_the_interleaving(
     assert sorted(ids) == sorted({f.fill_id for f in venue.history})
     assert ledger.fill_count == len(venue.history)
     assert all(ledger.has_fill(f.fill_id) for f in venue.history)
+
+
+def test_fills_of_markets_the_bot_does_not_trade_are_not_booked() -> None:
+    # The user data stream covers the whole account; an operator may trade SOL by hand on it.
+    _, store, ledger, sync = books()
+    manual = attrs.evolve(fill(1, 1_000), symbol="SOL/USDT:USDT")
+    assert not sync.book_fill(manual)
+    assert ledger.fill_count == 0 and store.load_fills() == [] and sync.fills_since_ms == 0
+
+
+def test_a_restart_asks_from_before_a_gap_the_stream_booked_past() -> None:
+    venue, store, _, sync = books()
+    venue.history.append(fill(0, 500))
+    asyncio.run(sync.sync())
+    missed, later = fill(1, 1_000), fill(2, 2_000)
+    venue.history += [missed, later]
+    assert sync.book_fill(later, advance=False)
+    assert store.get_meta(FILLS_GAP_META) == "500"
+    # The process dies before any sync closes the gap; the restart rebuilds from the store.
+    ledger = Ledger(Decimal(10000))
+    restarted = AccountSync(venue, store, ledger, [BTC])  # type: ignore[arg-type]
+    restarted.restore(store.load_fills(), store.load_funding())
+    assert restarted.fills_since_ms == 500  # not 2_000, the newest stored fill
+    assert [f.fill_id for f in asyncio.run(restarted.sync()).fills] == ["1"]
+    assert ledger.fill_count == 3
+    assert not store.get_meta(FILLS_GAP_META)  # closed by that sync
+
+
+def test_a_gap_stays_open_while_the_stream_books_past_it_during_a_sync() -> None:
+    missed, pushed = fill(1, 1_000), fill(2, 2_000)
+
+    class Busy(Venue):
+        async def fetch_fills(self, symbols: Sequence[str], since_ms: int) -> list[Fill]:
+            answer = await super().fetch_fills(symbols, since_ms)
+            # While this answer travels: the missed fill happens after the venue read its history,
+            # and the reconnected stream pushes a later one.
+            if not self.history:
+                self.history.append(missed)
+                sync.book_fill(pushed, advance=False)
+            return answer
+
+    store = FakeStore()
+    sync = AccountSync(Busy(), store, Ledger(Decimal(10000)), [BTC])  # type: ignore[arg-type]
+    asyncio.run(sync.sync())
+    assert store.get_meta(FILLS_GAP_META) == "0"  # that sync could not have seen the missed fill
+    assert [f.fill_id for f in asyncio.run(sync.sync()).fills] == ["1"]
+    assert not store.get_meta(FILLS_GAP_META)

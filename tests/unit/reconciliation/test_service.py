@@ -21,6 +21,7 @@ from bot_v2.domain.errors import ExchangeUnavailable
 from bot_v2.domain.fills import FundingPayment
 from bot_v2.domain.orders import OrderStatus, Side
 from bot_v2.domain.positions import Position
+from bot_v2.features.live_trade.account_sync import FILLS_GAP_META
 from bot_v2.features.live_trade.accounting import Ledger
 from bot_v2.features.live_trade.reconciliation import ReconciliationService, UnknownOrderPolicy
 from tests.unit.reconciliation._support import BTC, ETH, SYMBOLS, FakeVenue, fill, order, request
@@ -214,3 +215,24 @@ def test_the_store_file_is_untouched_by_reading_it(tmp_path: Path) -> None:
     store.close()
     db = sqlite3.connect(tmp_path / "state.db")
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_restart_adopts_a_fill_missed_in_a_gap_the_user_stream_booked_past(
+    tmp_path: Path,
+) -> None:
+    # f1 synced; f2 happened while the user stream was down; f3 was pushed after it reconnected
+    # (booked without moving the watermark, the gap noted); then the bot died before any sync.
+    store = SqliteStateStore(tmp_path / "state.db")
+    store.open()
+    venue = FakeVenue()
+    for f in (fill("f1", ts=10, coid="c1"), fill("f2", ts=20, coid="c2"), fill("f3", ts=30)):
+        venue.fills.append(f)
+    store.record_fill(venue.fills[0])
+    store.set_meta(FILLS_GAP_META, "10")
+    store.record_fill(venue.fills[2])
+    alerts: list[str] = []
+    report = asyncio.run(service(venue, store, alerts).run(1000))
+    assert report.ok, report.failure
+    assert sorted(f.fill_id for f in store.load_fills()) == ["f1", "f2", "f3"]
+    assert store.load_positions() == venue.positions()
+    assert alerts == []  # found as the fill it was, not booked as an external change

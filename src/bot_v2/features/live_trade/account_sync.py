@@ -31,6 +31,10 @@ class SyncResult:
 
 
 NOTHING_NEW = SyncResult((), ())
+# Store meta, set while a streamed fill is booked beyond a gap no REST sync has closed yet: where
+# the fill history was last known complete. A restart asks the venue for fills from there (restore
+# and the reconciliation read it), so a fill missed in the gap is found even after a crash.
+FILLS_GAP_META = "fills_gap_since_ms"
 
 
 class AccountSync:
@@ -50,6 +54,9 @@ class AccountSync:
         self._funding_since = since_ms
         # The broker's account_version at the last completed sync (None: never, or it cannot tell).
         self._synced_version: int | None = None
+        # A gap is open (FILLS_GAP_META set) until a sync that started after its last booking ends.
+        self._gap_open = False
+        self._gap_bookings = 0
 
     def restore(self, fills: Sequence[Fill], funding: Sequence[FundingPayment]) -> None:
         """Rebuild the ledger from stored history (a restart)."""
@@ -59,6 +66,10 @@ class AccountSync:
         for payment in funding:
             self._ledger.apply_funding(payment)
             self._funding_since = max(self._funding_since, payment.timestamp_ms)
+        gap = self._store.get_meta(FILLS_GAP_META)
+        if gap:
+            self._fills_since = min(self._fills_since, int(gap))
+            self._gap_open = True
 
     def book_fill(self, fill: Fill, *, advance: bool = True) -> bool:
         """Book one fill that arrived on a stream: durable first (the store), then the ledger.
@@ -67,15 +78,29 @@ class AccountSync:
         `advance` moves the REST watermark past the fill, so the next sync does not fetch it
         again. Only a caller that knows the stream missed nothing since the last completed sync
         may pass True: a fill missed while the stream was down could be older than this one, and
-        a watermark past it would hide it from every later sync."""
+        a watermark past it would hide it from every later sync; the gap is noted in the store
+        first, so a restart asks from before it too.
+
+        Fills of other markets (the account may trade more than the bot) are not the bot's: the
+        REST sync never asks for them, so they are ignored here too."""
+        if fill.symbol not in self._symbols:
+            return False
         booked = False
         if not self._ledger.has_fill(fill.fill_id):
+            if not advance:
+                self._note_gap()
             self._store.record_fill(fill)
             booked = self._ledger.apply_fill(fill)
         # After booking: if the store raises, the watermark stays and the next sync retries.
         if advance:
             self._fills_since = max(self._fills_since, fill.timestamp_ms)
         return booked
+
+    def _note_gap(self) -> None:
+        self._gap_bookings += 1
+        if not self._gap_open:
+            self._store.set_meta(FILLS_GAP_META, str(self._fills_since))
+            self._gap_open = True
 
     @property
     def fills_since_ms(self) -> int:
@@ -87,6 +112,7 @@ class AccountSync:
         version = self._broker.account_version()
         if version is not None and version == self._synced_version:
             return NOTHING_NEW
+        gap_bookings = self._gap_bookings
         new_fills = []
         for fill in await self._broker.fetch_fills(self._symbols, self._fills_since):
             self._fills_since = max(self._fills_since, fill.timestamp_ms)
@@ -105,4 +131,8 @@ class AccountSync:
             if self._ledger.apply_funding(payment):
                 new_funding.append(payment)
         self._synced_version = version
+        if self._gap_open and self._gap_bookings == gap_bookings:
+            # This sync asked from before the gap and nothing was booked past it meanwhile.
+            self._store.set_meta(FILLS_GAP_META, "")
+            self._gap_open = False
         return SyncResult(tuple(new_fills), tuple(new_funding))

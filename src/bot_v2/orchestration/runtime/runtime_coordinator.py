@@ -115,10 +115,10 @@ class RuntimeCoordinator:
         equity = self.equity()
         self.drawdown.update(equity)
         self.store.record_equity(now, equity)
-        # Fills that landed since the last sync count toward the day's loss; without any, the
-        # ledger is the one just valued.
-        synced = await self.account_sync.sync()
-        day_pnl = (equity if synced.is_empty else self.equity()) - self._day_start_equity
+        # Fills that landed since the valuation above (this sync's, or a user stream's booked
+        # while it awaited) count toward the day's loss: value again (a no-op when none did).
+        await self.account_sync.sync()
+        day_pnl = self.equity() - self._day_start_equity
         if day_loss_breached(day_pnl, self.limits):
             self.monitor.set_detail(
                 "daily_loss", f"limit {self.limits.daily_loss_limit} hit: day PnL {day_pnl:.2f}"

@@ -74,6 +74,10 @@ class UserStreamPump:
                 if self._sync.book_fill(event, advance=continuous):
                     booked += 1
             except Exception as exc:  # the REST sync books it instead; the bot keeps running
+                # Later fills on this connection must not move the watermark past this one: it
+                # counts as missed until a resync (or the cycle's sync) fetches it.
+                self._covered = None
+                continuous = False
                 self.failures += 1
                 self._on_error("user_stream")
                 log.warning(

@@ -14,6 +14,7 @@ from decimal import Decimal
 from bot_v2.domain.account import PositionReport
 from bot_v2.domain.errors import BrokerError, InvalidOrder, OrderNotFound
 from bot_v2.domain.orders import Order
+from bot_v2.features.live_trade.account_sync import FILLS_GAP_META
 from bot_v2.features.live_trade.accounting import Ledger
 from bot_v2.features.live_trade.reconciliation.plan import reconcile
 from bot_v2.features.live_trade.reconciliation.report import ReconciliationReport
@@ -110,9 +111,12 @@ class ReconciliationService:
         pending = tuple(store.load_pending_intents())
         open_orders = tuple(store.load_open_orders())
         # Ask for fills from the newest stored one, and early enough to cover every order whose
-        # outcome is open: a fill of a pending intent cannot predate the intent.
+        # outcome is open (a fill of a pending intent cannot predate the intent) and any gap the
+        # user stream booked past before a sync closed it.
+        gap = store.get_meta(FILLS_GAP_META)
         fills_since = min(
             [store.last_fill_ms()]
+            + ([int(gap)] if gap else [])
             + [i.created_ms for i in pending]
             + [o.timestamp_ms for o in open_orders]
         )
