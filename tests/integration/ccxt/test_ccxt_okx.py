@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 from ccxt_harness import BTC, ETH, SleepRecorder, limit, market, submits, venue_and_broker
 from hypothesis import given, settings
@@ -25,6 +26,7 @@ from bot_v2.adapters.brokers.ccxt import CcxtBroker, create_ccxt_broker
 from bot_v2.domain.errors import (
     AuthenticationFailed,
     BotError,
+    BrokerError,
     ConfigError,
     ExchangeUnavailable,
     InsufficientFunds,
@@ -377,6 +379,51 @@ def test_funding_comes_from_bills_with_rate_mark_and_size() -> None:
     ]
     assert payments[0].amount == -Decimal("0.02") * entry * Decimal("0.0001")
     assert payments[1].amount == Decimal("0.4")
+
+
+def test_funding_over_many_pages_and_two_symbols_is_fetched_once_each() -> None:
+    # OKX bills are asked by currency unless the instrument is named; with two symbols settling
+    # together, ccxt's client-side symbol filter made every page look short and the walk stopped.
+    hours8, settlements = 8 * 3_600_000, 130
+
+    async def run() -> tuple[dict[str, list[FundingPayment]], list[int], int]:
+        async with venue_and_broker("okx") as (venue, broker):
+            now = venue.clock()
+            await broker.submit_order(market("fb1", Side.BUY, "0.020"))
+            await broker.submit_order(attrs.evolve(market("fe1", Side.BUY, "0.100"), symbol=ETH))
+            for i in range(settlements, 0, -1):
+                venue.settle_funding(BTC, "0.0001", time_ms=now - i * hours8)
+                venue.settle_funding(ETH, "-0.0001", time_ms=now - i * hours8 + 1)
+            since = now - (settlements + 1) * hours8
+            got = {s: await broker.fetch_funding([s], since) for s in (BTC, ETH)}
+            bills = venue.recorded("/api/v5/account/bills-archive")
+            assert {r.param("instId") for r in bills} == {"BTC-USDT-SWAP", "ETH-USDT-SWAP"}
+            return got, [now - i * hours8 for i in range(settlements, 0, -1)], len(bills)
+
+    got, stamps, requests = asyncio.run(run())
+    assert [p.timestamp_ms for p in got[BTC]] == stamps
+    assert [p.timestamp_ms for p in got[ETH]] == [t + 1 for t in stamps]
+    # Paid on the long BTC position, received on the long ETH one (negative rate).
+    assert all(p.symbol == BTC and p.amount < 0 for p in got[BTC])
+    assert all(p.symbol == ETH and p.amount > 0 for p in got[ETH])
+    # 130 bills per symbol: two pages each (the second re-asks from the edge millisecond).
+    assert requests == 4
+
+
+def test_a_symbol_without_a_mark_price_refuses_its_tiers_in_one_line() -> None:
+    async def run() -> None:
+        async with venue_and_broker("okx") as (venue, broker):
+            assert isinstance(venue, OkxVenue)
+            venue.unmarked.add("ETHUSDT")
+            with pytest.raises(BrokerError) as refused:
+                await broker.load_markets([BTC, ETH])
+            message = str(refused.value)
+            assert ETH in message and "mark price" in message and "\n" not in message
+            # The marked symbol alone still loads, with its tiers in notional.
+            specs = await broker.load_markets([BTC])
+            assert specs[BTC].tiers and all(t.max_notional > 0 for t in specs[BTC].tiers)
+
+    asyncio.run(run())
 
 
 def test_fee_rates_candles_and_marks() -> None:

@@ -206,7 +206,17 @@ class CcxtBroker:
             # notional, so the bounds are re-expressed at the current mark price.
             marks = {m.symbol: m.price for m in await self.fetch_marks(symbols)}
             for symbol in symbols:
-                unit = self._contract_size(symbol) * marks.get(symbol, Decimal(0))
+                mark = marks.get(symbol)
+                if not tiers.get(symbol):
+                    continue
+                if mark is None or mark <= 0:
+                    # Without a mark every bound would come out 0 (every position in the top
+                    # tier); an error beats wrong maintenance margins.
+                    raise BrokerError(
+                        f"{self.exchange_id} fetch_leverage_tiers {symbol}: the venue gave no mark "
+                        "price to turn its contract-sized tiers into notional"
+                    )
+                unit = self._contract_size(symbol) * mark
                 tiers[symbol] = [
                     {
                         **row,
@@ -420,6 +430,7 @@ class CcxtBroker:
                 unified,
                 since_ms,
                 self._venue.funding_window_params,
+                self._funding_symbol_params(market),
             )
             if not rows:
                 continue
@@ -738,16 +749,27 @@ class CcxtBroker:
         symbol: str,
         since_ms: int,
         window_params: tuple[str, str] | None = None,
+        extra_params: Mapping[str, str] | None = None,
     ) -> list[dict[str, Any]]:
         async def page(low: int, high: int, limit: int) -> Any:
             # ccxt turns `until` into the venue's bound; where it does not, name the bounds.
-            bounds: dict[str, int] = {"until": high}
+            bounds: dict[str, Any] = {"until": high}
             if window_params is not None:
                 bounds = {window_params[0]: low, window_params[1]: high}
-            return await self._call(operation, fetch, symbol, low, limit, bounds)
+            return await self._call(
+                operation, fetch, symbol, low, limit, {**(extra_params or {}), **bounds}
+            )
 
         where = f"{self.exchange_id} {operation}"
         return await history.walk(page, self._venue, since_ms, self._now_ms(), where)
+
+    def _funding_symbol_params(self, market: Mapping[str, Any]) -> dict[str, str]:
+        # The history walk ends a window at a page shorter than the venue's page limit, which is
+        # only right when the venue itself filtered the page to our symbol: a ccxt call that asks
+        # by currency (OKX bills) and drops other symbols client-side hands back short pages
+        # mid-window. Naming the instrument makes the venue do the filtering.
+        param = self._venue.funding_symbol_param
+        return {param: str(market["id"])} if param else {}
 
     async def _fill(self, symbol: str, raw: Mapping[str, Any]) -> Fill:
         info = raw.get("info") or {}

@@ -52,6 +52,11 @@ async def walk(
             batch = [r for r in batch if low <= _stamp(r) <= high]
             for row in batch:
                 rows[str(row.get("id") or (_stamp(row), row.get("amount")))] = row
+            # A short page ends the window. That holds only if the page counts every row the
+            # venue sent: ccxt filtering another symbol's rows out client-side would make a page
+            # look short mid-window, so the broker has the venue filter by symbol (profiles'
+            # funding_symbol_param). ccxt does not expose the raw row count, and walking on until a
+            # page adds nothing is no safer: a raw page of only other symbols' rows adds nothing.
             if len(batch) < venue.history_page_limit:
                 break
             stamps = [_stamp(r) for r in batch]

@@ -121,6 +121,10 @@ class VenueProfile:
     # Venue parameters bounding a funding-history request in time, when ccxt sends neither bound
     # itself (OKX bills: `begin`, `end`).
     funding_window_params: tuple[str, str] | None = None
+    # Venue parameter naming the instrument in a funding-history request, when ccxt asks by
+    # currency only and filters other symbols out client-side (OKX bills: `instId`). Without it a
+    # page holds other symbols' rows, comes back short, and the walk would stop mid-window.
+    funding_symbol_param: str | None = None
     # Whether the leverage tiers bound the position in contracts (OKX) rather than in notional.
     tiers_in_contracts: bool = False
     # Checked with ccxt's fetch_position_mode at start when keys are present; None: not checked
@@ -271,6 +275,7 @@ OKX = VenueProfile(
     wallet_balance=_okx_wallet,
     margin_mode_per_order=True,
     funding_window_params=("begin", "end"),
+    funding_symbol_param="instId",
     tiers_in_contracts=True,
     # In long/short mode OKX wants posSide on every order (51000) and reports a position per side.
     one_way_mode=OneWayMode(
