@@ -406,6 +406,9 @@ def test_funding_over_many_pages_and_two_symbols_is_fetched_once_each() -> None:
     # Paid on the long BTC position, received on the long ETH one (negative rate).
     assert all(p.symbol == BTC and p.amount < 0 for p in got[BTC])
     assert all(p.symbol == ETH and p.amount > 0 for p in got[ETH])
+    # Every payment has its rate and size: the rate history (100 rows a page on OKX) is walked too.
+    assert {(p.rate, p.position_size) for p in got[BTC]} == {(Decimal("0.0001"), Decimal("0.020"))}
+    assert {(p.rate, p.position_size) for p in got[ETH]} == {(Decimal("-0.0001"), Decimal("0.100"))}
     # 130 bills per symbol: two pages each (the second re-asks from the edge millisecond).
     assert requests == 4
 

@@ -436,14 +436,14 @@ class CcxtBroker:
                 continue
             rates: list[history.RateRow] = []
             if history.needs_rate_history(self._venue, rows):
-                first, last = rows[0]["timestamp"], rows[-1]["timestamp"]
-                raw_rates = await self._call(
+                # Walked like the payments: venues cap a page (OKX at 100 rates), and a payment
+                # without its rate would be booked with rate and size 0.
+                raw_rates = await self._walk(
                     f"fetch_funding_rate_history {unified}",
                     self._exchange.fetch_funding_rate_history,
                     unified,
-                    first - history.FUNDING_MATCH_MS,
-                    1000,
-                    {"until": last + history.FUNDING_MATCH_MS},
+                    rows[0]["timestamp"] - history.FUNDING_MATCH_MS,
+                    self._venue.rate_window_params,
                 )
                 rates = history.rate_rows(raw_rates)
             step = (self._specs.get(unified) or self._spec(unified, market)).step_size

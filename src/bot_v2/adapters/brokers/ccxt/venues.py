@@ -125,6 +125,9 @@ class VenueProfile:
     # currency only and filters other symbols out client-side (OKX bills: `instId`). Without it a
     # page holds other symbols' rows, comes back short, and the walk would stop mid-window.
     funding_symbol_param: str | None = None
+    # Venue parameters bounding a funding-rate-history request (exclusive low, exclusive high),
+    # when ccxt does not turn `until` into the venue's upper bound (OKX: `before`, `after`).
+    rate_window_params: tuple[str, str] | None = None
     # Whether the leverage tiers bound the position in contracts (OKX) rather than in notional.
     tiers_in_contracts: bool = False
     # Checked with ccxt's fetch_position_mode at start when keys are present; None: not checked
@@ -276,6 +279,7 @@ OKX = VenueProfile(
     margin_mode_per_order=True,
     funding_window_params=("begin", "end"),
     funding_symbol_param="instId",
+    rate_window_params=("before", "after"),
     tiers_in_contracts=True,
     # In long/short mode OKX wants posSide on every order (51000) and reports a position per side.
     one_way_mode=OneWayMode(
