@@ -355,30 +355,19 @@ def test_fills_name_client_ids_with_fees_and_maker_flags() -> None:
     asyncio.run(run())
 
 
-def test_funding_comes_from_bills_with_rate_mark_and_size() -> None:
-    async def run() -> tuple[list[FundingPayment], int]:
+def test_funding_comes_from_bounded_funding_bills() -> None:
+    # What every venue's payments must carry is tested in test_ccxt_orders; here, how OKX is asked:
+    # funding bills (type 8), bounded in time, since ccxt sends no bounds of its own.
+    async def run() -> None:
         async with venue_and_broker("okx") as (venue, broker):
             now = venue.clock()
             await broker.submit_order(market("fund1", Side.BUY, "0.020"))
             venue.settle_funding(BTC, "0.0001", time_ms=now - 7_200_000)
-            venue.set_price(BTC, "100000")
-            venue.settle_funding(BTC, "-0.0002", time_ms=now - 3_600_000)
-            payments = await broker.fetch_funding([BTC, ETH], now - 7_200_000)
-            assert await broker.fetch_funding([BTC], now - 3_600_000 + 1) == []
-            rate = await broker.fetch_funding_rate(BTC)
+            assert len(await broker.fetch_funding([BTC], now - 7_200_000)) == 1
             bills = venue.recorded("/api/v5/account/bills-archive")
-            assert rate.rate == Decimal("-0.0002") and rate.mark_price == Decimal(100000)
-            assert all(r.param("type") == "8" and r.param("begin") for r in bills)
-            return payments, now
+            assert bills and all(r.param("type") == "8" and r.param("begin") for r in bills)
 
-    payments, now = asyncio.run(run())
-    entry = data.last_close("BTCUSDT")
-    assert [(p.timestamp_ms, p.rate, p.mark_price, p.position_size) for p in payments] == [
-        (now - 7_200_000, Decimal("0.0001"), entry, Decimal("0.02")),
-        (now - 3_600_000, Decimal("-0.0002"), Decimal(100000), Decimal("0.02")),
-    ]
-    assert payments[0].amount == -Decimal("0.02") * entry * Decimal("0.0001")
-    assert payments[1].amount == Decimal("0.4")
+    asyncio.run(run())
 
 
 def test_funding_over_many_pages_and_two_symbols_is_fetched_once_each() -> None:

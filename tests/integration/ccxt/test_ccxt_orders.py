@@ -181,12 +181,12 @@ def test_fills_name_our_client_ids_oldest_first_with_fees_and_maker_flags(venue_
     asyncio.run(run())
 
 
-@pytest.mark.parametrize("venue_id", VENUES)
+@pytest.mark.parametrize("venue_id", [*VENUES, "okx"])
 def test_funding_payments_carry_rate_mark_size_and_signed_amount(venue_id: str) -> None:
     async def run() -> None:
         async with venue_and_broker(venue_id) as (venue, broker):
             now = venue.clock()
-            await broker.submit_order(market("fund-1", Side.BUY, "0.020"))
+            await broker.submit_order(market("fund1", Side.BUY, "0.020"))
             # Two settlements an hour apart, both in the past.
             venue.settle_funding(BTC, "0.0001", time_ms=now - 7_200_000)
             venue.set_price(BTC, "100000")
