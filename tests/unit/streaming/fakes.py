@@ -85,12 +85,14 @@ class FakeMarketData:
         self.calls = 0
         self.now_ms = 1_000
         self.fail = False
+        self.newest_candles: list[tuple[str, int]] = []  # (symbol, newest open time) per fetch
 
     async def fetch_candles(
         self, symbol: str, timeframe_ms: int, since_ms: int | None, limit: int
     ) -> list[Candle]:
         # The latest `limit` closed candles, each poll answering one more.
         last = self.now_ms // timeframe_ms * timeframe_ms - timeframe_ms
+        self.newest_candles.append((symbol, last))
         one = Decimal(1)
         return [
             Candle(symbol, timeframe_ms, t, one, one, one, one, one)

@@ -129,6 +129,27 @@ def test_fallback_also_fetches_closed_candles_when_given_a_timeframe() -> None:
     assert all(c.timeframe_ms == 1 for c in candles)
 
 
+def test_fallback_asks_for_candles_only_once_a_new_one_can_have_closed() -> None:
+    # Marks advance 1 ms of venue time per poll; a candle closes every 5 ms.
+    async def scenario() -> FakeMarketData:
+        transport = FakeTransport()
+        transport.refuse = 10**6
+        rest = FakeMarketData()
+        service = service_for(transport, fallback=rest, fallback_timeframe_ms=5)
+        await service.start()
+        try:
+            assert await eventually(lambda: rest.calls >= 16)
+        finally:
+            await service.stop()
+        return rest
+
+    rest = asyncio.run(scenario())
+    btc = [t for s, t in rest.newest_candles if s == BTC]
+    assert len(btc) >= 3  # it does keep asking as candles close
+    assert btc == sorted(set(btc))  # and never for a candle it already had
+    assert len(rest.newest_candles) < rest.calls  # far fewer than one per symbol per poll
+
+
 def test_fallback_errors_are_counted_and_polling_goes_on() -> None:
     async def scenario() -> None:
         transport = FakeTransport()

@@ -73,6 +73,8 @@ class StreamingService:
         # With a timeframe the fallback also fetches the latest closed candles, so a long outage
         # does not starve the strategy; market data drops the ones it already has.
         self._fallback_timeframe_ms = fallback_timeframe_ms
+        # Venue time at which the fallback's next closed candle is due (see _fallback_candles).
+        self._fallback_candles_due_ms = 0
         self._connect_timeout_s = connect_timeout_s
         self._rotation_overlap_s = rotation_overlap_s
         self.on_resync = on_resync
@@ -384,7 +386,7 @@ class StreamingService:
                 try:
                     async with asyncio.timeout(self._connect_timeout_s):
                         marks = await market_data.fetch_marks(self._symbols)
-                        candles = await self._fallback_candles(market_data)
+                        candles = await self._fallback_candles(market_data, marks)
                 except Exception as exc:
                     self._counters.fallback_errors += 1
                     self._log.warning(
@@ -398,12 +400,23 @@ class StreamingService:
         finally:
             self._fallback_active = False
 
-    async def _fallback_candles(self, market_data: IMarketData) -> list[Candle]:
-        if self._fallback_timeframe_ms is None:
+    async def _fallback_candles(
+        self, market_data: IMarketData, marks: Sequence[Mark]
+    ) -> list[Candle]:
+        """The latest closed candles, asked only once the venue's time (its marks') has passed the
+        close of the next one: a poll every few seconds would otherwise fetch the same candle over
+        and over, against the venue's rate limit, during the very outage it stands in for."""
+        timeframe = self._fallback_timeframe_ms
+        if timeframe is None:
+            return []
+        venue_now = max((m.timestamp_ms for m in marks), default=None)
+        if venue_now is not None and venue_now < self._fallback_candles_due_ms:
             return []
         candles: list[Candle] = []
         for symbol in self._symbols:
-            candles += await market_data.fetch_candles(symbol, self._fallback_timeframe_ms, None, 2)
+            candles += await market_data.fetch_candles(symbol, timeframe, None, 2)
+        if candles:
+            self._fallback_candles_due_ms = max(c.timestamp_ms for c in candles) + 2 * timeframe
         return candles
 
     def _accept_rest_marks(self, marks: Sequence[Mark]) -> None:
