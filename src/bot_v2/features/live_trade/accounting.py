@@ -214,7 +214,7 @@ class EquityCalculator:
     def unrealized(self, ledger: Ledger, marks: Mapping[str, Decimal]) -> Decimal:
         total = ZERO
         for symbol, position in ledger.positions.items():
-            total += position.unrealized_pnl(marks.get(symbol, position.entry_price))
+            total += unrealized_term(symbol, position, marks)
         return total
 
     def exposure(self, ledger: Ledger, marks: Mapping[str, Decimal]) -> Decimal:
@@ -223,3 +223,9 @@ class EquityCalculator:
         for symbol, position in ledger.positions.items():
             total += position.notional(marks.get(symbol, position.entry_price))
         return total
+
+
+def unrealized_term(symbol: str, position: Position, marks: Mapping[str, Decimal]) -> Decimal:
+    """One position's share of EquityCalculator.unrealized: its PnL at the mark, at its entry price
+    without one. LedgerValuation adds the very same terms, so its sums equal the loop's."""
+    return position.unrealized_pnl(marks.get(symbol, position.entry_price))

@@ -4,9 +4,10 @@ the exposure rules), kept up to date symbol by symbol.
 Why: each decision of a cycle needs the equity, and each opening order the notional of every other
 position. Summed over all positions each time, a busy cycle with a thousand symbols costs
 O(positions²). Marks change once per cycle (then everything is revalued once); within a cycle only
-the positions that fills move change. The sums are ExactSums, so every answer is the very Decimal
-that EquityCalculator and the exposure rules' own loops give; when that cannot be guaranteed (a
-28-digit averaged entry price, say), the loops answer.
+the positions that fills move change. The terms are those EquityCalculator and the exposure rules'
+own loops add (unrealized_term, position_notional), and the sums are ExactSums, so every answer is
+the very Decimal those loops give; when that cannot be guaranteed (a 28-digit averaged entry price,
+say), the loops answer.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from decimal import Decimal
 from bot_v2.domain.exact_sum import ExactSum
 from bot_v2.domain.money import ZERO
 from bot_v2.domain.positions import Position
-from bot_v2.features.live_trade.accounting import EquityCalculator, Ledger
+from bot_v2.features.live_trade.accounting import EquityCalculator, Ledger, unrealized_term
+from bot_v2.features.live_trade.risk.exposure import position_notional
 
 # Below this many positions walking them is cheaper than keeping the sums.
 WALK_BELOW = 16
@@ -52,7 +54,7 @@ class LedgerValuation:
             upnl = ZERO
             terms = self._terms
             for symbol, position in ledger.positions.items():
-                term = _unrealized(symbol, position, marks)
+                term = unrealized_term(symbol, position, marks)
                 terms[symbol] = (position, term, None)
                 upnl += term
             self._plain_upnl = upnl
@@ -110,7 +112,7 @@ class LedgerValuation:
             sums = self._sums = (ExactSum(), ExactSum())
             terms, marks = self._terms, self._marks
             for symbol, (position, upnl, _) in terms.items():
-                notional = _notional(symbol, position, marks)
+                notional = position_notional(marks, symbol, position)
                 terms[symbol] = (position, upnl, notional)
                 sums[0].add(upnl)
                 sums[1].add(notional)
@@ -121,7 +123,10 @@ class LedgerValuation:
         if position is None or position.size == 0:
             return
         marks = self._marks
-        upnl, notional = _unrealized(symbol, position, marks), _notional(symbol, position, marks)
+        upnl, notional = (
+            unrealized_term(symbol, position, marks),
+            position_notional(marks, symbol, position),
+        )
         self._terms[symbol] = (position, upnl, notional)
         sums[0].add(upnl)
         sums[1].add(notional)
@@ -134,16 +139,3 @@ class LedgerValuation:
             notional = terms[2]
             assert notional is not None
             sums[1].remove(notional)
-
-
-def _unrealized(symbol: str, position: Position, marks: Mapping[str, Decimal]) -> Decimal:
-    """The term EquityCalculator.unrealized adds for this position."""
-    return position.unrealized_pnl(marks.get(symbol, position.entry_price))
-
-
-def _notional(symbol: str, position: Position, marks: Mapping[str, Decimal]) -> Decimal:
-    """The term risk.exposure.total_notional_after adds for this position: |size| at the mark, or
-    at the entry price when there is no positive mark."""
-    mark = marks.get(symbol)
-    price = mark if mark is not None and mark > 0 else position.entry_price
-    return abs(position.size) * price

@@ -101,8 +101,13 @@ class Account:
                 continue
             mark = mark_of(symbol)
             upnl += unrealized(position, mark)
-            used += abs(position.size) * mark / self.leverage(symbol)
+            used += self.initial_margin(symbol, position, mark)
         return self.cross_wallet() + upnl - used - self.reserved_by_orders()
+
+    def initial_margin(self, symbol: str, position: PositionState, mark: Decimal) -> Decimal:
+        """The initial margin a cross position uses at `mark`: one term of `available`, which
+        InstantValuation adds too, so its sums equal this loop's."""
+        return abs(position.size) * mark / self.leverage(symbol)
 
     def cross_terms_each(self, mark_of: MarkOf) -> dict[str, tuple[Decimal, Decimal]]:
         """`cross_terms(mark_of, exclude=s)` for every open cross position `s`, with the same

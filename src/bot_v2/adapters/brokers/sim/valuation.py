@@ -93,7 +93,7 @@ class InstantValuation:
         mark = self._mark_of(symbol)
         upnl = unrealized(position, mark)
         if account.mode(symbol) is MarginMode.CROSS:
-            terms = _Terms(upnl, abs(position.size) * mark / account.leverage(symbol), None)
+            terms = _Terms(upnl, account.initial_margin(symbol, position, mark), None)
             self._cross_upnl.add(upnl)
         else:
             terms = _Terms(upnl, None, position.margin)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from bot_v2.domain.orders import OrderRequest
+from bot_v2.domain.positions import Position
 from bot_v2.features.live_trade.risk.context import RiskContext
 from bot_v2.features.live_trade.risk.reducing import resulting_size
 
@@ -14,6 +16,14 @@ def mark_of(ctx: RiskContext, symbol: str) -> Decimal | None:
     if mark is None or mark <= 0:
         return None
     return mark
+
+
+def position_notional(marks: Mapping[str, Decimal], symbol: str, position: Position) -> Decimal:
+    """What an open position adds to total_notional_after: |size| at its mark, or at its entry
+    price without a positive mark. LedgerValuation adds the very same terms."""
+    mark = marks.get(symbol)
+    price = mark if mark is not None and mark > 0 else position.entry_price
+    return abs(position.size) * price
 
 
 def no_mark_reason(symbol: str) -> str:
@@ -31,6 +41,5 @@ def total_notional_after(request: OrderRequest, ctx: RiskContext, mark: Decimal)
     for symbol, position in ctx.positions.items():
         if symbol == request.symbol or position.size == 0:
             continue
-        other = mark_of(ctx, symbol) or position.entry_price
-        total += abs(position.size) * other
+        total += position_notional(ctx.marks, symbol, position)
     return total
