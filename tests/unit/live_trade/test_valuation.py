@@ -48,17 +48,40 @@ def context(ledger: Ledger, marks: dict[str, Decimal], kept: LedgerValuation | N
     )
 
 
-@pytest.mark.parametrize("walk_below", [0, valuation.WALK_BELOW], ids=["kept", "walked"])
 @given(script=steps, asked=st.sampled_from(SYMBOLS), mark=prices)
-def test_the_kept_sums_are_the_walks(
-    walk_below: int, script: list[object], asked: str, mark: Decimal
-) -> None:
+def test_the_kept_sums_are_the_walks(script: list[object], asked: str, mark: Decimal) -> None:
     # Four symbols are below the size where sums are kept: 0 makes them kept from the start.
-    original, valuation.WALK_BELOW = valuation.WALK_BELOW, walk_below
+    original, valuation.WALK_BELOW = valuation.WALK_BELOW, 0
     try:
         check_script(script, asked, mark)
     finally:
         valuation.WALK_BELOW = original
+
+
+def test_a_few_positions_are_walked_to_the_calculators_equity() -> None:
+    # Three positions, below the default WALK_BELOW: every answer comes from valuing them again.
+    assert len(SYMBOLS) - 1 < valuation.WALK_BELOW
+    ledger = Ledger(Decimal(10_000))
+    kept = LedgerValuation(ledger)
+    marks = {SYMBOLS[0]: Decimal("101.5"), SYMBOLS[1]: Decimal(0)}  # C has no mark at all
+    buys = [(SYMBOLS[0], "0.3", "100"), (SYMBOLS[1], "2", "7.25"), (SYMBOLS[2], "1.5", "42")]
+    for n, (symbol, size, price) in enumerate(buys):
+        ledger.apply_fill(
+            Fill(f"f{n}", "c", "x", symbol, Side.BUY, Decimal(size), Decimal(price), Decimal(0), n)
+        )
+    kept.update(marks, 1)
+    assert kept.equity() == EquityCalculator().equity(ledger, marks)
+    # A fill within the same marks: the positions are valued again.
+    ledger.apply_fill(
+        Fill("f9", "c", "x", SYMBOLS[0], Side.SELL, Decimal("0.5"), Decimal(99), Decimal(1), 9)
+    )
+    kept.update(marks, 1)
+    assert kept.equity() == EquityCalculator().equity(ledger, marks)
+    # New marks: everything is valued again.
+    marks = {**marks, SYMBOLS[2]: Decimal("40.125")}
+    kept.update(marks, 2)
+    assert kept.equity() == EquityCalculator().equity(ledger, marks)
+    assert kept.equity() != ledger.cash
 
 
 def check_script(script: list[object], asked: str, mark: Decimal) -> None:
