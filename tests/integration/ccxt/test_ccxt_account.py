@@ -11,7 +11,9 @@ from tests.loopback.book import TAKER_FEE
 
 from bot_v2.domain.orders import Side
 
-VENUES = ["binanceusdm", "bybit"]
+VENUES = ["binanceusdm", "bybit", "okx"]
+# OKX sets leverage per margin mode with its own parameters: test_ccxt_okx.py has its test.
+BINANCE_AND_BYBIT = ["binanceusdm", "bybit"]
 
 
 @pytest.mark.parametrize("venue_id", VENUES)
@@ -61,7 +63,7 @@ def test_positions_are_signed_and_carry_entry_mark_liquidation_and_pnl(venue_id:
     asyncio.run(run())
 
 
-@pytest.mark.parametrize("venue_id", VENUES)
+@pytest.mark.parametrize("venue_id", BINANCE_AND_BYBIT)
 def test_set_leverage_reaches_the_venue_and_repeating_it_is_fine(venue_id: str) -> None:
     async def run() -> None:
         async with venue_and_broker(venue_id) as (venue, broker):
@@ -88,7 +90,7 @@ def test_margin_mode_switches_and_repeating_it_is_fine(venue_id: str) -> None:
             assert venue.book.margin_mode_of("BTCUSDT") == "isolated"
             await broker.submit_order(market("m1", Side.BUY, "0.010"))
             reports = await broker.fetch_positions([BTC])
-        if venue_id == "binanceusdm":
+        if venue_id in ("binanceusdm", "okx"):
             # Bybit's unified account reports no per-position mode (ccxt leaves it unset).
             assert reports[0].margin_mode == "isolated"
 

@@ -21,6 +21,7 @@ from bot_v2.domain.errors import (
     ExchangeUnavailable,
     InsufficientFunds,
     InvalidOrder,
+    OrderNotFound,
     RateLimited,
 )
 from bot_v2.domain.orders import Side
@@ -42,22 +43,31 @@ class Case:
 
 
 async def _buy(venue: LoopbackVenue, broker: CcxtBroker) -> object:
-    return await broker.submit_order(market("e-1", Side.BUY, "0.010"))
+    return await broker.submit_order(market("e1", Side.BUY, "0.010"))
 
 
 async def _off_grid_after_rules_changed(venue: LoopbackVenue, broker: CcxtBroker) -> object:
     # The venue coarsened BTC's step after our markets were loaded: our grid check passes,
     # the venue refuses.
     venue.rules["BTCUSDT"].step = Decimal("0.01")
-    return await broker.submit_order(market("e-2", Side.BUY, "0.015"))
+    return await broker.submit_order(market("e2", Side.BUY, "0.015"))
 
 
 async def _reduce_only_when_flat(venue: LoopbackVenue, broker: CcxtBroker) -> object:
-    return await broker.submit_order(market("e-3", Side.SELL, "0.010", reduce_only=True))
+    return await broker.submit_order(market("e3", Side.SELL, "0.010", reduce_only=True))
 
 
 async def _tiny_notional(venue: LoopbackVenue, broker: CcxtBroker) -> object:
-    return await broker.submit_order(limit("e-4", Side.BUY, "0.001", "5000.0"))
+    return await broker.submit_order(limit("e4", Side.BUY, "0.001", "5000.0"))
+
+
+async def _twice(venue: LoopbackVenue, broker: CcxtBroker) -> object:
+    await broker.submit_order(limit("e5", Side.BUY, "0.010", "90000.0"))
+    return await broker.submit_order(limit("e5", Side.BUY, "0.010", "90000.0"))
+
+
+async def _cancel_unknown(venue: LoopbackVenue, broker: CcxtBroker) -> object:
+    return await broker.cancel_order(BTC, "nosuchorder")
 
 
 async def _balance(venue: LoopbackVenue, broker: CcxtBroker) -> object:
@@ -96,6 +106,23 @@ CASES = [
     Case("bad key", "bybit", "10003", AuthenticationFailed, _balance, api_key="y" * 24),
     Case("rate limited", "bybit", "10006", RateLimited, _balance_rate_limited, sleeps=3),
     Case("gateway 5xx", "bybit", "503", ExchangeUnavailable, _balance_gateway_down, sleeps=3),
+    Case("insufficient margin", "okx", "51008", InsufficientFunds, _buy, venue_kwargs=SMALL),
+    Case("lot size", "okx", "51121", InvalidOrder, _off_grid_after_rules_changed),
+    Case("duplicate client id", "okx", "51016", InvalidOrder, _twice),
+    Case("cancel unknown", "okx", "51400", OrderNotFound, _cancel_unknown),
+    Case("reduce-only rejected", "okx", "51169", InvalidOrder, _reduce_only_when_flat),
+    Case("bad signature", "okx", "50113", AuthenticationFailed, _balance, api_secret="x" * 24),
+    Case("bad key", "okx", "50111", AuthenticationFailed, _balance, api_key="y" * 24),
+    Case(
+        "bad passphrase",
+        "okx",
+        "50105",
+        AuthenticationFailed,
+        _balance,
+        venue_kwargs=(("passphrase", "z" * 12),),
+    ),
+    Case("rate limited", "okx", "50011", RateLimited, _balance_rate_limited, sleeps=3),
+    Case("gateway 5xx", "okx", "503", ExchangeUnavailable, _balance_gateway_down, sleeps=3),
 ]
 
 

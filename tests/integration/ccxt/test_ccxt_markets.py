@@ -63,7 +63,7 @@ def test_binance_tick_sizes_are_the_real_2022_values() -> None:
     asyncio.run(run())
 
 
-@pytest.mark.parametrize("venue_id", ["binanceusdm", "bybit"])
+@pytest.mark.parametrize("venue_id", ["binanceusdm", "bybit", "okx"])
 def test_unlisted_symbol_is_invalid(venue_id: str) -> None:
     async def run() -> None:
         async with venue_and_broker(venue_id) as (_, broker):
@@ -86,7 +86,7 @@ def test_a_market_listed_but_not_as_a_linear_swap_is_invalid() -> None:
     asyncio.run(run())
 
 
-@pytest.mark.parametrize("venue_id", ["binanceusdm", "bybit"])
+@pytest.mark.parametrize("venue_id", ["binanceusdm", "bybit", "okx"])
 def test_start_makes_only_the_calls_it_needs(venue_id: str) -> None:
     """Markets of the linear kind, one balance call; no currency list, no account-type probes."""
 
@@ -104,6 +104,7 @@ def test_start_makes_only_the_calls_it_needs(venue_id: str) -> None:
             "/v5/market/instruments-info",
             "/v5/account/wallet-balance",
         ],
+        "okx": ["/api/v5/public/instruments", "/api/v5/account/balance", "/api/v5/account/config"],
     }[venue_id]
     assert paths == expected
 
@@ -131,7 +132,7 @@ def test_start_refuses_a_binance_account_in_hedge_mode_and_starts_in_one_way_mod
     asyncio.run(run())
 
 
-@pytest.mark.parametrize("venue_id", ["binanceusdm", "bybit"])
+@pytest.mark.parametrize("venue_id", ["binanceusdm", "bybit", "okx"])
 def test_start_with_a_wrong_key_fails_without_retrying(venue_id: str) -> None:
     async def run() -> None:
         async with venue_and_broker(venue_id, api_key="not-the-key-123", start=False) as (

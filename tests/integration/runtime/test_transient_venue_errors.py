@@ -4,11 +4,13 @@ sim broker, wrapped so some of its answers fail as a network error would."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
 from dependency_injector import providers
 
 from bot_v2.domain.errors import AuthenticationFailed, BotError, ExchangeUnavailable
@@ -40,7 +42,9 @@ class FlakyBroker:
         return fills
 
 
-def run_dev(tmp_path: Path, fail_on: set[int], error: BotError, cycles: int) -> tuple[Any, Any]:
+def run_dev(
+    tmp_path: Path, fail_on: set[int], error: BotError, cycles: int
+) -> tuple[Any, Any, FlakyBroker]:
     loaded = load_config(
         "dev",
         None,
@@ -61,7 +65,8 @@ def test_unreachable_venue_skips_cycles_and_loses_no_fill(tmp_path: Path) -> Non
     venue_fills = asyncio.run(flaky._inner.fetch_fills(("BTC/USDT:USDT", "ETH/USDT:USDT"), 0))
     assert summary.trades > 0
     assert len(venue_fills) > 0
-    stored = sqlite3.connect(tmp_path / "state.db").execute("SELECT COUNT(*) FROM fills").fetchone()
+    with contextlib.closing(sqlite3.connect(tmp_path / "state.db")) as db:
+        stored = db.execute("SELECT COUNT(*) FROM fills").fetchone()
     assert stored[0] == len(venue_fills)
     metrics = container_metrics(bot)
     assert 'perps_errors_total{kind="venue_unavailable"} 4.0' in metrics
@@ -73,9 +78,6 @@ def container_metrics(bot: Any) -> str:
 
 
 def test_authentication_failure_stops_the_run(tmp_path: Path) -> None:
-    try:
+    # An authentication failure must stop the bot.
+    with pytest.raises(AuthenticationFailed, match="bad key"):
         run_dev(tmp_path, {5}, AuthenticationFailed("bad key"), 200)
-    except AuthenticationFailed as exc:
-        assert "bad key" in str(exc)
-    else:
-        raise AssertionError("an authentication failure must stop the bot")
