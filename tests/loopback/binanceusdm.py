@@ -15,7 +15,7 @@ from aiohttp import web
 
 from tests.loopback import data, market
 from tests.loopback.book import Book, BookOrder, BookPosition, Reject, Rules, now_ms
-from tests.loopback.server import LoopbackVenue
+from tests.loopback.server import LoopbackVenue, optional_int
 
 RECV_WINDOW_MS = 5_000
 CLIENT_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
@@ -366,8 +366,8 @@ class BinanceUsdmVenue(LoopbackVenue):
         rows = market.funding_rates(
             self.book,
             symbol,
-            _int(q.get("startTime")),
-            _int(q.get("endTime")),
+            optional_int(q.get("startTime")),
+            optional_int(q.get("endTime")),
             min(int(q.get("limit", 100)), 1000),
         )
         return web.json_response(
@@ -395,8 +395,8 @@ class BinanceUsdmVenue(LoopbackVenue):
             self.book,
             symbol,
             interval,
-            _int(q.get("startTime")),
-            _int(q.get("endTime")),
+            optional_int(q.get("startTime")),
+            optional_int(q.get("endTime")),
             min(int(q.get("limit", 500)), 1500),
             self.clock,
         )
@@ -798,14 +798,10 @@ def _strip_signature(query: str, body: str) -> tuple[str, str | None]:
     return "".join(parts), signature
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value not in (None, "") else None
-
-
 def _window(p: Params, now: int) -> tuple[int, int]:
     """Binance's window rule: with only startTime the window is 7 days from it; with neither, the
     last 7 days."""
-    start, end = _int(p.get("startTime")), _int(p.get("endTime"))
+    start, end = optional_int(p.get("startTime")), optional_int(p.get("endTime"))
     if start is None and end is None:
         return now - SEVEN_DAYS_MS, now
     if start is None:

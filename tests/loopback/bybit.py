@@ -19,7 +19,7 @@ from aiohttp import web
 from tests.loopback import data, market
 from tests.loopback.binanceusdm import rules_from_exchange_info
 from tests.loopback.book import Book, BookOrder, BookPosition, Reject, Rules, now_ms
-from tests.loopback.server import LoopbackVenue
+from tests.loopback.server import LoopbackVenue, optional_int
 
 RECV_WINDOW_MS = 5_000
 SEVEN_DAYS_MS = 7 * 86_400_000
@@ -292,8 +292,8 @@ class BybitVenue(LoopbackVenue):
             self.book,
             symbol,
             interval,
-            _int(q.get("start")),
-            _int(q.get("end")),
+            optional_int(q.get("start")),
+            optional_int(q.get("end")),
             min(int(q.get("limit", 200)), 1000),
             self.clock,
         )
@@ -308,8 +308,8 @@ class BybitVenue(LoopbackVenue):
         rows = market.funding_rates(
             self.book,
             symbol,
-            _int(q.get("startTime")),
-            _int(q.get("endTime")),
+            optional_int(q.get("startTime")),
+            optional_int(q.get("endTime")),
             min(int(q.get("limit", 200)), 200),
         )
         listed = [
@@ -666,13 +666,9 @@ class BybitVenue(LoopbackVenue):
         return self.ok({"category": "linear", "list": rows[:limit], "nextPageCursor": ""})
 
 
-def _int(value: Any) -> int | None:
-    return int(value) if value not in (None, "") else None
-
-
 def _window(p: Params, now: int) -> tuple[int, int]:
     """Bybit's rule: startTime alone spans 7 days from it; neither spans the last 7 days."""
-    start, end = _int(p.get("startTime")), _int(p.get("endTime"))
+    start, end = optional_int(p.get("startTime")), optional_int(p.get("endTime"))
     if start is None and end is None:
         return now - SEVEN_DAYS_MS, now
     if start is None:

@@ -34,7 +34,7 @@ from tests.loopback.book import (
     Rules,
     now_ms,
 )
-from tests.loopback.server import LoopbackVenue
+from tests.loopback.server import LoopbackVenue, optional_int
 
 API_PASSPHRASE = "loopback-passphrase-19ce"
 # OKX's contract values for the loopback's listings (base units per contract; USD for inverse).
@@ -199,7 +199,7 @@ class OkxVenue(LoopbackVenue):
     # ---- signing -------------------------------------------------------------------------------
 
     def _reject(self, reject: Reject) -> web.Response:
-        code, msg = REJECTS.get(reject.kind, ("51000", reject.detail))
+        code, msg = _reject_code(reject)
         return self.fail(code, msg)
 
     async def _check_signature(self, request: web.Request) -> Params | web.Response:
@@ -369,7 +369,7 @@ class OkxVenue(LoopbackVenue):
     async def _funding_rate_history(self, request: web.Request) -> web.Response:
         q = request.query
         rules = self._rules_for(q.get("instId"))
-        before, after = _int(q.get("before")), _int(q.get("after"))
+        before, after = optional_int(q.get("before")), optional_int(q.get("after"))
         limit = min(int(q.get("limit") or 100), 100)
         rows = market.funding_rates(self.book, rules.symbol, None, None, 1_000_000)
         rows = [
@@ -439,7 +439,7 @@ class OkxVenue(LoopbackVenue):
         if interval is None:
             return self.fail("51000", "Parameter bar error")
         # `before`: newer than; `after`: older than (both exclusive).
-        before, after = _int(q.get("before")), _int(q.get("after"))
+        before, after = optional_int(q.get("before")), optional_int(q.get("after"))
         limit = min(int(q.get("limit") or 100), 300)
         start = None if before is None else before + 1
         end = None if after is None else after - 1
@@ -641,7 +641,7 @@ class OkxVenue(LoopbackVenue):
         )
 
     async def _bills(self, request: web.Request, p: Params) -> web.Response:
-        begin, end = _int(p.get("begin")), _int(p.get("end"))
+        begin, end = optional_int(p.get("begin")), optional_int(p.get("end"))
         limit = min(int(p.get("limit") or 100), 100)
         inst = p.get("instId")
         rows: list[dict[str, Any]] = []
@@ -700,10 +700,9 @@ class OkxVenue(LoopbackVenue):
             ord_type = "post_only"
         else:
             ord_type = {"IOC": "ioc", "FOK": "fok"}.get(order.tif, "limit")
-        fee = -order.cum_quote * TAKER_FEE if order.executed_qty else Decimal(0)
         trades = [t for t in self.book.trades if t.order_id == order.order_id]
-        if trades:
-            fee = -sum((t.fee for t in trades), Decimal(0))
+        # Every fill is a book trade; no trades is a fee of 0 (not -0).
+        fee = -sum((t.fee for t in trades), Decimal(0)) if trades else Decimal(0)
         return {
             "accFillSz": self.contracts(order.symbol, order.executed_qty),
             "algoClOrdId": "",
@@ -807,7 +806,7 @@ class OkxVenue(LoopbackVenue):
             try:
                 order = self._place(p)
             except Reject as reject:
-                code, msg = REJECTS.get(reject.kind, ("51000", reject.detail))
+                code, msg = _reject_code(reject)
                 failed += 1
                 rows.append(self.order_ack(p, code, msg))
                 continue
@@ -838,7 +837,7 @@ class OkxVenue(LoopbackVenue):
                 client_id=p.get("clOrdId") or None,
             )
         except Reject as reject:
-            code, msg = REJECTS.get(reject.kind, ("51000", reject.detail))
+            code, msg = _reject_code(reject)
             return self.fail_order(code, msg, p)
         row = {
             "clOrdId": order.client_id,
@@ -882,7 +881,7 @@ class OkxVenue(LoopbackVenue):
             return self.ok([self._order_row(o) for o in self._listed(p, open_only=False)])
 
     async def _fills(self, request: web.Request, p: Params) -> web.Response:
-        begin, end = _int(p.get("begin")), _int(p.get("end"))
+        begin, end = optional_int(p.get("begin")), optional_int(p.get("end"))
         limit = min(int(p.get("limit") or 100), 100)
         wanted = {r.symbol for r in self._swap_rules(p)}
         trades = self.book.trades_between(None, begin or 0, end or 2**62, 1_000_000)
@@ -923,5 +922,6 @@ class OkxVenue(LoopbackVenue):
         return self.ok(rows[:limit])
 
 
-def _int(value: Any) -> int | None:
-    return int(value) if value not in (None, "") else None
+def _reject_code(reject: Reject) -> tuple[str, str]:
+    """OKX's code and message for a book refusal; one it has no code for is a generic 51000."""
+    return REJECTS.get(reject.kind, ("51000", reject.detail))

@@ -363,6 +363,11 @@ class ManualClock:
         self._now_ms += ms
 
 
+def optional_int(value: Any) -> int | None:
+    """A query parameter as an int; absent or empty is None (every venue's time bounds)."""
+    return int(value) if value not in (None, "") else None
+
+
 def _bound_port(site: web.TCPSite) -> int:
     server = site._server  # aiohttp keeps the asyncio server private; the bound port lives there
     assert server is not None
