@@ -115,10 +115,10 @@ class RuntimeCoordinator:
         equity = self.equity()
         self.drawdown.update(equity)
         self.store.record_equity(now, equity)
-        # Fills that landed since the valuation above (this sync's, or a user stream's booked
-        # while it awaited) count toward the day's loss: value again (a no-op when none did).
-        await self.account_sync.sync()
-        day_pnl = self.equity() - self._day_start_equity
+        # No sync here: the one at the top of the cycle and the one after every decision that sent
+        # an order leave the ledger current, and a second REST round trip per symbol every cycle
+        # would only catch a resting order filling in the last milliseconds (the next cycle does).
+        day_pnl = equity - self._day_start_equity
         if day_loss_breached(day_pnl, self.limits):
             self.monitor.set_detail(
                 "daily_loss", f"limit {self.limits.daily_loss_limit} hit: day PnL {day_pnl:.2f}"
