@@ -28,9 +28,6 @@ class StreamStatsCollector(Collector):
     def add(self, venue: str, stats: StatsSource) -> None:
         self._sources.append((venue, stats))
 
-    def __bool__(self) -> bool:
-        return bool(self._sources)
-
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         families: dict[str, CounterMetricFamily | GaugeMetricFamily] = {}
         for venue, stats in self._sources:

@@ -59,13 +59,13 @@ class PerpsBotBuilder:
 
         stream = c.stream()
         user_stream = c.user_stream()
-        # One collector for every websocket stream: the series share names, `venue` tells them apart.
+        # One collector for every websocket stream: the series share names, `venue` tells them apart
+        # (a replay has none, and an empty collector yields nothing).
         metrics = StreamStatsCollector()
         for streaming in (stream, user_stream):
             if isinstance(streaming, StreamingService):
                 metrics.add(streaming.name, streaming.stats)
-        if metrics:
-            c.monitor().registry.register(metrics)
+        c.monitor().registry.register(metrics)
 
         lifecycle = LifecycleService(
             config=config,

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from bot_v2.domain.fills import Fill, FundingPayment
 from bot_v2.domain.orders import Side
-from bot_v2.features.live_trade.account_sync import FILLS_GAP_META, AccountSync
+from bot_v2.features.live_trade.account_sync import FILLS_GAP_META, NOTHING_NEW, AccountSync
 from bot_v2.features.live_trade.accounting import Ledger
 from tests.fakes.ports import FakeStore
 
@@ -69,7 +69,7 @@ def test_a_streamed_fill_seen_again_by_the_sync_is_booked_once() -> None:
     assert sync.book_fill(first)
     assert sync.fills_since_ms == 1_000  # the next sync starts at the fill, not before it
     result = asyncio.run(sync.sync())
-    assert result.is_empty and ledger.fill_count == 1
+    assert result == NOTHING_NEW and ledger.fill_count == 1
     assert [f.fill_id for f in store.load_fills()] == ["1"]
     assert not sync.book_fill(first)  # and once more from the stream: still once
     assert ledger.fill_count == 1 and len(store.load_fills()) == 1

@@ -129,7 +129,7 @@ def create_user_stream(
 ) -> StreamingService:
     """Private order updates and fills (drain them with `drain_account()`), supervised without a
     stall heartbeat (a quiet account sends nothing). `on_resync` runs after every connect: the
-    runtime fetches orders and fills since the last one it saw, so a disconnect misses no fill."""
+    runtime fetches fills (and funding) since the last ones it saw, so a disconnect misses no fill."""
     venue = exchange_id.strip().lower()
     if venue != "binanceusdm":
         raise NoStreamAdapter(

@@ -24,11 +24,6 @@ class SyncResult:
     fills: tuple[Fill, ...]
     funding: tuple[FundingPayment, ...]
 
-    @property
-    def is_empty(self) -> bool:
-        """Nothing was booked: the ledger is as it was before the sync."""
-        return not (self.fills or self.funding)
-
 
 NOTHING_NEW = SyncResult((), ())
 # Store meta, set while a streamed fill is booked beyond a gap no REST sync has closed yet: where

@@ -3,7 +3,8 @@
 It connects and subscribes through the transport, watches for stalls (an open socket with no data),
 reconnects with exponential backoff and jitter, rotates connections before the venue cuts them (new
 one open before the old one closes), polls REST marks through IMarketData while the stream is down,
-and asks the runtime to resync orders and fills after every connect (`on_resync`)."""
+and asks the runtime to resync what it may have missed (fills and funding) after every connect
+(`on_resync`)."""
 
 from __future__ import annotations
 
@@ -343,7 +344,7 @@ class StreamingService:
     # ---- resync of private data -----------------------------------------------------------------
 
     def _schedule_resync(self) -> None:
-        """After every connect, the runtime fetches orders and fills it may have missed. Calls are
+        """After every connect, the runtime fetches fills (and funding) it may have missed. Calls are
         serialised: a reconnect during a running resync queues exactly one more."""
         if self.on_resync is None:
             return

@@ -39,10 +39,6 @@ class UserStreamPump:
         self.failures = 0
         stream.on_resync = self._resync
 
-    @property
-    def stream(self) -> StreamingService:
-        return self._stream
-
     async def start(self) -> None:
         """Returns at once: the stream connects in the background (its first connect resyncs)."""
         if self._task is not None:
