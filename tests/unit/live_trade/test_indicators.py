@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot_v2.features.live_trade.indicators import RollingMean, rolling_mean
+from bot_v2.features.live_trade.indicators import RollingMean, RollingMeanState, rolling_mean
 
 prices = st.floats(min_value=1e-3, max_value=1e7, allow_nan=False, allow_infinity=False)
 
@@ -96,9 +96,7 @@ def test_a_restored_mean_continues_exactly_as_the_original(
     for value in seen:
         original.update(value)
     state = original.state()
-    restored = RollingMean.restored(
-        state.window, state.recent, state.total, state.compensation, state.since_resync
-    )
+    restored = RollingMean.restored(state)
     assert restored.state() == state and restored.value == original.value
     for value in later:
         assert restored.update(value) == original.update(value)
@@ -126,4 +124,4 @@ def test_restored_refuses_a_state_no_updates_reach(
     recent: list[float], since_resync: int, problem: str
 ) -> None:
     with pytest.raises(ValueError, match=f"not a RollingMean\\(3\\) state: {problem}"):
-        RollingMean.restored(3, recent, sum(recent), 0.0, since_resync)
+        RollingMean.restored(RollingMeanState(3, tuple(recent), sum(recent), 0.0, since_resync))

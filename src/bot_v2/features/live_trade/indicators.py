@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Sequence
 
 import attrs
 import numpy as np
@@ -48,16 +47,10 @@ class RollingMean:
         self._since_resync = 0
 
     @classmethod
-    def restored(
-        cls,
-        window: int,
-        recent: Sequence[float],
-        total: float,
-        compensation: float,
-        since_resync: int,
-    ) -> RollingMean:
-        """A mean in the state `state()` reported (the fields of a RollingMeanState). A state no
-        sequence of updates can reach is refused, so a wrong rebuild fails here, not in the numbers."""
+    def restored(cls, state: RollingMeanState) -> RollingMean:
+        """A mean in the state `state()` reported. A state no sequence of updates can reach is
+        refused, so a wrong rebuild fails here, not in the numbers."""
+        window, recent, since_resync = state.window, state.recent, state.since_resync
         mean = cls(window)
         if len(recent) > window or not 0 <= since_resync < window:
             raise ValueError(
@@ -71,8 +64,8 @@ class RollingMean:
                 f"{since_resync} since resync"
             )
         mean._values.extend(recent)
-        mean._sum = total
-        mean._compensation = compensation
+        mean._sum = state.total
+        mean._compensation = state.compensation
         mean._since_resync = since_resync
         return mean
 

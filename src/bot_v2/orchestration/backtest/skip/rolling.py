@@ -22,7 +22,7 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-from bot_v2.features.live_trade.indicators import RollingMean
+from bot_v2.features.live_trade.indicators import RollingMean, RollingMeanState
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -91,11 +91,13 @@ class MeanTrack:
             return RollingMean(self.window)
         w = self.window
         return RollingMean.restored(
-            w,
-            self.values[max(0, fed - w) : fed].tolist(),
-            self.sum.item(fed - 1),
-            self.comp.item(fed - 1),
-            fed % w,
+            RollingMeanState(
+                w,
+                tuple(self.values[max(0, fed - w) : fed].tolist()),
+                self.sum.item(fed - 1),
+                self.comp.item(fed - 1),
+                fed % w,
+            )
         )
 
 
