@@ -134,10 +134,8 @@ class SymbolSeries:
 
     def mark_close_at(self, i: int) -> Decimal:
         """The mark price when candle i closes: the mark candle's close, else the candle's."""
-        row = int(self.mark_row[i])
-        if row >= 0:
-            return exact(self.mark_columns.close[row])
-        return self.columns.price("close", i)
+        m = self.recorded_mark_close(i)
+        return m if m is not None else self.columns.price("close", i)
 
     def recorded_mark_close(self, i: int) -> Decimal | None:
         """The close of the mark candle that opened with candle i; None where the mark series has
