@@ -91,10 +91,11 @@ class Changes:
 @attrs.frozen
 class _Step:
     """The first instant after the clock at which something may happen to the account, as looked
-    at under one `_version`: candles closing then that need an exact look (`hits`), funding due
+    at under one `_version` and `_orders_version`: candles closing then that need an exact look (`hits`), funding due
     then, or neither: the end of the look, up to which nothing happens."""
 
     version: int
+    orders_version: int
     at_ms: int
     hits: list[tuple[str, int]]
     funding: bool
@@ -181,9 +182,13 @@ class SimExchange:
         self._dirty_orders: dict[str, OrderState] = {}
         self._account_dirty = False
         self._saved = (len(self.state.fills), len(self.state.funding), len(self.state.liquidations))
-        # Bumped on every change to money, positions, settings (`_touch`) or orders
-        # (`_record_order`): keys the liquidation price cache and the next step.
+        # Bumped on every change to money, positions or settings (`_touch`): keys the liquidation
+        # price cache and the next step.
         self._version = 0
+        # Bumped on every order recorded (`_record_order`): keys the next step too (what may fill
+        # changed), but not the liquidation prices, which orders do not move: a resting order
+        # that does not fill keeps them cached.
+        self._orders_version = 0
         self._step: _Step | None = None
         self._timeframe_ms = min((s.timeframe_ms for s in self._series.values()), default=0)
         self._liq_cache: dict[str, tuple[int, float | None]] = {}
@@ -558,7 +563,7 @@ class SimExchange:
         self.state.orders[order.client_order_id] = order
         self._dirty_orders[order.client_order_id] = order
         self._account_dirty = True
-        self._version += 1
+        self._orders_version += 1
         reported = order.to_order()
         events.append(OrderChanged(reported))
         return reported
@@ -764,13 +769,17 @@ class SimExchange:
 
     def _next_step(self, now_ms: int) -> _Step:
         """The next step from the clock, looked at up to `now_ms` at least. A step stays true
-        while the account is unchanged (`_version`) and the clock has not reached it: quiet time
+        while the account and the orders are unchanged (`_version`, `_orders_version`) and the clock has not reached it: quiet time
         passing changes nothing a look depends on (its bounds come from the account, not from the
         clock), so the calls over it cost one comparison."""
         clock = self._now()
         step = self._step
         ahead = 0
-        if step is not None and step.version == self._version:
+        if (
+            step is not None
+            and step.version == self._version
+            and step.orders_version == self._orders_version
+        ):
             if clock < step.at_ms:
                 return step
             if step.nothing_found:
@@ -790,7 +799,15 @@ class SimExchange:
         horizon = funding_at if funding_at is not None else end
         hit_ms, hits, windowed = self._next_candle_event(after_ms, horizon)
         at_ms = hit_ms if hit_ms is not None else horizon
-        return _Step(self._version, at_ms, hits, at_ms == funding_at, windowed, ahead_ms)
+        return _Step(
+            self._version,
+            self._orders_version,
+            at_ms,
+            hits,
+            at_ms == funding_at,
+            windowed,
+            ahead_ms,
+        )
 
     def _active(self) -> list[str]:
         return [
