@@ -33,13 +33,8 @@ class ExactSum:
         self._magnitude = Decimal(0)  # the sum of their magnitudes, exact
         self._exponents: dict[int, int] = {}  # how many terms present have each exponent
 
-    def __len__(self) -> int:
-        return sum(self._exponents.values())
-
     def add(self, value: Decimal) -> None:
-        exponent = value.as_tuple().exponent
-        if not isinstance(exponent, int):
-            raise ValueError(f"ExactSum takes finite numbers only, got {value}")
+        exponent = _exponent(value)
         self._total = _add(self._total, value)
         self._magnitude = _add(self._magnitude, value.copy_abs())
         exponents = self._exponents
