@@ -9,7 +9,7 @@ from bot_v2.domain.orders import OrderRequest, OrderType, Side
 from bot_v2.domain.positions import Position
 from bot_v2.domain.risk import RiskLimits, RiskVerdict
 from bot_v2.features.live_trade.risk.context import RiskContext
-from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk, daily_loss_breached, is_reducing
+from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk, day_loss_breached, is_reducing
 from bot_v2.features.live_trade.risk.rules import (
     DEFAULT_RULES,
     daily_loss,
@@ -138,13 +138,13 @@ def test_stale_mark_lets_a_close_through() -> None:
 
 def test_daily_loss_under_the_limit_accepts() -> None:
     within = ctx(day_pnl="-499.99")
-    assert not daily_loss_breached(within, LIMITS)
+    assert not day_loss_breached(within.day_pnl, LIMITS)
     assert approved(daily_loss.check(order(Side.BUY, "1"), within, LIMITS))
 
 
 def test_daily_loss_at_the_limit_rejects_new_exposure_but_not_closes() -> None:
     hit = ctx({BTC: "1"}, day_pnl="-500")
-    assert daily_loss_breached(hit, LIMITS)
+    assert day_loss_breached(hit.day_pnl, LIMITS)
     assert not approved(daily_loss.check(order(Side.BUY, "1"), hit, LIMITS))
     assert not approved(daily_loss.check(order(Side.SELL, "2"), hit, LIMITS))  # a flip adds risk
     assert approved(daily_loss.check(order(Side.SELL, "1"), hit, LIMITS))

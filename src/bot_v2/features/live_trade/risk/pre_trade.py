@@ -9,9 +9,9 @@ from bot_v2.domain.risk import RiskLimits, RiskVerdict
 from bot_v2.features.live_trade.risk.context import RiskContext, RuleFn
 from bot_v2.features.live_trade.risk.reducing import is_reducing
 from bot_v2.features.live_trade.risk.rules import DEFAULT_RULES
-from bot_v2.features.live_trade.risk.rules.daily_loss import daily_loss_breached, day_loss_breached
+from bot_v2.features.live_trade.risk.rules.daily_loss import day_loss_breached
 
-__all__ = ["PreTradeRisk", "daily_loss_breached", "day_loss_breached", "is_reducing"]
+__all__ = ["PreTradeRisk", "day_loss_breached", "is_reducing"]
 
 
 class PreTradeRisk:

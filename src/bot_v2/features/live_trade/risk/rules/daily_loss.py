@@ -10,16 +10,14 @@ from bot_v2.features.live_trade.risk.context import RiskContext
 from bot_v2.features.live_trade.risk.reducing import is_reducing
 
 
-def daily_loss_breached(ctx: RiskContext, limits: RiskLimits) -> bool:
-    return day_loss_breached(ctx.day_pnl, limits)
-
-
 def day_loss_breached(day_pnl: Decimal, limits: RiskLimits) -> bool:
     return day_pnl <= -limits.daily_loss_limit
 
 
 def check(request: OrderRequest, ctx: RiskContext, limits: RiskLimits) -> RiskVerdict:
-    if daily_loss_breached(ctx, limits) and not is_reducing(request, ctx.position(request.symbol)):
+    if day_loss_breached(ctx.day_pnl, limits) and not is_reducing(
+        request, ctx.position(request.symbol)
+    ):
         return RiskVerdict.reject(
             f"day PnL {ctx.day_pnl} reached the daily loss limit of {limits.daily_loss_limit}"
         )
