@@ -87,6 +87,17 @@ class BaselineView:
     best: Decimal
     bars_in_regime: int
 
+    @property
+    def is_fresh(self) -> bool:
+        """Nothing but the averages has moved yet (the strategy is warming up, flat)."""
+        return (
+            self.regime is None
+            and self.armed is None
+            and self.tracked is None
+            and self.stopped is None
+            and self.bars_in_regime == 0
+        )
+
     def stop_best(self, position: Position, close: Decimal) -> Decimal:
         """The best close the trailing stop counts from when the next candle (closing at `close`)
         comes with `position` held: the stop's best so far, or where a new stop starts."""

@@ -37,7 +37,7 @@ from bot_v2.domain.orders import Side
 from bot_v2.domain.positions import Position
 from bot_v2.features.live_trade.indicators import RollingMean, rolling_mean
 from bot_v2.features.live_trade.strategies.base import Strategy
-from bot_v2.features.live_trade.strategies.baseline import BaselineStrategy, BaselineView
+from bot_v2.features.live_trade.strategies.baseline import BaselineStrategy
 from bot_v2.orchestration.backtest.skip.rolling import MeanTrack, replica_is_exact
 
 # Relative gap between the averages below which float rounding could pick the side.
@@ -128,7 +128,9 @@ class BaselineSkipper:
         if view is None or view.regime is None:
             # Until both averages are full the strategy only collects closes.
             warm = self._long - 1
-            return warm if start < warm and held is None and is_fresh(view) else start
+            return (
+                warm if start < warm and held is None and (view is None or view.is_fresh) else start
+            )
         if held is None:
             # Flat: an armed entry fires (or waits for confirmation) on the strategy's own terms.
             if view.armed is not None:
@@ -171,14 +173,3 @@ class BaselineSkipper:
         held = position.side
         best = None if held is None else series.best_close(start, stop, held)
         self._strategy.skip(symbol, position, short, long, stop - start, best)
-
-
-def is_fresh(view: BaselineView | None) -> bool:
-    """Nothing but the averages has moved yet (the strategy is warming up, flat)."""
-    return view is None or (
-        view.regime is None
-        and view.armed is None
-        and view.tracked is None
-        and view.stopped is None
-        and view.bars_in_regime == 0
-    )
