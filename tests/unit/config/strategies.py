@@ -43,8 +43,8 @@ def decimals(
     return value
 
 
-def positive(high: str = "1000000") -> st.SearchStrategy[Decimal]:
-    return decimals("0", high, low_open=True)
+def positive(high: str = "1000000", low: str = "0") -> st.SearchStrategy[Decimal]:
+    return decimals(low, high, low_open=low == "0")
 
 
 toml_scalars = st.one_of(
@@ -76,14 +76,14 @@ def bot_configs(draw: st.DrawFn, profile: str | None = None) -> BotConfig:
         return draw(positive(str(cap)) if cap is not None else positive())
 
     risk = RiskSection(
-        max_leverage=limit("risk.max_leverage"),
+        max_leverage=draw(positive("125")) if profile != "canary" else limit("risk.max_leverage"),
         max_order_notional=limit("risk.max_order_notional"),
         max_symbol_notional=limit("risk.max_symbol_notional"),
         max_total_notional=limit("risk.max_total_notional"),
         daily_loss_limit=limit("risk.daily_loss_limit"),
         kill_switch=draw(st.booleans()),
         reduce_only=draw(st.booleans()),
-        max_mark_staleness_s=draw(positive()),
+        max_mark_staleness_s=draw(positive(low="0.001")),
     )
     short = draw(st.integers(min_value=1, max_value=500))
     strategy = StrategySection(
@@ -105,10 +105,11 @@ def bot_configs(draw: st.DrawFn, profile: str | None = None) -> BotConfig:
             timeframe=draw(st.sampled_from(TIMEFRAMES)),
             data_dir=draw(text),
             quote_asset=draw(non_blank),
-            cycle_interval_s=draw(positive("86400")),
+            cycle_interval_s=draw(positive("86400", low="0.1")),
         ),
         broker=BrokerSection(
-            kind=draw(st.sampled_from(["sim", "ccxt"])),
+            # dev is offline: it refuses a live venue.
+            kind=draw(st.sampled_from(["sim"] if profile == "dev" else ["sim", "ccxt"])),
             exchange=draw(non_blank),
             sandbox=draw(st.booleans()),
             ccxt_config=draw(ccxt_options),
@@ -132,11 +133,11 @@ def bot_configs(draw: st.DrawFn, profile: str | None = None) -> BotConfig:
         monitoring=MonitoringSection(
             http_host=draw(non_blank),
             http_port=draw(st.integers(min_value=0, max_value=65535)),
-            status_interval_s=draw(positive("3600")),
+            status_interval_s=draw(positive("3600", low="0.01")),
         ),
-        streaming=StreamingSection(enabled=draw(st.booleans()), heartbeat_s=draw(positive("3600"))),
+        streaming=StreamingSection(enabled=draw(st.booleans()), heartbeat_s=draw(positive("3600", low="0.001"))),
         reconciliation=ReconciliationSection(
-            interval_s=draw(positive("86400")),
+            interval_s=draw(positive("86400", low="0.01")),
             unknown_orders=draw(st.sampled_from(["cancel", "adopt"])),
         ),
     )

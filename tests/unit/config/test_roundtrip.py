@@ -24,6 +24,7 @@ def exact_config(config: BotConfig) -> Any:
     return exact(attrs.asdict(config))
 
 
+@settings(deadline=None)
 @given(bot_configs())
 def test_generated_configs_are_valid(config: BotConfig) -> None:
     normalized, problems = validate(config)
@@ -31,6 +32,7 @@ def test_generated_configs_are_valid(config: BotConfig) -> None:
     assert normalized == config
 
 
+@settings(deadline=None)
 @given(bot_configs())
 def test_structure_of_unstructure_is_the_same_config_exactly(config: BotConfig) -> None:
     conv = make_converter()
@@ -57,7 +59,8 @@ def _with_profile_catalogue(config: BotConfig) -> BotConfig:
     )
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+# No deadline: the machine is shared, and wall-clock limits in tests fail on load, not on bugs.
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(bot_configs())
 def test_config_show_output_loads_back_to_the_same_config(config: BotConfig) -> None:
     config = _with_profile_catalogue(config)
@@ -95,7 +98,7 @@ overrides = st.lists(
 )
 
 
-@settings(max_examples=40)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(["dev", "canary", "prod"]), overrides)
 def test_loaded_configs_survive_show_and_reload(profile: str, sets: list[str]) -> None:
     loaded = load_config(profile, env={}, overrides=sets)

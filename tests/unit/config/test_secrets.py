@@ -44,14 +44,6 @@ def test_dev_with_the_simulator_needs_none() -> None:
     require_secrets(load("dev"))
 
 
-def test_dev_switched_to_ccxt_needs_them() -> None:
-    with pytest.raises(ConfigError) as caught:
-        require_secrets(load("dev", overrides=["broker.kind=ccxt"]))
-    assert caught.value.lines == [
-        "secrets: profile dev needs PERPS_API_KEY and PERPS_API_SECRET in the environment"
-    ]
-
-
 def _assert_no_secret(text: str) -> None:
     for value in SECRET_ENV.values():
         assert value not in text

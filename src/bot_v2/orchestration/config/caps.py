@@ -22,6 +22,8 @@ CANARY_CAPS: Final[Mapping[str, Decimal]] = MappingProxyType(
     }
 )
 
+DEV_OFFLINE: Final = "the dev profile is offline and must use sim; use canary or prod for a venue"
+
 # prod runs with the full limits; dev is simulated money.
 PROFILE_CAPS: Final[Mapping[str, Mapping[str, Decimal]]] = MappingProxyType({"canary": CANARY_CAPS})
 
@@ -36,6 +38,9 @@ def _value(config: BotConfig, path: str) -> Decimal:
 def cap_problems(config: BotConfig) -> list[Problem]:
     caps = PROFILE_CAPS.get(config.profile, {})
     problems: list[Problem] = []
+    if config.profile == "dev" and config.broker.kind == "ccxt":
+        # dev has no caps because its money is simulated; a live venue would make it real money.
+        problems.append(Problem("broker.kind", DEV_OFFLINE, config.broker.kind))
     for path, cap in caps.items():
         value = _value(config, path)
         if value > cap:

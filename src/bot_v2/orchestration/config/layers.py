@@ -20,6 +20,12 @@ from bot_v2.orchestration.config.models import BotConfig
 ENV_PREFIX: Final = "PERPS__"
 _PROFILE_NAME: Final = re.compile(r"^[a-z0-9_-]+$")
 _TOML_POSITION: Final = re.compile(r"^(?P<what>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)$")
+# Limits on what tomllib is given. Its cost for one dotted key grows with the square of the key's
+# length (a 20 kB `a.b.c...` key takes seconds and 400 MB), and a config line is never this long.
+MAX_LINE: Final = 4096
+MAX_FILE_BYTES: Final = 16 * 1024 * 1024
+# The model is four tables deep; ccxt options add a few. Deeper is a mistake or an attack.
+MAX_DEPTH: Final = 16
 
 Raw = dict[str, Any]
 KeyPath = tuple[str, ...]
@@ -55,7 +61,8 @@ def profile_layer(profile: str) -> Layer:
 def file_layer(path: Path) -> Layer:
     where = f"config file {path}"
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError([f"{where}: not found"]) from None
     except IsADirectoryError:
@@ -64,6 +71,8 @@ def file_layer(path: Path) -> Layer:
         raise ConfigError(
             [f"{where}: cannot be read ({exc.strerror or type(exc).__name__})"]
         ) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ConfigError([f"{where}: larger than {MAX_FILE_BYTES // 1024 // 1024} MiB"])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -72,26 +81,59 @@ def file_layer(path: Path) -> Layer:
 
 
 def _parse_toml(text: str, where: str) -> Raw:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > MAX_LINE:
+            raise ConfigError([f"{where}: line {number}: longer than {MAX_LINE} characters"])
     try:
         # parse_float=Decimal keeps `0.1` exactly 0.1 all the way to the money math.
-        return tomllib.loads(text, parse_float=Decimal)
+        data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_POSITION.match(message)
         if match:
             message = f"line {match['line']}, column {match['col']}: {match['what']}"
         raise ConfigError([f"{where}: invalid TOML: {message}"]) from None
+    except RecursionError:
+        raise ConfigError([f"{where}: invalid TOML: {_TOO_DEEP}"]) from None
+    except ValueError:
+        # int() refuses more than sys.get_int_max_str_digits() digits (4300).
+        raise ConfigError([f"{where}: invalid TOML: {_TOO_LONG_NUMBER}"]) from None
+    deep = too_deep(data)
+    if deep is not None:
+        raise ConfigError([f"{where}: {'.'.join(deep)}...: {_TOO_DEEP}"])
+    return data
+
+
+_TOO_DEEP: Final = f"nested more than {MAX_DEPTH} levels deep"
+_TOO_LONG_NUMBER: Final = "a number with too many digits"
+
+
+def too_deep(data: object) -> KeyPath | None:
+    """The first key path that goes deeper than MAX_DEPTH tables or arrays, else None. A loop,
+    not recursion: the answer must not depend on how deep the stack already is."""
+    stack: list[tuple[KeyPath, object]] = [((), data)]
+    while stack:
+        path, node = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return path[:MAX_DEPTH]
+        if isinstance(node, Mapping):
+            stack.extend(((*path, str(key)), value) for key, value in node.items())
+        elif isinstance(node, list | tuple):
+            stack.extend(((*path, f"[{index}]"), item) for index, item in enumerate(node))
+    return None
 
 
 def parse_literal(text: str) -> object:
     """A TOML literal (`3`, `0.5`, `true`, `["a", "b"]`, `"x"`) when it is one, else the text."""
-    if "\n" in text or "\r" in text:
+    if "\n" in text or "\r" in text or len(text) > MAX_LINE:
         return text
     try:
         parsed = tomllib.loads(f"v = {text}", parse_float=Decimal)
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError):  # TOMLDecodeError is a ValueError
         return text
-    return parsed["v"] if parsed.keys() == {"v"} else text
+    if parsed.keys() != {"v"} or too_deep(parsed["v"]) is not None:
+        return text
+    return parsed["v"]
 
 
 def env_layers(env: Mapping[str, str]) -> tuple[list[Layer], list[str]]:
@@ -108,6 +150,9 @@ def env_layers(env: Mapping[str, str]) -> tuple[list[Layer], list[str]]:
                 f"env {name}: expected PERPS__SECTION__KEY=value (double underscores between names)"
             )
             continue
+        if len(parts) > MAX_DEPTH:
+            errors.append(f"env {name[:MAX_LINE]}: {_TOO_DEEP}")
+            continue
         layers.append(Layer(f"env:{name}", _nest(tuple(parts), _coerce(tuple(parts), env[name]))))
     return layers, errors
 
@@ -119,7 +164,13 @@ def override_layers(overrides: Sequence[str]) -> tuple[list[Layer], list[str]]:
     errors: list[str] = []
     for item in overrides:
         key, sep, value = item.partition("=")
+        if len(key) > MAX_LINE:
+            errors.append(f"--set {key[:40]!r}...: key longer than {MAX_LINE} characters")
+            continue
         parts = _dotted_key(key) if sep else None
+        if parts is not None and len(parts) > MAX_DEPTH:
+            errors.append(f"--set {key.strip()!r}: {_TOO_DEEP}")
+            continue
         if parts is None:
             # Show only the key side: the value may be something the user would not want printed.
             errors.append(f"--set {key.strip()!r}: expected section.key=value")
@@ -131,7 +182,7 @@ def override_layers(overrides: Sequence[str]) -> tuple[list[Layer], list[str]]:
 def _dotted_key(text: str) -> KeyPath | None:
     try:
         parsed: Any = tomllib.loads(f"{text.strip()} = 0")
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError):
         return None
     parts: list[str] = []
     while isinstance(parsed, dict) and len(parsed) == 1:
@@ -193,27 +244,32 @@ class Merged:
             path = (*prefix, key)
             if isinstance(value, Mapping):
                 if not isinstance(into.get(key), dict):
-                    self._forget_under(path)
+                    self._forget(path, into.get(key))
                     into[key] = {}
                 self._merge(into[key], value, path, source)
                 if not into[key]:
                     # An empty table is a leaf of its own (see leaf_paths).
                     self.sources[path] = source
             else:
-                self._forget_under(path)
+                self._forget(path, into.get(key))
                 into[key] = copy.deepcopy(value)
                 self.sources[path] = source
 
-    def _forget_under(self, path: KeyPath) -> None:
-        for known in [p for p in self.sources if p[: len(path)] == path]:
-            del self.sources[known]
+    def _forget(self, path: KeyPath, old: object) -> None:
+        """Forget the sources of what is replaced: `old` at `path` and everything under it. Walking
+        the replaced value, not every known source, keeps a merge linear in the number of keys."""
+        stack = [(path, old)]
+        while stack:
+            at, node = stack.pop()
+            self.sources.pop(at, None)
+            if isinstance(node, dict):
+                stack.extend(((*at, key), child) for key, child in node.items())
 
     def drop(self, path: KeyPath) -> None:
         node: Any = self.data
         for part in path[:-1]:
             node = node[part]
-        del node[path[-1]]
-        self._forget_under(path)
+        self._forget(path, node.pop(path[-1]))
 
     def source_of(self, path: KeyPath) -> str:
         return self.sources.get(path, "default")

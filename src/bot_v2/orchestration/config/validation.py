@@ -13,6 +13,7 @@ from bot_v2.domain.errors import InvalidSymbol
 from bot_v2.domain.symbols import normalize_symbol
 from bot_v2.orchestration.config.models import BotConfig
 from bot_v2.orchestration.config.problems import SECRETS_HINT, Problem, looks_secret
+from bot_v2.orchestration.config.ranges import Range
 
 PROFILES: Final = ("dev", "canary", "prod")
 BROKER_KINDS: Final = ("sim", "ccxt")
@@ -22,9 +23,7 @@ TIMEFRAMES: Final = ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h
 REPLAY_KINDS: Final = ("candles", "mark", "funding")
 _SYMBOL_FORM: Final = "must be a perpetual symbol in BASE/QUOTE:SETTLE form"
 
-_ZERO: Final = Decimal(0)
-_ONE: Final = Decimal(1)
-_MAX_FEE: Final = Decimal("0.1")
+_DAY_S: Final = 86_400
 
 
 def validate(config: BotConfig) -> tuple[BotConfig, list[Problem]]:
@@ -66,13 +65,17 @@ def _one_of(choices: tuple[str, ...]) -> Check:
     return _rule(lambda v: v in choices, "must be one of " + ", ".join(choices))
 
 
-_POSITIVE = _rule(lambda v: v > 0, "must be > 0")
-_NON_NEGATIVE = _rule(lambda v: v >= 0, "must be >= 0")
-_FEE = _rule(lambda v: _ZERO <= v < _MAX_FEE, "must be >= 0 and < 0.1")
-_FRACTION = _rule(lambda v: _ZERO < v <= _ONE, "must be > 0 and <= 1")
-_STOP = _rule(lambda v: _ZERO <= v < _ONE, "must be >= 0 and < 1")
-_AT_LEAST_ONE = _rule(lambda v: v >= 1, "must be >= 1")
-_PORT = _rule(lambda v: 0 <= v <= 65535, "must be between 0 and 65535")
+# Every number has both ends (see ranges.py); each range is documented in docs/configuration.md.
+_FEE: Final = Range(0, "0.1", high_open=True)
+_FRACTION: Final = Range(0, 1, low_open=True)
+_STOP: Final = Range(0, 1, high_open=True)
+# Binance's highest leverage on any perpetual.
+_LEVERAGE: Final = Range(0, 125, low_open=True)
+# A trillion in the quote asset: above any account; far below where Decimal math gets slow.
+_MONEY: Final = Range(0, 10**12, low_open=True)
+_WINDOW: Final = Range(1, 10_000)
+# Socket timings: a millisecond is the finest a timer can keep; an hour without data is no stream.
+_STREAM_S: Final = Range("0.001", 3_600)
 _NOT_EMPTY = _rule(lambda v: v.strip() != "", "must not be empty")
 _WS_URL = _rule(
     lambda v: v == "" or v.startswith(("ws://", "wss://")),
@@ -86,18 +89,19 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
         ("bot.id", c.bot.id, _NOT_EMPTY),
         ("bot.timeframe", c.bot.timeframe, _one_of(TIMEFRAMES)),
         ("bot.quote_asset", c.bot.quote_asset, _NOT_EMPTY),
-        ("bot.cycle_interval_s", c.bot.cycle_interval_s, _POSITIVE),
+        ("bot.cycle_interval_s", c.bot.cycle_interval_s, Range("0.1", _DAY_S)),
         ("broker.kind", c.broker.kind, _one_of(BROKER_KINDS)),
         ("broker.exchange", c.broker.exchange, _NOT_EMPTY),
-        ("broker.sim.initial_balance", c.broker.sim.initial_balance, _POSITIVE),
+        ("broker.sim.initial_balance", c.broker.sim.initial_balance, _MONEY),
         ("broker.sim.taker_fee", c.broker.sim.taker_fee, _FEE),
         ("broker.sim.maker_fee", c.broker.sim.maker_fee, _FEE),
-        ("broker.sim.spread_bps", c.broker.sim.spread_bps, _NON_NEGATIVE),
+        ("broker.sim.spread_bps", c.broker.sim.spread_bps, Range(0, 1_000)),
         ("broker.sim.margin_mode", c.broker.sim.margin_mode, _one_of(SIM_MARGIN_MODES)),
-        ("broker.sim.slippage", c.broker.sim.slippage, _NON_NEGATIVE),
+        ("broker.sim.slippage", c.broker.sim.slippage, Range(0, 100)),
         ("broker.sim.slippage_noise", c.broker.sim.slippage_noise, _STOP),
         ("broker.sim.volume_share", c.broker.sim.volume_share, _FRACTION),
         ("broker.sim.liquidation_fee", c.broker.sim.liquidation_fee, _FEE),
+        ("broker.sim.seed", c.broker.sim.seed, Range(-(2**63), 2**63 - 1)),
         *(
             (f"broker.sim.{kind}[{symbol!r}]", rate, _FEE)
             for kind, table in (
@@ -106,29 +110,31 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
             )
             for symbol, rate in table.items()
         ),
-        ("replay.pace_ms", c.replay.pace_ms, _NON_NEGATIVE),
+        ("replay.pace_ms", c.replay.pace_ms, Range(0, 60_000)),
         ("strategy.name", c.strategy.name, _NOT_EMPTY),
-        ("strategy.short_window", c.strategy.short_window, _AT_LEAST_ONE),
-        ("strategy.confirmation_bars", c.strategy.confirmation_bars, _NON_NEGATIVE),
+        ("strategy.short_window", c.strategy.short_window, _WINDOW),
+        ("strategy.long_window", c.strategy.long_window, _WINDOW),
+        ("strategy.confirmation_bars", c.strategy.confirmation_bars, Range(0, 1_000)),
         ("strategy.trailing_stop_pct", c.strategy.trailing_stop_pct, _STOP),
         ("strategy.position_fraction", c.strategy.position_fraction, _FRACTION),
-        ("risk.max_leverage", c.risk.max_leverage, _POSITIVE),
-        ("risk.max_order_notional", c.risk.max_order_notional, _POSITIVE),
-        ("risk.max_symbol_notional", c.risk.max_symbol_notional, _POSITIVE),
-        ("risk.max_total_notional", c.risk.max_total_notional, _POSITIVE),
-        ("risk.daily_loss_limit", c.risk.daily_loss_limit, _POSITIVE),
-        ("risk.max_mark_staleness_s", c.risk.max_mark_staleness_s, _POSITIVE),
+        ("strategy.leverage", c.strategy.leverage, _LEVERAGE),
+        ("risk.max_leverage", c.risk.max_leverage, _LEVERAGE),
+        ("risk.max_order_notional", c.risk.max_order_notional, _MONEY),
+        ("risk.max_symbol_notional", c.risk.max_symbol_notional, _MONEY),
+        ("risk.max_total_notional", c.risk.max_total_notional, _MONEY),
+        ("risk.daily_loss_limit", c.risk.daily_loss_limit, _MONEY),
+        ("risk.max_mark_staleness_s", c.risk.max_mark_staleness_s, Range("0.001", 30 * _DAY_S)),
         ("monitoring.http_host", c.monitoring.http_host, _NOT_EMPTY),
-        ("monitoring.http_port", c.monitoring.http_port, _PORT),
-        ("monitoring.status_interval_s", c.monitoring.status_interval_s, _POSITIVE),
-        ("streaming.heartbeat_s", c.streaming.heartbeat_s, _POSITIVE),
-        ("streaming.fallback_after_s", c.streaming.fallback_after_s, _POSITIVE),
-        ("streaming.fallback_poll_s", c.streaming.fallback_poll_s, _POSITIVE),
-        ("streaming.backoff_initial_s", c.streaming.backoff_initial_s, _POSITIVE),
-        ("streaming.backoff_max_s", c.streaming.backoff_max_s, _POSITIVE),
+        ("monitoring.http_port", c.monitoring.http_port, Range(0, 65_535)),
+        ("monitoring.status_interval_s", c.monitoring.status_interval_s, Range("0.01", _DAY_S)),
+        ("streaming.heartbeat_s", c.streaming.heartbeat_s, _STREAM_S),
+        ("streaming.fallback_after_s", c.streaming.fallback_after_s, _STREAM_S),
+        ("streaming.fallback_poll_s", c.streaming.fallback_poll_s, _STREAM_S),
+        ("streaming.backoff_initial_s", c.streaming.backoff_initial_s, _STREAM_S),
+        ("streaming.backoff_max_s", c.streaming.backoff_max_s, _STREAM_S),
         ("streaming.url", c.streaming.url, _WS_URL),
         ("streaming.user_url", c.streaming.user_url, _WS_URL),
-        ("reconciliation.interval_s", c.reconciliation.interval_s, _POSITIVE),
+        ("reconciliation.interval_s", c.reconciliation.interval_s, Range("0.01", 7 * _DAY_S)),
         (
             "reconciliation.unknown_orders",
             c.reconciliation.unknown_orders,
@@ -137,9 +143,16 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
     ]
 
 
+def numeric_ranges() -> dict[str, Range]:
+    """The range of every number at a fixed path; docs/configuration.md writes each one."""
+    return {path: check for path, _, check in _leaf_checks(BotConfig()) if isinstance(check, Range)}
+
+
 def _streaming_relations(c: BotConfig) -> list[Problem]:
     s = c.streaming
-    if s.backoff_max_s < s.backoff_initial_s:
+    # Out-of-range values are reported on their own; comparing with them would be noise.
+    in_range = _STREAM_S.holds(s.backoff_initial_s) and _STREAM_S.holds(s.backoff_max_s)
+    if in_range and s.backoff_max_s < s.backoff_initial_s:
         return [
             Problem(
                 "streaming.backoff_max_s",
@@ -154,7 +167,9 @@ def _streaming_relations(c: BotConfig) -> list[Problem]:
 def _strategy_relations(c: BotConfig) -> list[Problem]:
     s = c.strategy
     problems: list[Problem] = []
-    if s.long_window <= s.short_window:
+    # Out-of-range values are reported on their own; comparing with them would be noise.
+    windows = _WINDOW.holds(s.short_window) and _WINDOW.holds(s.long_window)
+    if windows and s.long_window <= s.short_window:
         problems.append(
             Problem(
                 "strategy.long_window",
@@ -163,10 +178,8 @@ def _strategy_relations(c: BotConfig) -> list[Problem]:
                 refs=("strategy.short_window",),
             )
         )
-    if s.leverage <= 0:
-        problems.append(Problem("strategy.leverage", "must be > 0", s.leverage))
-    elif c.risk.max_leverage > 0 and s.leverage > c.risk.max_leverage:
-        # (A non-positive max_leverage is reported on its own; comparing with it would be noise.)
+    leverages = _LEVERAGE.holds(s.leverage) and _LEVERAGE.holds(c.risk.max_leverage)
+    if leverages and s.leverage > c.risk.max_leverage:
         problems.append(
             Problem(
                 "strategy.leverage",
