@@ -135,7 +135,9 @@ def bot_configs(draw: st.DrawFn, profile: str | None = None) -> BotConfig:
             http_port=draw(st.integers(min_value=0, max_value=65535)),
             status_interval_s=draw(positive("3600", low="0.01")),
         ),
-        streaming=StreamingSection(enabled=draw(st.booleans()), heartbeat_s=draw(positive("3600", low="0.001"))),
+        streaming=StreamingSection(
+            enabled=draw(st.booleans()), heartbeat_s=draw(positive("3600", low="0.001"))
+        ),
         reconciliation=ReconciliationSection(
             interval_s=draw(positive("86400", low="0.01")),
             unknown_orders=draw(st.sampled_from(["cancel", "adopt"])),

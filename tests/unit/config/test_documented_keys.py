@@ -11,6 +11,7 @@ from pathlib import Path
 import attrs
 
 from bot_v2.orchestration.config.models import BotConfig
+from bot_v2.orchestration.config.validation import numeric_ranges
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "configuration.md"
 SECTION = re.compile(r"^###\s+`\[([\w.]+)\]`")
@@ -19,6 +20,11 @@ ROW = re.compile(r"^\|\s*`(\w+)`\s*\|")
 
 def documented_defaults() -> dict[tuple[str, str], str]:
     """(section, key) -> the Default cell, from each section's table."""
+    return documented("Default")
+
+
+def documented(column: str) -> dict[tuple[str, str], str]:
+    """(section, key) -> that column's cell, from each section's table."""
     out: dict[tuple[str, str], str] = {}
     section: str | None = None
     header: list[str] | None = None
@@ -32,7 +38,7 @@ def documented_defaults() -> dict[tuple[str, str], str]:
         elif line.startswith("| Key"):
             header = cells(line)
         elif (match := ROW.match(line)) and section is not None and header is not None:
-            out[(section, match.group(1))] = cells(line)[header.index("Default")].strip("`")
+            out[(section, match.group(1))] = cells(line)[header.index(column)].strip("`")
     return out
 
 
@@ -77,6 +83,17 @@ def test_every_key_is_documented_with_its_default() -> None:
         written = as_written(default)
         if written is not None and written != documented[(section, key)]:
             problems.append(f"{place}: default {written}, docs say {documented[(section, key)]}")
+    assert problems == []
+
+
+def test_every_numeric_range_is_documented() -> None:
+    ranges = documented("Range")
+    problems = []
+    for path, bounds in numeric_ranges().items():
+        section, _, key = path.rpartition(".")
+        cell = ranges.get((section, key), "")
+        if bounds.describe() not in cell:
+            problems.append(f"{path}: range {bounds.describe()}, docs say {cell!r}")
     assert problems == []
 
 

@@ -21,7 +21,10 @@ SECRETS_HINT = (
         ("risk.max_symbol_notional=-1", "config.risk.max_symbol_notional: must be > 0, got -1"),
         ("risk.max_total_notional=0", "config.risk.max_total_notional: must be > 0, got 0"),
         ("risk.daily_loss_limit=0", "config.risk.daily_loss_limit: must be > 0, got 0"),
-        ("risk.max_mark_staleness_s=0", "config.risk.max_mark_staleness_s: must be >= 0.001, got 0"),
+        (
+            "risk.max_mark_staleness_s=0",
+            "config.risk.max_mark_staleness_s: must be >= 0.001, got 0",
+        ),
         ("bot.cycle_interval_s=0", "config.bot.cycle_interval_s: must be >= 0.1, got 0"),
         ("bot.id=' '", "config.bot.id: must not be empty, got ' '"),
         (

@@ -4,7 +4,6 @@ problem; symbols come back normalized to the unified BASE/QUOTE:SETTLE form."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import Any, Final
 
 import attrs
