@@ -1,0 +1,1 @@
+"""Developer tooling that the product does not ship (import-linter contract types)."""
