@@ -138,6 +138,7 @@ def bot_configs(draw: st.DrawFn, profile: str | None = None) -> BotConfig:
         reconciliation=ReconciliationSection(
             interval_s=draw(positive("86400")),
             unknown_orders=draw(st.sampled_from(["cancel", "adopt"])),
+            pending_timeout_s=draw(decimals("0", "86400")),
         ),
     )
 

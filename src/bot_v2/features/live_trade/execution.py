@@ -26,6 +26,8 @@ class OrderOutcome:
     request: OrderRequest
     order: Order | None = None
     rejected_by: str = ""  # "risk: ..." or "broker: ..."
+    # The venue may have it (the answer was lost): its intent stays pending, it is never resent.
+    pending: bool = False
 
     @property
     def sent(self) -> bool:
@@ -114,9 +116,10 @@ class ExecutionCoordinator:
         try:
             order = await self._broker.submit_order(request)
         except ExchangeUnavailable as exc:
-            # Unknown outcome: the intent stays pending and reconciliation asks the venue by id.
+            # Unknown outcome (OrderOutcomeUnknown, or any network failure): the intent stays
+            # pending, the order is never sent again, and reconciliation looks for it by id.
             self._store.record_event(now_ms, "submit_unknown", f"{request.client_order_id}: {exc}")
-            return OrderOutcome(request, rejected_by=f"broker: {exc}")
+            return OrderOutcome(request, rejected_by=f"broker: {exc}", pending=True)
         except BrokerError as exc:
             self._store.record_event(now_ms, "submit_rejected", f"{request.client_order_id}: {exc}")
             return OrderOutcome(request, rejected_by=f"broker: {exc}")

@@ -73,6 +73,8 @@ _FRACTION = _rule(lambda v: _ZERO < v <= _ONE, "must be > 0 and <= 1")
 _STOP = _rule(lambda v: _ZERO <= v < _ONE, "must be >= 0 and < 1")
 _AT_LEAST_ONE = _rule(lambda v: v >= 1, "must be >= 1")
 _PORT = _rule(lambda v: 0 <= v <= 65535, "must be between 0 and 65535")
+# Up to a day: longer leaves a symbol reduce-only past any venue's lag for no gain.
+_PENDING_TIMEOUT = _rule(lambda v: 0 <= v <= 86_400, "must be between 0 and 86400")
 _NOT_EMPTY = _rule(lambda v: v.strip() != "", "must not be empty")
 _WS_URL = _rule(
     lambda v: v == "" or v.startswith(("ws://", "wss://")),
@@ -129,6 +131,7 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
         ("streaming.url", c.streaming.url, _WS_URL),
         ("streaming.user_url", c.streaming.user_url, _WS_URL),
         ("reconciliation.interval_s", c.reconciliation.interval_s, _POSITIVE),
+        ("reconciliation.pending_timeout_s", c.reconciliation.pending_timeout_s, _PENDING_TIMEOUT),
         (
             "reconciliation.unknown_orders",
             c.reconciliation.unknown_orders,
