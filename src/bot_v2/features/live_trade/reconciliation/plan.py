@@ -55,7 +55,10 @@ def reconcile(stored: StoredState, venue: VenueReports, policy: Policy) -> Recon
     # A symbol with an order in doubt: what its position shows may be that order; held until the
     # order is found or times out, so it is not booked twice (as external, then as its fill).
     held = frozenset(i.request.symbol for i in intents.waiting)
-    drift, suspected, adjustments = _positions(stored, venue, fills, policy, held, findings)
+    # One that timed out: the position report is the best evidence left, booked at once, or the
+    # next decision would see the old position and could open again before a second pass.
+    settle = frozenset(i.request.symbol for i in intents.unresolved)
+    drift, suspected, adjustments = _positions(stored, venue, fills, policy, held, settle, findings)
     return ReconciliationPlan(
         fills=fills,
         funding=funding,
@@ -191,6 +194,7 @@ def _positions(
     fills: Sequence[Fill],
     policy: Policy,
     held: frozenset[str],
+    settle: frozenset[str],
     findings: list[str],
 ) -> tuple[tuple[PositionDrift, ...], tuple[PositionDrift, ...], tuple[Fill, ...]]:
     """Stored positions moved by the new fills, against the venue's. What still differs changed
@@ -223,7 +227,8 @@ def _positions(
                 f"{symbol}: position differs while an order on it is pending; not booked"
             )
             continue
-        if policy.book_drift_at_once or (symbol, theirs.size) in policy.suspected:
+        at_once = policy.book_drift_at_once or symbol in settle
+        if at_once or (symbol, theirs.size) in policy.suspected:
             drift.append(found)
             mark = report.mark_price if report and report.mark_price > 0 else None
             price = mark or policy.marks.get(symbol) or ours.entry_price
