@@ -671,6 +671,7 @@ class BinanceUsdmVenue(LoopbackVenue):
             post_only=tif == "GTX",
             client_id=client_id,
         )
+        self.faults.placed(client_id)
         return await self._after_submit(web.json_response(self._order_json(order)))
 
     def _lookup(self, p: Params) -> tuple[str, int | None, str | None] | web.Response:
@@ -706,6 +707,8 @@ class BinanceUsdmVenue(LoopbackVenue):
         order = self.book.find(symbol, order_id=order_id, client_id=client_id)
         if order is None or self.faults.take_hidden_lookup():
             return error(400, -2013, "Order does not exist.")
+        if self.faults.lagging(order.client_id, queried=client_id is not None):
+            return error(400, -2013, "Order does not exist.")
         return web.json_response(self._order_json(order, query=True))
 
     async def _open_orders(self, request: web.Request, p: Params) -> web.Response:
@@ -713,13 +716,21 @@ class BinanceUsdmVenue(LoopbackVenue):
         if symbol is not None and symbol not in self.book.rules:
             return error(400, -1121, "Invalid symbol.")
         return web.json_response(
-            [self._order_json(o, query=True) for o in self.book.open_orders(symbol)]
+            [
+                self._order_json(o, query=True)
+                for o in self.book.open_orders(symbol)
+                if not self.faults.lagging(o.client_id)
+            ]
         )
 
     async def _all_orders(self, request: web.Request, p: Params) -> web.Response:
         symbol = p.get("symbol", "")
         with self.book.lock:
-            rows = [self._order_json(o, query=True) for o in self.book.orders if o.symbol == symbol]
+            rows = [
+                self._order_json(o, query=True)
+                for o in self.book.orders
+                if o.symbol == symbol and not self.faults.lagging(o.client_id)
+            ]
         return web.json_response(rows[-int(p.get("limit", 500)) :])
 
     async def _user_trades(self, request: web.Request, p: Params) -> web.Response:
@@ -732,6 +743,9 @@ class BinanceUsdmVenue(LoopbackVenue):
         trades = self.book.trades_between(symbol, start, end, min(int(p.get("limit", 500)), 1000))
         rows = []
         for t in trades:
+            placed = self.book.find(t.symbol, order_id=t.order_id)
+            if placed is not None and self.faults.lagging(placed.client_id):
+                continue
             rules = self.book.rules[t.symbol]
             rows.append(
                 {

@@ -34,6 +34,9 @@ class Faults:
         self._server_errors: deque[_Counted] = deque()
         self._after: dict[str, deque[SubmitFault]] = {"submit": deque(), "cancel": deque()}
         self._hidden_lookups = 0
+        # lookup_lag: what the next order placed gets, and per client id what is left of it.
+        self._lag_next = 0
+        self._lagging: dict[str, int] = {}
         # How long a "timeout" submit holds its answer back; longer than any test client timeout.
         self.timeout_delay_s = 3.0
         # The account's position mode: hedge (OKX long/short, Binance dual-side) when set, which a
@@ -69,6 +72,30 @@ class Faults:
         with self._lock:
             self._hidden_lookups += n
 
+    def lookup_lag(self, n: int) -> None:
+        """The next order placed stays invisible to the read side (queries by id, open orders,
+        trades) until it has been queried by client id `n` times: a venue whose reads lag its
+        matching engine. Its position shows at once."""
+        with self._lock:
+            self._lag_next = n
+
+    def placed(self, client_id: str) -> None:
+        """Called by a venue when it stores an order: starts the armed lookup lag on it."""
+        with self._lock:
+            if self._lag_next > 0:
+                self._lagging[client_id] = self._lag_next
+                self._lag_next = 0
+
+    def lagging(self, client_id: str, *, queried: bool = False) -> bool:
+        """Whether reads must not show the order yet; a query by its client id uses one up."""
+        with self._lock:
+            left = self._lagging.get(client_id, 0)
+            if left <= 0:
+                return False
+            if queried:
+                self._lagging[client_id] = left - 1
+            return True
+
     def set_hedge_mode(self, on: bool = True) -> None:
         """Puts the account in hedge (long/short) position mode, or back in one-way mode."""
         with self._lock:
@@ -82,6 +109,8 @@ class Faults:
             for queue in self._after.values():
                 queue.clear()
             self._hidden_lookups = 0
+            self._lag_next = 0
+            self._lagging.clear()
 
     def take_hidden_lookup(self) -> bool:
         with self._lock:

@@ -48,6 +48,10 @@ class ExchangeUnavailable(BrokerError):
     """Network errors, timeouts, 5xx: the outcome of the request is unknown."""
 
 
+class OrderOutcomeUnknown(ExchangeUnavailable):
+    """The venue may have the order: it is never sent again; lookups over the next cycles resolve it."""
+
+
 class AuthenticationFailed(BrokerError):
     pass
 

@@ -33,7 +33,8 @@ class IStateStore(Protocol):
         that client order id was already used: an id is never sent twice."""
 
     def resolve_intent(self, client_order_id: str, outcome: str, timestamp_ms: int) -> None:
-        """Close a pending intent: "sent" (the venue has it) or "never_sent" (it does not)."""
+        """Close a pending intent: "sent" (the venue has it), "never_sent" (it does not) or
+        "unresolved" (no lookup found it within reconciliation.pending_timeout_s)."""
 
     def load_pending_intents(self) -> list[StoredIntent]:
         """Intents whose outcome is unknown, oldest first."""

@@ -141,6 +141,7 @@ def bot_configs(draw: st.DrawFn, profile: str | None = None) -> BotConfig:
         reconciliation=ReconciliationSection(
             interval_s=draw(positive("86400", low="0.01")),
             unknown_orders=draw(st.sampled_from(["cancel", "adopt"])),
+            pending_timeout_s=draw(decimals("0", "86400")),
         ),
     )
 

@@ -106,6 +106,14 @@ SECRETS_HINT = (
         ("streaming.heartbeat_s=0", "config.streaming.heartbeat_s: must be >= 0.001, got 0"),
         ("reconciliation.interval_s=0", "config.reconciliation.interval_s: must be >= 0.01, got 0"),
         (
+            "reconciliation.pending_timeout_s=-1",
+            "config.reconciliation.pending_timeout_s: must be >= 0, got -1",
+        ),
+        (
+            "reconciliation.pending_timeout_s=86401",
+            "config.reconciliation.pending_timeout_s: must be <= 86400, got 86401",
+        ),
+        (
             "reconciliation.unknown_orders=ignore",
             "config.reconciliation.unknown_orders: must be one of cancel, adopt, got 'ignore'",
         ),

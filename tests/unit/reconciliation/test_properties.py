@@ -71,13 +71,18 @@ def worlds(draw: st.DrawFn) -> World:
         fill(f"h-{i}", side, size, price, ts=0, symbol=symbol)
         for i, (symbol, side, size, price) in enumerate(hidden_legs)
     ]
-    venue_positions = held(history + hidden)
+    found = draw(st.lists(st.booleans(), max_size=3))
+    # A found intent's order filled, and the venue reports its fill: an order is "sent" only once
+    # its fills are in (a fill lagging its order keeps the intent pending; see intents.py).
+    intent_fills = [
+        fill(f"p-fill-{i}", ts=31_000, coid=f"p-{i}") for i, hit in enumerate(found) if hit
+    ]
+    venue_positions = held(history + intent_fills + hidden)
     funding = [
         FundingPayment(s, t * 1000, Decimal("0.0001"), Decimal(1), Decimal(100), Decimal("-0.01"))
         for s, t in draw(st.sets(st.tuples(st.sampled_from(SYMBOLS), st.integers(1, 30))))
     ]
     funding_seen = draw(st.integers(0, len(funding)))
-    found = draw(st.lists(st.booleans(), max_size=3))
     intents = tuple(StoredIntent(request(f"p-{i}"), 1) for i in range(len(found)))
     intent_orders: dict[str, Order | None] = {
         f"p-{i}": order(f"p-{i}") if hit else None for i, hit in enumerate(found)
@@ -109,7 +114,8 @@ def worlds(draw: st.DrawFn) -> World:
             intent_orders=intent_orders,
             open_orders=(*still_open, *strangers),
             order_lookups=lookups,
-            fills=tuple(history[max(seen - 1, 0) :]),  # asked from the last stored fill's time
+            # Asked from the last stored fill's time.
+            fills=(*history[max(seen - 1, 0) :], *intent_fills),
             funding=tuple(funding),
             positions=tuple(
                 PositionReport(s, p.size, p.entry_price, mark_price=Decimal(101))

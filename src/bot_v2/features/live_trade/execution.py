@@ -8,7 +8,12 @@ from decimal import Decimal
 
 import attrs
 
-from bot_v2.domain.errors import BrokerError, ExchangeUnavailable
+from bot_v2.domain.errors import (
+    BrokerError,
+    ExchangeUnavailable,
+    InsufficientFunds,
+    InvalidOrder,
+)
 from bot_v2.domain.market import MarketSpec
 from bot_v2.domain.money import quantize_size
 from bot_v2.domain.orders import Order, OrderRequest, OrderType, Side
@@ -26,6 +31,8 @@ class OrderOutcome:
     request: OrderRequest
     order: Order | None = None
     rejected_by: str = ""  # "risk: ..." or "broker: ..."
+    # The venue may have it (the answer was lost): its intent stays pending, it is never resent.
+    pending: bool = False
 
     @property
     def sent(self) -> bool:
@@ -114,12 +121,20 @@ class ExecutionCoordinator:
         try:
             order = await self._broker.submit_order(request)
         except ExchangeUnavailable as exc:
-            # Unknown outcome: the intent stays pending and reconciliation asks the venue by id.
+            # Unknown outcome (OrderOutcomeUnknown, or any network failure): the intent stays
+            # pending, the order is never sent again, and reconciliation looks for it by id.
             self._store.record_event(now_ms, "submit_unknown", f"{request.client_order_id}: {exc}")
+            return OrderOutcome(request, rejected_by=f"broker: {exc}", pending=True)
+        except (InvalidOrder, InsufficientFunds) as exc:
+            # The venue's answer: it refused the order, so it was never placed. Resolved now; left
+            # pending, only a timeout would end it (lookups cannot tell a refusal from a lag).
+            self._store.record_event(now_ms, "submit_rejected", f"{request.client_order_id}: {exc}")
+            self._store.resolve_intent(request.client_order_id, "never_sent", now_ms)
             return OrderOutcome(request, rejected_by=f"broker: {exc}")
         except BrokerError as exc:
+            # No answer about the order itself (rate limited after retries ...): lookups decide.
             self._store.record_event(now_ms, "submit_rejected", f"{request.client_order_id}: {exc}")
-            return OrderOutcome(request, rejected_by=f"broker: {exc}")
+            return OrderOutcome(request, rejected_by=f"broker: {exc}", pending=True)
         self._store.record_order(order)
         self.orders_sent += 1
         return OrderOutcome(request, order)

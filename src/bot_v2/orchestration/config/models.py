@@ -130,6 +130,9 @@ class ReconciliationSection:
     interval_s: Decimal = Decimal(300)
     # What to do with open orders on the venue that the bot did not place: "cancel" or "adopt".
     unknown_orders: str = "cancel"
+    # How long an order whose submit got no answer stays pending (never resent, its symbol
+    # reduce-only) while lookups do not find it, before the bot alerts; 0: not found is final.
+    pending_timeout_s: Decimal = Decimal(300)
 
 
 @attrs.frozen

@@ -134,6 +134,8 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
         ("streaming.url", c.streaming.url, _WS_URL),
         ("streaming.user_url", c.streaming.user_url, _WS_URL),
         ("reconciliation.interval_s", c.reconciliation.interval_s, Range("0.01", 7 * _DAY_S)),
+        # Up to a day: longer leaves a symbol reduce-only past any venue\'s lag for no gain.
+        ("reconciliation.pending_timeout_s", c.reconciliation.pending_timeout_s, Range(0, _DAY_S)),
         (
             "reconciliation.unknown_orders",
             c.reconciliation.unknown_orders,

@@ -116,6 +116,7 @@ class LifecycleService:
             cfg.bot.id,
             UnknownOrderPolicy(cfg.reconciliation.unknown_orders),
             alert=self._alert,
+            pending_timeout_ms=int(cfg.reconciliation.pending_timeout_s * 1000),
         )
         ledger, sync, report = await self._reconciled_books(reconciler, symbols)
         resumed += await advance_clock(self.clock, self.store.watermark_ms())
@@ -164,6 +165,7 @@ class LifecycleService:
             on_report=self.on_report,
             reconciler=reconciler,
             reconcile_interval_ms=int(cfg.reconciliation.interval_s * 1000),
+            reconcile_pending_timeout_ms=int(cfg.reconciliation.pending_timeout_s * 1000),
         )
         self.coordinator.accept_reconciliation(report)
         if cfg.risk.reduce_only:

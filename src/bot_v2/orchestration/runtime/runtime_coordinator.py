@@ -23,6 +23,7 @@ from bot_v2.features.live_trade.reconciliation import (
     ReconciliationReport,
     ReconciliationService,
 )
+from bot_v2.features.live_trade.reconciliation.intents import unresolved_detail
 from bot_v2.features.live_trade.risk.context import RiskContext
 from bot_v2.features.live_trade.risk.pre_trade import day_loss_breached
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
@@ -58,6 +59,7 @@ class RuntimeCoordinator:
         on_report: Callable[[CycleReport], None],
         reconciler: ReconciliationService | None = None,
         reconcile_interval_ms: int = 0,
+        reconcile_pending_timeout_ms: int = 0,
     ) -> None:
         self.clock = clock
         self.stream = stream
@@ -80,9 +82,13 @@ class RuntimeCoordinator:
         self.errors = 0
         self.reconciler = reconciler
         self.reconcile_interval_ms = reconcile_interval_ms
+        self.reconcile_pending_timeout_ms = reconcile_pending_timeout_ms
         self._reconciled_ms: int | None = None
         # Why new exposure is blocked by reconciliation; empty when the last pass completed.
         self._unreconciled = ""
+        # Symbols with a pending intent (an order whose outcome is unknown); see _refresh_pending.
+        self._pending_symbols: frozenset[str] = frozenset()
+        self._unresolved: list[str] = []
         self._stale_cache: tuple[int, dict[str, str]] = (-1, {})
 
     def equity(self) -> Decimal:
@@ -112,6 +118,8 @@ class RuntimeCoordinator:
             ingest.new_candles, self.ledger.positions, self.account_sync.sync, self._context, now
         )
         self._journal(outcomes, now)
+        if any(o.pending for o in outcomes):
+            self._refresh_pending()
         equity = self.equity()
         self.drawdown.update(equity)
         self.store.record_equity(now, equity)
@@ -153,14 +161,29 @@ class RuntimeCoordinator:
         self.monitor.set_detail("reconciliation", detail)
         if not report.ok:
             self.monitor.on_error("reconciliation")
+        self._refresh_pending()
+        for intent in report.plan.unresolved:
+            self.monitor.on_error("unresolved_order")
+            self._unresolved.append(unresolved_detail(intent, self.reconcile_pending_timeout_ms))
+        if report.plan.unresolved:
+            # The newest few: each is in the journal too (event "unresolved_order").
+            self._unresolved = self._unresolved[-20:]
+            self.monitor.set_detail("unresolved_orders", list(self._unresolved))
+
+    def _refresh_pending(self) -> None:
+        """From the store, the truth; asked after a pass and after a submit left an intent
+        pending, so a cycle with nothing in doubt does not query it."""
+        pending = self.store.load_pending_intents()
+        self._pending_symbols = frozenset(i.request.symbol for i in pending)
 
     def _reconcile_due(self, now_ms: int) -> bool:
-        """Every `reconciliation.interval_s` of clock time, and every cycle while blocked."""
+        """Every `reconciliation.interval_s` of clock time, and every cycle while blocked or while
+        an order's outcome is unknown (only lookups resolve it; it is never sent again)."""
         if self.reconciler is None:
             return False
         last = self._reconciled_ms
         due = last is None or now_ms - last >= self.reconcile_interval_ms
-        return due or bool(self._unreconciled)
+        return due or bool(self._unreconciled) or bool(self._pending_symbols)
 
     async def _reconcile(self, now_ms: int) -> None:
         assert self.reconciler is not None
@@ -214,6 +237,7 @@ class RuntimeCoordinator:
         """The account as the ledger has it now (the caller synced it), valued at the marks."""
         equity = self.equity()
         runtime = self._runtime
+        self._refresh_pending()
         return RiskContext(
             equity=equity,
             positions=self.ledger.positions,
@@ -222,5 +246,6 @@ class RuntimeCoordinator:
             kill_switch=self.kill_switch,
             reduce_only=bool(self._unreconciled) or (runtime is not None and runtime.reduce_only),
             stale_symbols=frozenset(self._stale(self.clock.now_ms())),
+            pending_symbols=self._pending_symbols,
             others_notional=self.valuation.others_notional(),
         )

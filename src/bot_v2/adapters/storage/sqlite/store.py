@@ -25,7 +25,7 @@ from bot_v2.domain.orders import Order, OrderRequest
 from bot_v2.domain.positions import Position, apply_fill
 from bot_v2.ports.state_store import StoredIntent
 
-OUTCOMES = ("sent", "never_sent")
+OUTCOMES = ("sent", "never_sent", "unresolved")
 
 
 class SqliteStateStore:

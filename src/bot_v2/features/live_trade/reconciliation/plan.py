@@ -18,6 +18,7 @@ from bot_v2.domain.money import ZERO
 from bot_v2.domain.orders import Order, OrderStatus, Side
 from bot_v2.domain.positions import Position, apply_fill
 from bot_v2.features.live_trade.client_ids import client_order_id
+from bot_v2.features.live_trade.reconciliation.intents import resolve_intents
 from bot_v2.features.live_trade.reconciliation.values import (
     Policy,
     PositionDrift,
@@ -40,15 +41,31 @@ def reconcile(stored: StoredState, venue: VenueReports, policy: Policy) -> Recon
     if funding:
         findings.append(f"adopted {len(funding)} funding payment(s) the store did not have")
     venue_open = {o.client_order_id: o for o in venue.open_orders}
-    intent_orders, outcomes = _resolve_intents(stored, venue, venue_open, findings)
+    intents = resolve_intents(
+        stored.pending_intents,
+        venue.intent_orders,
+        venue_open,
+        _traded(venue.fills),
+        policy.now_ms,
+        policy.pending_timeout_ms,
+    )
+    findings.extend(intents.findings)
     moved = _follow_open_orders(stored, venue, venue_open, findings)
     adopted, cancel = _unknown_orders(stored, venue_open, policy.unknown_orders, findings)
-    drift, suspected, adjustments = _positions(stored, venue, fills, policy, findings)
+    # A symbol with an order in doubt: what its position shows may be that order; held until the
+    # order is found or times out, so it is not booked twice (as external, then as its fill).
+    held = frozenset(i.request.symbol for i in intents.waiting)
+    # One that timed out: the position report is the best evidence left, booked at once, or the
+    # next decision would see the old position and could open again before a second pass.
+    settle = frozenset(i.request.symbol for i in intents.unresolved)
+    drift, suspected, adjustments = _positions(stored, venue, fills, policy, held, settle, findings)
     return ReconciliationPlan(
         fills=fills,
         funding=funding,
-        orders=(*intent_orders, *moved, *adopted),
-        intent_outcomes=outcomes,
+        orders=(*intents.orders, *moved, *adopted),
+        intent_outcomes=intents.outcomes,
+        waiting=intents.waiting,
+        unresolved=intents.unresolved,
         cancel=cancel,
         drift=drift,
         adjustments=adjustments,
@@ -99,31 +116,12 @@ def new_funding(
     return tuple(by_key[k] for k in sorted(by_key, key=lambda k: (k[1], k[0])))
 
 
-def _resolve_intents(
-    stored: StoredState,
-    venue: VenueReports,
-    venue_open: dict[str, Order],
-    findings: list[str],
-) -> tuple[tuple[Order, ...], tuple[tuple[str, str], ...]]:
-    """Found: adopt the venue's order. Not found anywhere: it never left (the process died
-    between committing the intent and sending it, or the venue refused it)."""
-    traded = {f.client_order_id for f in venue.fills}
-    orders: list[Order] = []
-    outcomes: list[tuple[str, str]] = []
-    for intent in stored.pending_intents:
-        coid = intent.request.client_order_id
-        order = venue.intent_orders.get(coid) or venue_open.get(coid)
-        if order is not None:
-            orders.append(order)
-            outcomes.append((coid, "sent"))
-            findings.append(f"intent {coid}: the venue has it ({order.status.value}); adopted")
-        elif coid in traded:
-            outcomes.append((coid, "sent"))
-            findings.append(f"intent {coid}: the venue has fills for it; marked sent")
-        else:
-            outcomes.append((coid, "never_sent"))
-            findings.append(f"intent {coid}: the venue never saw it; marked never sent")
-    return tuple(orders), tuple(outcomes)
+def _traded(fills: Iterable[Fill]) -> dict[str, Decimal]:
+    """Size filled per client order id, each fill once."""
+    sizes: dict[str, Decimal] = {}
+    for fill in new_fills(frozenset(), fills):
+        sizes[fill.client_order_id] = sizes.get(fill.client_order_id, ZERO) + fill.size
+    return sizes
 
 
 def _follow_open_orders(
@@ -195,6 +193,8 @@ def _positions(
     venue: VenueReports,
     fills: Sequence[Fill],
     policy: Policy,
+    held: frozenset[str],
+    settle: frozenset[str],
     findings: list[str],
 ) -> tuple[tuple[PositionDrift, ...], tuple[PositionDrift, ...], tuple[Fill, ...]]:
     """Stored positions moved by the new fills, against the venue's. What still differs changed
@@ -222,7 +222,13 @@ def _positions(
                 )
             continue
         found = PositionDrift(symbol, ours, theirs)
-        if policy.book_drift_at_once or (symbol, theirs.size) in policy.suspected:
+        if symbol in held:
+            findings.append(
+                f"{symbol}: position differs while an order on it is pending; not booked"
+            )
+            continue
+        at_once = policy.book_drift_at_once or symbol in settle
+        if at_once or (symbol, theirs.size) in policy.suspected:
             drift.append(found)
             mark = report.mark_price if report and report.mark_price > 0 else None
             price = mark or policy.marks.get(symbol) or ours.entry_price

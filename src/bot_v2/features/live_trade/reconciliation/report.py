@@ -37,11 +37,15 @@ class ReconciliationReport:
         if not self.ok:
             return f"failed: {self.failure}"
         p = self.plan
+        sent = sum(1 for _, outcome in p.intent_outcomes if outcome == "sent")
         never = sum(1 for _, outcome in p.intent_outcomes if outcome == "never_sent")
+        doubt = ""
+        if p.waiting or p.unresolved:
+            doubt = f", {len(p.waiting)} still pending, {len(p.unresolved)} unresolved"
         return (
             f"ok: {len(p.fills)} fill(s) and {len(p.funding)} funding payment(s) adopted, "
-            f"{len(p.orders)} order(s) updated, {len(p.intent_outcomes) - never} intent(s) found "
-            f"and {never} never sent, {len(p.cancel)} unknown order(s) cancelled, "
+            f"{len(p.orders)} order(s) updated, {sent} intent(s) found "
+            f"and {never} never sent{doubt}, {len(p.cancel)} unknown order(s) cancelled, "
             f"{len(p.drift)} external position change(s)"
         )
 
@@ -55,6 +59,7 @@ class ReconciliationReport:
             "changes": p.changes,
             "external_positions": [d.describe() for d in p.drift],
             "suspected_drift": [d.describe() for d in p.suspected],
+            "pending_orders": [i.request.client_order_id for i in p.waiting],
             "findings": list(self.findings[:MAX_FINDINGS_SHOWN]),
             "cash_difference": None if self.cash_difference is None else str(self.cash_difference),
         }

@@ -16,6 +16,7 @@ from bot_v2.domain.errors import BrokerError, InvalidOrder, OrderNotFound
 from bot_v2.domain.orders import Order
 from bot_v2.features.live_trade.account_sync import FILLS_GAP_META
 from bot_v2.features.live_trade.accounting import Ledger
+from bot_v2.features.live_trade.reconciliation.intents import unresolved_detail
 from bot_v2.features.live_trade.reconciliation.plan import reconcile
 from bot_v2.features.live_trade.reconciliation.report import ReconciliationReport
 from bot_v2.features.live_trade.reconciliation.values import (
@@ -47,6 +48,7 @@ class ReconciliationService:
         unknown_orders: UnknownOrderPolicy,
         alert: Callable[[str], None] | None = None,
         snapshot_attempts: int = 3,
+        pending_timeout_ms: int = 0,
     ) -> None:
         self._broker = broker
         self._store = store
@@ -55,6 +57,7 @@ class ReconciliationService:
         self._unknown_orders = unknown_orders
         self._alert = alert
         self._attempts = snapshot_attempts
+        self._pending_timeout_ms = pending_timeout_ms
         self._suspected: frozenset[tuple[str, Decimal]] = frozenset()
         self.last: ReconciliationReport | None = None
 
@@ -76,6 +79,7 @@ class ReconciliationService:
             book_drift_at_once=book_drift_at_once,
             suspected=self._suspected,
             marks=dict(marks or {}),
+            pending_timeout_ms=self._pending_timeout_ms,
         )
         try:
             venue, plan = await self._consistent_plan(stored, fills_since, funding_since, policy)
@@ -197,6 +201,11 @@ class ReconciliationService:
             store.record_order(order)
         for client_order_id, outcome in plan.intent_outcomes:
             store.resolve_intent(client_order_id, outcome, now_ms)
+        for intent in plan.unresolved:
+            detail = unresolved_detail(intent, self._pending_timeout_ms)
+            store.record_event(now_ms, "unresolved_order", detail)
+            if self._alert is not None:
+                self._alert(detail)
         for order in plan.cancel:
             await self._cancel(order, now_ms)
         for fill in plan.adjustments:

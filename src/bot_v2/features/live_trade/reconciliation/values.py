@@ -66,6 +66,9 @@ class Policy:
     suspected: frozenset[tuple[str, Decimal]] = frozenset()
     # Prices to book an external close at when the venue reports no mark for the symbol.
     marks: Mapping[str, Decimal] = attrs.field(factory=dict)
+    # How long a pending intent that no lookup finds stays pending (see intents.py); 0: the
+    # venue's lookups are authoritative, not found is final at once.
+    pending_timeout_ms: int = 0
 
 
 @attrs.frozen
@@ -97,8 +100,11 @@ class ReconciliationPlan:
     funding: tuple[FundingPayment, ...] = ()
     # Orders to store: adopted intents, orders that moved or ended, adopted unknown orders.
     orders: tuple[Order, ...] = ()
-    # (client order id, "sent" | "never_sent") for pending intents.
+    # (client order id, "sent" | "never_sent" | "unresolved") for pending intents.
     intent_outcomes: tuple[tuple[str, str], ...] = ()
+    # Intents left pending (no evidence yet, time left) and those that timed out without any.
+    waiting: tuple[StoredIntent, ...] = ()
+    unresolved: tuple[StoredIntent, ...] = ()
     cancel: tuple[Order, ...] = ()
     drift: tuple[PositionDrift, ...] = ()
     # Fills the bot books so its positions equal the venue's after `drift`.

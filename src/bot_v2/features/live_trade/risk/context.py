@@ -23,6 +23,8 @@ class RiskContext:
     kill_switch: bool
     reduce_only: bool
     stale_symbols: frozenset[str] = frozenset()
+    # Symbols with an order whose outcome is unknown (its intent is pending): reduce-only on them.
+    pending_symbols: frozenset[str] = frozenset()
     # (symbol, start) -> start + the notional of every other position in `positions` at `marks`,
     # kept up to date by the runtime (LedgerValuation) so the exposure rules need not walk every
     # position; None (or an answer of None) means: walk them.

@@ -8,6 +8,7 @@ from bot_v2.features.live_trade.risk.rules import (
     kill_switch,
     max_leverage,
     max_order_notional,
+    pending_order,
     reduce_only_mode,
     stale_mark,
     symbol_exposure,
@@ -17,6 +18,7 @@ from bot_v2.features.live_trade.risk.rules import (
 DEFAULT_RULES: tuple[tuple[str, RuleFn], ...] = (
     ("kill_switch", kill_switch.check),
     ("reduce_only", reduce_only_mode.check),
+    ("pending_order", pending_order.check),
     ("stale_mark", stale_mark.check),
     ("daily_loss", daily_loss.check),
     ("max_order_notional", max_order_notional.check),
