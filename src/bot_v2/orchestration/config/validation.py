@@ -11,7 +11,7 @@ import attrs
 
 from bot_v2.domain.errors import InvalidSymbol
 from bot_v2.domain.symbols import normalize_symbol
-from bot_v2.orchestration.config.models import BotConfig
+from bot_v2.orchestration.config.models import BotConfig, MarketRules
 from bot_v2.orchestration.config.problems import SECRETS_HINT, Problem, looks_secret
 
 PROFILES: Final = ("dev", "canary", "prod")
@@ -25,6 +25,8 @@ _SYMBOL_FORM: Final = "must be a perpetual symbol in BASE/QUOTE:SETTLE form"
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
 _MAX_FEE: Final = Decimal("0.1")
+# No perpetual venue offers more than 200x (Binance's cap is 125x).
+_MAX_LEVERAGE: Final = Decimal(200)
 
 
 def validate(config: BotConfig) -> tuple[BotConfig, list[Problem]]:
@@ -41,6 +43,7 @@ def validate(config: BotConfig) -> tuple[BotConfig, list[Problem]]:
             mark=_replay_map("mark", replay.mark, symbols, problems),
             funding=_replay_map("funding", replay.funding, symbols, problems),
         ),
+        markets=_market_keys(config.markets, problems),
     )
     for path, value, check in _leaf_checks(config):
         problem = check(path, value)
@@ -49,6 +52,7 @@ def validate(config: BotConfig) -> tuple[BotConfig, list[Problem]]:
     problems.extend(_strategy_relations(config))
     problems.extend(_streaming_relations(config))
     problems.extend(_ccxt_secrets(config.broker.ccxt_config))
+    problems.extend(_market_rules(config.markets))
     return config, problems
 
 
@@ -220,6 +224,43 @@ def _replay_map(
             problems.append(Problem(f"{path}[{symbol!r}]", "must not be empty", source))
         out[symbol] = source
     return out
+
+
+def _market_keys(
+    entries: Mapping[str, MarketRules], problems: list[Problem]
+) -> dict[str, MarketRules]:
+    out: dict[str, MarketRules] = {}
+    for key, rules in entries.items():
+        try:
+            out[normalize_symbol(key)] = rules
+        except InvalidSymbol:
+            problems.append(Problem("markets", f"key {_SYMBOL_FORM}", key))
+            out[key] = rules
+    return out
+
+
+def _market_rules(markets: Mapping[str, MarketRules]) -> list[Problem]:
+    problems: list[Problem] = []
+    for symbol, r in markets.items():
+        at = f"markets[{symbol!r}]"
+        for name in ("tick_size", "step_size", "min_size"):
+            if not getattr(r, name) > 0:
+                problems.append(Problem(f"{at}.{name}", "must be > 0", getattr(r, name)))
+        if r.min_notional < 0:
+            problems.append(Problem(f"{at}.min_notional", "must be >= 0", r.min_notional))
+        if not _ONE <= r.max_leverage <= _MAX_LEVERAGE:
+            problems.append(
+                Problem(
+                    f"{at}.max_leverage", f"must be >= 1 and <= {_MAX_LEVERAGE}", r.max_leverage
+                )
+            )
+        if r.step_size > 0 and r.min_size > 0 and r.min_size % r.step_size:
+            problems.append(
+                Problem(
+                    f"{at}.min_size", f"must be a multiple of step_size ({r.step_size})", r.min_size
+                )
+            )
+    return problems
 
 
 def _ccxt_secrets(options: Mapping[str, Any], prefix: str = "broker.ccxt_config") -> list[Problem]:
