@@ -195,3 +195,19 @@ def test_an_inverse_symbol_is_refused(tmp_path: Path) -> None:
     data = write(tmp_path, "c.csv", candles())
     result = backtest(tmp_path, "--data", str(data), "--symbol", "BTC/USD:BTC")
     refused(result, "config.bot.symbols: BTC/USD:BTC is settled in BTC", "linear perpetuals")
+
+
+def test_the_dev_replay_refuses_the_same_files(tmp_path: Path) -> None:
+    """`perps-bot --profile dev` reads its [replay] files with the same reader and rules."""
+    eight_hourly = write(tmp_path, "m.csv", marks(10, 8 * H))
+    data = write(tmp_path, "c.csv", candles())
+    config = write(tmp_path, "dev.toml", (
+        f'[bot]\nsymbols = ["{BTC}"]\ndata_dir = "{tmp_path / "var"}"\n[monitoring]\nhttp_port = 0\n'
+        f'[replay.candles]\n"{BTC}" = "{data}"\n[replay.mark]\n"{BTC}" = "{eight_hourly}"\n'
+    ))  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PERPS")}
+    result = subprocess.run(
+        [str(BIN), "--profile", "dev", "--config", str(config)],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    refused(result, f"{eight_hourly}: mark candles are 8h apart", f"the candles in {data} 1h")
