@@ -17,7 +17,26 @@ from bot_v2.domain.errors import DataError
 H = 3_600_000
 SYMBOL = "BTC/USDT:USDT"
 HEADER = b"timestamp_ms,open,high,low,close,volume\n"
-JUNK = ["x", "1.5", "-1", "", "nan", "inf", "1e3", "1_0", " 7 ", "0", "\xff", "\x00", "1,2", '"1"']
+JUNK = [
+    "x",
+    "1.5",
+    "-1",
+    "",
+    "nan",
+    "inf",
+    "1e3",
+    "1_0",
+    " 7 ",
+    "0",
+    "\xff",
+    "\x00",
+    "1,2",
+    '"1"',
+    "1e400",
+    "1e301",
+    "9007199254740993",
+    "99999999999999999999",
+]
 
 
 def good_rows(n: int) -> list[list[str]]:

@@ -28,6 +28,9 @@ BUNDLED_PREFIX = "bundled:"
 # (percent written as a fraction) or a corrupt file, and would wipe out a simulated account.
 MAX_FUNDING_RATE = Decimal("0.1")
 # What numpy's integer parser takes too (it refuses "1_000", "1.0" and "1e3"), so both agree.
+# Milliseconds a double holds exactly (the year 287,396); beyond is a corrupt or foreign unit.
+MAX_MS = 2**53
+_MAX_VALUE = Decimal("1e300")
 _INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
 
 Row = tuple[int, list[str]]
@@ -92,6 +95,8 @@ def _number(path: Path, line_no: int, column: str, text: str) -> Decimal:
         raise DataError(f"{path}:{line_no}: {column} is not a number: {text!r}") from None
     if not value.is_finite():
         raise DataError(f"{path}:{line_no}: {column} is not finite: {text!r}")
+    if abs(value) > _MAX_VALUE:  # beyond a double: the columns could not hold it
+        raise DataError(f"{path}:{line_no}: {column} is out of range: {text!r}")
     return value
 
 
@@ -101,6 +106,8 @@ def timestamp(path: Path, line_no: int, text: str, previous: int | None) -> int:
     ts = int(text)
     if ts < 0:
         raise DataError(f"{path}:{line_no}: timestamp_ms is negative: {text!r}")
+    if ts >= MAX_MS:
+        raise DataError(f"{path}:{line_no}: timestamp_ms is out of range: {text!r}")
     if previous is not None and ts == previous:
         raise DataError(f"{path}:{line_no}: duplicate timestamp {ts}")
     if previous is not None and ts < previous:

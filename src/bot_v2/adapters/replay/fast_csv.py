@@ -20,6 +20,7 @@ from bot_v2.adapters.replay.columns import CandleColumns, IntArray, MarkColumns
 from bot_v2.adapters.replay.csv_files import (
     CANDLE_HEADER,
     MARK_HEADER,
+    MAX_MS,
     candle_row,
     check_header,
     mark_row,
@@ -54,6 +55,7 @@ def _order_check(
     steps = ts - before
     found = [
         (_first(ts < 0), "timestamp_ms is negative"),
+        (_first(ts >= MAX_MS), "timestamp_ms is out of range"),
         (_first(steps == 0), "duplicate timestamp"),
         (_first(steps < 0), "timestamps not sorted"),
     ]
@@ -69,7 +71,7 @@ def _order_check(
 def _ohlc_check(part: Part, candles: bool) -> tuple[int, str] | None:
     o, h, lo, c = part["open"], part["high"], part["low"], part["close"]
     values = [o, h, lo, c, part["volume"]] if candles else [o, h, lo, c]
-    finite = np.logical_and.reduce([np.isfinite(v) for v in values])
+    finite = np.logical_and.reduce([np.isfinite(v) & (np.abs(v) <= 1e300) for v in values])
     bad = ~finite | (np.minimum(np.minimum(o, h), np.minimum(lo, c)) <= 0)
     bad |= (h < np.maximum(np.maximum(o, c), lo)) | (lo > np.minimum(o, c))
     if candles:
