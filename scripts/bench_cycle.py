@@ -21,9 +21,16 @@ from bot_v2.adapters.replay.columns import CandleColumns
 from bot_v2.adapters.replay.feed import ReplayFeed, SymbolSeries
 from bot_v2.monitoring.reports import CycleReport
 from bot_v2.orchestration.builders import PerpsBotBuilder, make_container
-from bot_v2.orchestration.config.models import BotConfig, Secrets
+from bot_v2.orchestration.config.models import BotConfig, MarketRules, Secrets
 
 H = 3_600_000
+SYNTHETIC_RULES = MarketRules(
+    tick_size=Decimal("0.0001"),
+    step_size=Decimal("0.001"),
+    min_size=Decimal("0.001"),
+    min_notional=Decimal(5),
+    max_leverage=Decimal(20),
+)
 START = 1_704_067_200_000
 
 
@@ -61,6 +68,8 @@ def run(n_symbols: int, cycles: int, warmup: int) -> list[float]:
         ),
         strategy=attrs.evolve(base.strategy, position_fraction=Decimal("0.001")),
         monitoring=attrs.evolve(base.monitoring, http_port=0, status_interval_s=Decimal(3600)),
+        # Synthetic symbols have no exchange rules anywhere: give them, as a user would.
+        markets={symbol: SYNTHETIC_RULES for symbol in feed.series},
     )
     durations: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:

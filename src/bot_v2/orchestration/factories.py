@@ -17,6 +17,7 @@ from bot_v2.adapters.clock.live import LiveClock
 from bot_v2.adapters.replay.clock import ReplayClock
 from bot_v2.adapters.replay.feed import ReplayFeed, load_feed
 from bot_v2.domain.errors import ConfigError
+from bot_v2.domain.market import MarketSpec
 from bot_v2.features.live_trade.strategies.base import Strategy
 from bot_v2.features.live_trade.strategies.registry import build_strategy
 from bot_v2.features.market_data.polling_stream import PollingQuoteStream
@@ -72,11 +73,28 @@ def sim_broker(config: BotConfig, feed: ReplayFeed, clock: IClock) -> IBroker:
     return SimBroker(
         feed=feed,
         clock=clock,
-        markets=load_sim_markets(config.bot.symbols),
+        markets=load_sim_markets(
+            config.bot.symbols, config.bot.quote_asset, _given_markets(config), feed.sources
+        ),
         settings=settings,
         quote_asset=config.bot.quote_asset,
         state_path=Path(sim.state_path) if sim.state_path else None,
     )
+
+
+def _given_markets(config: BotConfig) -> dict[str, MarketSpec]:
+    """The config's `[markets."SYMBOL"]` rules as the domain's MarketSpec."""
+    return {
+        symbol: MarketSpec(
+            symbol,
+            r.tick_size,
+            r.step_size,
+            r.min_size,
+            min_notional=r.min_notional,
+            max_leverage=r.max_leverage,
+        )
+        for symbol, r in config.markets.items()
+    }
 
 
 def ccxt_broker(config: BotConfig, secrets: Secrets) -> IBroker:

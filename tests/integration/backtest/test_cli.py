@@ -79,16 +79,16 @@ def test_a_bad_file_is_one_line_naming_file_and_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str, problem: str
 ) -> None:
     path = write(tmp_path, body)
-    assert backtest("--data", str(path), "--symbol", BTC) == 1
+    assert backtest("--data", str(path), "--symbol", BTC) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith(f"perps-bot: error: {path}") and problem in err
+    assert err.startswith(f"perps-bot: {path}") and problem in err
     assert "\n" not in err and "Traceback" not in err
 
 
 def test_missing_file_and_unpaired_arguments(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert backtest("--data", str(tmp_path / "nope.csv"), "--symbol", BTC) == 1
+    assert backtest("--data", str(tmp_path / "nope.csv"), "--symbol", BTC) == 2
     assert "nope.csv: cannot read" in capsys.readouterr().err
     path = write(tmp_path, "0,1,1,1,1,1\n")
     assert backtest("--data", str(path), "--data", str(path), "--symbol", BTC) == 2

@@ -12,6 +12,7 @@ from bot_v2.orchestration.config.models import (
     BotConfig,
     BotSection,
     BrokerSection,
+    MarketRules,
     MonitoringSection,
     ReconciliationSection,
     ReplaySection,
@@ -143,6 +144,19 @@ def bot_configs(draw: st.DrawFn, profile: str | None = None) -> BotConfig:
             unknown_orders=draw(st.sampled_from(["cancel", "adopt"])),
             pending_timeout_s=draw(decimals("0", "86400")),
         ),
+        markets=draw(st.dictionaries(st.sampled_from(SYMBOLS), market_rules(), max_size=2)),
+    )
+
+
+@st.composite
+def market_rules(draw: st.DrawFn) -> MarketRules:
+    step = draw(decimals("0", "10", low_open=True))
+    return MarketRules(
+        tick_size=draw(decimals("0", "10", low_open=True)),
+        step_size=step,
+        min_size=step * draw(st.integers(min_value=1, max_value=100)),
+        min_notional=draw(decimals("0", "100")),
+        max_leverage=draw(decimals("1", "200")),
     )
 
 

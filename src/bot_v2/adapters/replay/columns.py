@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import overload
 
 import numpy as np
@@ -175,7 +176,8 @@ class CandleSequence(Sequence[Candle]):
 
 
 class MarkColumns:
-    """Mark-price candles (open time, open, high, low, close), oldest first."""
+    """Mark-price candles (open time, open, high, low, close), oldest first. Read from a file, they
+    keep its path and each row's line, so a check against the candles can name both."""
 
     def __init__(
         self,
@@ -184,7 +186,11 @@ class MarkColumns:
         high: npt.ArrayLike,
         low: npt.ArrayLike,
         close: npt.ArrayLike,
+        lines: npt.ArrayLike | None = None,
+        source: Path | None = None,
     ) -> None:
+        self.source = source
+        self.lines: IntArray | None = None if lines is None else np.asarray(lines, dtype=np.int64)
         self.open_ms: IntArray = np.ascontiguousarray(open_ms, dtype=np.int64)
         self.open: FloatArray = np.ascontiguousarray(open_, dtype=np.float64)
         self.high: FloatArray = np.ascontiguousarray(high, dtype=np.float64)
@@ -193,6 +199,11 @@ class MarkColumns:
 
     def __len__(self) -> int:
         return len(self.open_ms)
+
+    def where(self, i: int) -> str:
+        """`file:line` of row i, for a message."""
+        line = int(self.lines[i]) if self.lines is not None else i + 2
+        return f"{self.source or 'marks'}:{line}"
 
     @classmethod
     def empty(cls) -> MarkColumns:

@@ -1,15 +1,21 @@
-"""Reading candle, mark and funding CSV files. Every problem names the file and line."""
+"""Reading candle, mark and funding CSV files. Every problem names the file and line.
+
+The row checks here are the definition of a good file: the fast reader (`fast_csv`) runs them on
+any block of lines numpy cannot vouch for, so both readers refuse the same files with the same
+words."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 
 import attrs
 
+from bot_v2.adapters.replay import text_blocks
 from bot_v2.domain.errors import DataError
 from bot_v2.domain.market import Candle, Gap
 
@@ -17,6 +23,17 @@ CANDLE_HEADER = ("timestamp_ms", "open", "high", "low", "close", "volume")
 MARK_HEADER = ("timestamp_ms", "open", "high", "low", "close")
 FUNDING_HEADER = ("timestamp_ms", "funding_rate")
 BUNDLED_PREFIX = "bundled:"
+# Binance caps a funding rate at +-0.3 % to +-3 % per settlement depending on the symbol and its
+# interval (other venues stay within +-4 %); a recorded rate beyond 10 % is a unit mistake
+# (percent written as a fraction) or a corrupt file, and would wipe out a simulated account.
+MAX_FUNDING_RATE = Decimal("0.1")
+# What numpy's integer parser takes too (it refuses "1_000", "1.0" and "1e3"), so both agree.
+# Milliseconds a double holds exactly (the year 287,396); beyond is a corrupt or foreign unit.
+MAX_MS = 2**53
+_MAX_VALUE = Decimal("1e300")
+_INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
+
+Row = tuple[int, list[str]]
 
 
 @attrs.frozen
@@ -42,22 +59,33 @@ def resolve_path(spec: str) -> Path:
     return Path(spec)
 
 
-def _rows(path: Path, header: tuple[str, ...]) -> Iterator[tuple[int, list[str]]]:
+def check_header(path: Path, first: str, header: tuple[str, ...]) -> None:
+    got = tuple(c.strip() for c in first.rstrip("\r\n").split(","))
+    if got != header:
+        shown = first.rstrip("\r\n")[:80]
+        raise DataError(f"{path}:1: header must be {','.join(header)}, got {shown!r}")
+
+
+def parse_rows(path: Path, lines: Iterable[str], first_line: int, width: int) -> Iterator[Row]:
+    """(line number, fields) of every non-empty line; `first_line` is the number of the first."""
+    reader = csv.reader(lines)
     try:
-        handle = path.open(newline="")
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    with handle:
-        reader = csv.reader(handle)
-        first = next(reader, None)
-        if first is None or tuple(c.strip() for c in first) != header:
-            raise DataError(f"{path}:1: header must be {','.join(header)}, got {first}")
-        for line_no, row in enumerate(reader, start=2):
+        for row in reader:
             if not row:
                 continue
-            if len(row) != len(header):
-                raise DataError(f"{path}:{line_no}: expected {len(header)} columns, got {len(row)}")
+            line_no = first_line + reader.line_num - 1
+            if len(row) != width:
+                raise DataError(f"{path}:{line_no}: expected {width} columns, got {len(row)}")
             yield line_no, row
+    except csv.Error as exc:
+        raise DataError(f"{path}:{first_line + reader.line_num - 1}: {exc}") from None
+
+
+def _rows(path: Path, header: tuple[str, ...]) -> Iterator[Row]:
+    lines = text_blocks.lines(path)
+    first = next(lines, "")
+    check_header(path, first, header)
+    yield from parse_rows(path, lines, 2, len(header))
 
 
 def _number(path: Path, line_no: int, column: str, text: str) -> Decimal:
@@ -67,19 +95,56 @@ def _number(path: Path, line_no: int, column: str, text: str) -> Decimal:
         raise DataError(f"{path}:{line_no}: {column} is not a number: {text!r}") from None
     if not value.is_finite():
         raise DataError(f"{path}:{line_no}: {column} is not finite: {text!r}")
+    if abs(value) > _MAX_VALUE:  # beyond a double: the columns could not hold it
+        raise DataError(f"{path}:{line_no}: {column} is out of range: {text!r}")
     return value
 
 
-def _timestamp(path: Path, line_no: int, text: str, previous: int | None) -> int:
-    try:
-        ts = int(text.strip())
-    except ValueError:
-        raise DataError(f"{path}:{line_no}: timestamp_ms is not an integer: {text!r}") from None
+def timestamp(path: Path, line_no: int, text: str, previous: int | None) -> int:
+    if not _INTEGER.fullmatch(text):
+        raise DataError(f"{path}:{line_no}: timestamp_ms is not an integer: {text!r}")
+    ts = int(text)
+    if ts < 0:
+        raise DataError(f"{path}:{line_no}: timestamp_ms is negative: {text!r}")
+    if ts >= MAX_MS:
+        raise DataError(f"{path}:{line_no}: timestamp_ms is out of range: {text!r}")
     if previous is not None and ts == previous:
         raise DataError(f"{path}:{line_no}: duplicate timestamp {ts}")
     if previous is not None and ts < previous:
         raise DataError(f"{path}:{line_no}: timestamps not sorted ({ts} after {previous})")
     return ts
+
+
+def off_grid(path: Path, line_no: int, ts: int, timeframe_ms: int) -> DataError:
+    return DataError(f"{path}:{line_no}: timestamp {ts} is off the {timeframe_ms} ms grid")
+
+
+def candle_row(
+    path: Path, line_no: int, row: list[str], previous: int | None
+) -> tuple[int, Decimal, Decimal, Decimal, Decimal, Decimal]:
+    ts = timestamp(path, line_no, row[0], previous)
+    o, h, lo, c, v = (
+        _number(path, line_no, name, text)
+        for name, text in zip(CANDLE_HEADER[1:], row[1:], strict=True)
+    )
+    if min(o, h, lo, c) <= 0 or v < 0 or h < max(o, c, lo) or lo > min(o, c):
+        raise DataError(f"{path}:{line_no}: inconsistent OHLCV {row[1:]}")
+    return ts, o, h, lo, c, v
+
+
+def mark_row(
+    path: Path, line_no: int, row: list[str], previous: int | None
+) -> tuple[int, Decimal, Decimal, Decimal, Decimal]:
+    ts = timestamp(path, line_no, row[0], previous)
+    o, h, lo, c = (
+        _number(path, line_no, name, text)
+        for name, text in zip(MARK_HEADER[1:], row[1:], strict=True)
+    )
+    if min(o, h, lo, c) <= 0:
+        raise DataError(f"{path}:{line_no}: mark prices must be > 0, got {row[1:]}")
+    if h < max(o, c, lo) or lo > min(o, c):
+        raise DataError(f"{path}:{line_no}: inconsistent mark OHLC (high below low?) {row[1:]}")
+    return ts, o, h, lo, c
 
 
 def read_candles(path: Path, symbol: str, timeframe_ms: int) -> tuple[list[Candle], list[Gap]]:
@@ -88,18 +153,10 @@ def read_candles(path: Path, symbol: str, timeframe_ms: int) -> tuple[list[Candl
     gaps: list[Gap] = []
     previous: int | None = None
     for line_no, row in _rows(path, CANDLE_HEADER):
-        ts = _timestamp(path, line_no, row[0], previous)
-        o, h, lo, c, v = (
-            _number(path, line_no, name, text)
-            for name, text in zip(CANDLE_HEADER[1:], row[1:], strict=True)
-        )
-        if min(o, h, lo, c) <= 0 or v < 0 or h < max(o, c, lo) or lo > min(o, c):
-            raise DataError(f"{path}:{line_no}: inconsistent OHLCV {row[1:]}")
+        ts, o, h, lo, c, v = candle_row(path, line_no, row, previous)
         if previous is not None and ts - previous != timeframe_ms:
             if (ts - previous) % timeframe_ms:
-                raise DataError(
-                    f"{path}:{line_no}: timestamp {ts} is off the {timeframe_ms} ms grid"
-                )
+                raise off_grid(path, line_no, ts, timeframe_ms)
             gaps.append(Gap(symbol, timeframe_ms, previous, ts))
         candles.append(Candle(symbol, timeframe_ms, ts, o, h, lo, c, v))
         previous = ts
@@ -112,11 +169,7 @@ def read_marks(path: Path) -> list[MarkPoint]:
     points: list[MarkPoint] = []
     previous: int | None = None
     for line_no, row in _rows(path, MARK_HEADER):
-        ts = _timestamp(path, line_no, row[0], previous)
-        o, h, lo, c = (
-            _number(path, line_no, name, text)
-            for name, text in zip(MARK_HEADER[1:], row[1:], strict=True)
-        )
+        ts, o, h, lo, c = mark_row(path, line_no, row, previous)
         points.append(MarkPoint(ts, o, c, h, lo))
         previous = ts
     return points
@@ -126,7 +179,13 @@ def read_funding(path: Path) -> list[FundingPoint]:
     points: list[FundingPoint] = []
     previous: int | None = None
     for line_no, row in _rows(path, FUNDING_HEADER):
-        ts = _timestamp(path, line_no, row[0], previous)
-        points.append(FundingPoint(ts, _number(path, line_no, "funding_rate", row[1])))
+        ts = timestamp(path, line_no, row[0], previous)
+        rate = _number(path, line_no, "funding_rate", row[1])
+        if abs(rate) > MAX_FUNDING_RATE:
+            raise DataError(
+                f"{path}:{line_no}: funding_rate {row[1].strip()} is outside "
+                f"+-{MAX_FUNDING_RATE} per settlement (a rate, 0.0001 = 0.01 %)"
+            )
+        points.append(FundingPoint(ts, rate))
         previous = ts
     return points

@@ -1,51 +1,43 @@
-"""Reading candle and mark CSV files straight into columns: numpy parses and checks a year of minute
-candles in well under a second. The checks are the ones `csv_files` makes line by line; when one
-fails, the line-by-line reader runs to name the file, line and problem exactly as it always does."""
+"""Reading candle and mark CSV files straight into columns, in one streamed pass: numpy parses each
+block of lines (a few megabytes) and checks it as a whole; a block it cannot parse or whose check
+fails is read again line by line by `csv_files`' row checks, which name the file, line and problem
+exactly as the plain reader does. Memory is the columns plus one block of text, whatever the size
+of the file and wherever its bad line is."""
 
 from __future__ import annotations
 
+import io
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from bot_v2.adapters.replay.columns import CandleColumns, FloatArray, MarkColumns
+from bot_v2.adapters.replay import text_blocks
+from bot_v2.adapters.replay.columns import CandleColumns, IntArray, MarkColumns
 from bot_v2.adapters.replay.csv_files import (
     CANDLE_HEADER,
     MARK_HEADER,
-    read_candles,
-    read_marks,
+    MAX_MS,
+    candle_row,
+    check_header,
+    mark_row,
+    off_grid,
+    parse_rows,
 )
 from bot_v2.domain.errors import DataError
 from bot_v2.domain.market import Gap
 
-_MAX_EXACT_MS = 2**53
+Part = npt.NDArray[np.void]  # a structured array: field "t" (int64 ms), then the float fields
+RowCheck = Callable[[Path, int, list[str], int | None], Sequence[int | Decimal]]
+# (previous timestamp, timeframe or None) -> index of the first bad row and its problem, or None
+BlockCheck = Callable[[Part, int | None, int | None], tuple[int, str] | None]
 
 
-def _load(path: Path, header: tuple[str, ...]) -> FloatArray | None:
-    """The rows as a float matrix, or None when numpy cannot read them (the slow reader explains)."""
-    try:
-        with path.open(newline="") as handle:
-            first = handle.readline()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if tuple(c.strip() for c in first.strip().split(",")) != header:
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # an empty body warns; it is reported below
-            data = np.loadtxt(
-                path, delimiter=",", skiprows=1, dtype=np.float64, ndmin=2, comments=None
-            )
-    except ValueError:
-        return None
-    if data.size == 0:
-        raise DataError(f"{path}: no rows")
-    if data.shape[1] != len(header):
-        return None
-    return data
+def _dtype(header: tuple[str, ...]) -> np.dtype[np.void]:
+    return np.dtype([("t", np.int64)] + [(name, np.float64) for name in header[1:]])
 
 
 def _first(mask: npt.NDArray[np.bool_]) -> int | None:
@@ -53,30 +45,119 @@ def _first(mask: npt.NDArray[np.bool_]) -> int | None:
     return int(hits[0]) if hits.size else None
 
 
-def _explain(path: Path, row: int, problem: str, slow: Callable[[], object]) -> DataError:
-    """Let the line-by-line reader name the problem; if it finds none, name the row ourselves."""
+def _order_check(
+    part: Part, previous: int | None, timeframe_ms: int | None
+) -> tuple[int, str] | None:
+    ts = part["t"]
+    before = np.empty_like(ts)
+    before[1:] = ts[:-1]
+    before[:1] = previous if previous is not None else -1
+    steps = ts - before
+    found = [
+        (_first(ts < 0), "timestamp_ms is negative"),
+        (_first(ts >= MAX_MS), "timestamp_ms is out of range"),
+        (_first(steps == 0), "duplicate timestamp"),
+        (_first(steps < 0), "timestamps not sorted"),
+    ]
+    if timeframe_ms is not None:
+        on_grid = steps % timeframe_ms == 0
+        if previous is None:
+            on_grid[0] = True
+        found.append((_first(~on_grid), f"timestamp is off the {timeframe_ms} ms grid"))
+    hits = [(i, problem) for i, problem in found if i is not None]
+    return min(hits) if hits else None
+
+
+def _ohlc_check(part: Part, candles: bool) -> tuple[int, str] | None:
+    o, h, lo, c = part["open"], part["high"], part["low"], part["close"]
+    values = [o, h, lo, c, part["volume"]] if candles else [o, h, lo, c]
+    finite = np.logical_and.reduce([np.isfinite(v) & (np.abs(v) <= 1e300) for v in values])
+    bad = ~finite | (np.minimum(np.minimum(o, h), np.minimum(lo, c)) <= 0)
+    bad |= (h < np.maximum(np.maximum(o, c), lo)) | (lo > np.minimum(o, c))
+    if candles:
+        bad |= part["volume"] < 0
+    i = _first(bad)
+    return None if i is None else (i, "inconsistent OHLC" + ("V" if candles else ""))
+
+
+def _candle_check(part: Part, previous: int | None, tf: int | None) -> tuple[int, str] | None:
+    hits = [h for h in (_order_check(part, previous, tf), _ohlc_check(part, True)) if h]
+    return min(hits) if hits else None
+
+
+def _mark_check(part: Part, previous: int | None, tf: int | None) -> tuple[int, str] | None:
+    hits = [h for h in (_order_check(part, previous, tf), _ohlc_check(part, False)) if h]
+    return min(hits) if hits else None
+
+
+def _fast_part(text: str, dtype: np.dtype[np.void]) -> Part | None:
+    """The block parsed by numpy, or None when it cannot be (or has blank lines, which numpy skips
+    without telling, so its row numbers would not be line numbers)."""
+    if text.startswith(("\n", "\r\n")) or "\n\n" in text or "\n\r\n" in text:
+        return None
     try:
-        slow()
-    except DataError as exc:
-        return exc
-    return DataError(f"{path}:{row + 2}: {problem}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            part: Part = np.loadtxt(
+                io.StringIO(text), delimiter=",", dtype=dtype, ndmin=1, comments=None
+            )
+    except ValueError:
+        return None
+    return part
 
 
-def _timestamps(
-    path: Path, column: FloatArray, slow: Callable[[], object]
-) -> npt.NDArray[np.int64]:
-    bad = _first(
-        ~np.isfinite(column) | (column != np.floor(column)) | (np.abs(column) >= _MAX_EXACT_MS)
-    )
-    if bad is not None:
-        raise _explain(path, bad, "timestamp_ms is not an integer", slow)
-    ts = column.astype(np.int64)
-    steps = np.diff(ts)
-    bad = _first(steps <= 0)
-    if bad is not None:
-        kind = "duplicate timestamp" if steps[bad] == 0 else "timestamps not sorted"
-        raise _explain(path, bad + 1, kind, slow)
-    return ts
+def _slow_part(
+    path: Path, text: str, first_line: int, header: tuple[str, ...], row: RowCheck,
+    previous: int | None, timeframe_ms: int | None,
+) -> tuple[Part, IntArray]:  # fmt: skip
+    """The block read line by line by the plain reader's checks: raises on the first bad line."""
+    values: list[tuple[int | float, ...]] = []
+    lines: list[int] = []
+    for line_no, fields in parse_rows(path, text.split("\n"), first_line, len(header)):
+        ts, *prices = row(path, line_no, fields, previous)
+        if (
+            timeframe_ms is not None
+            and previous is not None
+            and (int(ts) - previous) % timeframe_ms
+        ):
+            raise off_grid(path, line_no, int(ts), timeframe_ms)
+        values.append((int(ts), *(float(p) for p in prices)))
+        lines.append(line_no)
+        previous = int(ts)
+    return np.array(values, dtype=_dtype(header)), np.array(lines, dtype=np.int64)
+
+
+def _read(
+    path: Path, header: tuple[str, ...], row: RowCheck, check: BlockCheck, timeframe_ms: int | None
+) -> tuple[dict[str, npt.NDArray[np.generic]], IntArray]:
+    """Every field as one column, and the line each row came from."""
+    dtype = _dtype(header)
+    parts: list[Part] = []
+    line_parts: list[IntArray] = []
+    previous: int | None = None
+    for block in text_blocks.blocks(path):
+        text, first_line = block.text, block.first_line
+        if first_line == 1:
+            head, _, text = text.partition("\n")
+            check_header(path, head, header)
+            first_line = 2
+        if not text.strip("\r\n"):
+            continue
+        part = _fast_part(text, dtype)
+        lines = first_line + np.arange(len(part), dtype=np.int64) if part is not None else None
+        if part is None or lines is None or check(part, previous, timeframe_ms) is not None:
+            part, lines = _slow_part(path, text, first_line, header, row, previous, timeframe_ms)
+            problem = check(part, previous, timeframe_ms) if len(part) else None
+            if problem is not None:  # numpy's doubles and the exact values disagree
+                raise DataError(f"{path}:{int(lines[problem[0]])}: {problem[1]}")
+        if len(part):
+            parts.append(part)
+            line_parts.append(lines)
+            previous = int(part["t"][-1])
+    if not parts:
+        raise DataError(f"{path}: no rows")
+    columns = {name: np.concatenate([p[name] for p in parts]) for name in dtype.names or ()}
+    return columns, np.concatenate(line_parts)
 
 
 def read_candle_columns(
@@ -84,61 +165,21 @@ def read_candle_columns(
 ) -> tuple[CandleColumns, list[Gap]]:
     """Like `csv_files.read_candles`, into columns: same checks, same messages, gaps reported.
     Without a timeframe, the smallest step between two candles is the timeframe."""
-    data = _load(path, CANDLE_HEADER)
-    if data is not None and timeframe_ms is None:
-        steps = np.diff(data[:, 0])
-        positive = steps[steps > 0]
-        timeframe_ms = int(positive.min()) if positive.size else 60_000
-    frame: int = timeframe_ms if timeframe_ms is not None else 60_000
-
-    def slow() -> object:
-        return read_candles(path, symbol, frame)
-
-    if data is None:
-        candles, gaps = read_candles(path, symbol, frame)
-        return CandleColumns.from_candles(symbol, frame, candles), gaps
-    timeframe_ms = frame
-    ts = _timestamps(path, data[:, 0], slow)
-    o, h, lo, c, v = (data[:, k] for k in range(1, 6))
-    finite = np.isfinite(data[:, 1:]).all(axis=1)
-    bad = _first(~finite)
-    if bad is not None:
-        raise _explain(path, bad, "a value is not finite", slow)
-    inconsistent = (
-        (np.minimum(np.minimum(o, h), np.minimum(lo, c)) <= 0)
-        | (v < 0)
-        | (h < np.maximum(np.maximum(o, c), lo))
-        | (lo > np.minimum(o, c))
-    )
-    bad = _first(inconsistent)
-    if bad is not None:
-        raise _explain(path, bad, "inconsistent OHLCV", slow)
+    cols, lines = _read(path, CANDLE_HEADER, candle_row, _candle_check, timeframe_ms)
+    ts = cols["t"].astype(np.int64)
     steps = np.diff(ts)
-    bad = _first(steps % timeframe_ms != 0)
-    if bad is not None:
-        raise _explain(path, bad + 1, f"timestamp is off the {timeframe_ms} ms grid", slow)
+    if timeframe_ms is None:
+        timeframe_ms = int(steps.min()) if steps.size else 60_000
+        bad = _first(steps % timeframe_ms != 0)
+        if bad is not None:
+            raise off_grid(path, int(lines[bad + 1]), int(ts[bad + 1]), timeframe_ms)
     holes = np.flatnonzero(steps != timeframe_ms)
     gaps = [Gap(symbol, timeframe_ms, int(ts[i]), int(ts[i + 1])) for i in holes]
+    o, h, lo, c, v = (cols[name] for name in CANDLE_HEADER[1:])
     return CandleColumns(symbol, timeframe_ms, ts, o, h, lo, c, v), gaps
 
 
 def read_mark_columns(path: Path) -> MarkColumns:
-    def slow() -> object:
-        return read_marks(path)
-
-    data = _load(path, MARK_HEADER)
-    if data is None:
-        points = read_marks(path)  # raises with file and line when the file is bad
-        return MarkColumns(
-            [p.timestamp_ms for p in points],
-            [float(p.open) for p in points],
-            [float(p.high if p.high is not None else p.open) for p in points],
-            [float(p.low if p.low is not None else p.open) for p in points],
-            [float(p.close) for p in points],
-        )
-    ts = _timestamps(path, data[:, 0], slow)
-    prices = data[:, 1:]
-    bad = _first(~np.isfinite(prices).all(axis=1) | (prices <= 0).any(axis=1))
-    if bad is not None:
-        raise _explain(path, bad, "mark prices must be finite and > 0", slow)
-    return MarkColumns(ts, prices[:, 0], prices[:, 1], prices[:, 2], prices[:, 3])
+    cols, lines = _read(path, MARK_HEADER, mark_row, _mark_check, None)
+    o, h, lo, c = (cols[name] for name in MARK_HEADER[1:])
+    return MarkColumns(cols["t"], o, h, lo, c, lines=lines, source=path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +26,8 @@ from bot_v2.adapters.replay.csv_files import (
     resolve_path,
 )
 from bot_v2.adapters.replay.fast_csv import read_candle_columns, read_mark_columns
+from bot_v2.adapters.replay.mark_checks import check_marks, span
+from bot_v2.domain.errors import DataError
 from bot_v2.domain.market import Candle, Gap
 
 
@@ -157,9 +160,16 @@ class SymbolSeries:
 
 class ReplayFeed:
     def __init__(
-        self, series: Mapping[str, SymbolSeries], timeframe_ms: int, gaps: Sequence[Gap] = ()
+        self,
+        series: Mapping[str, SymbolSeries],
+        timeframe_ms: int,
+        gaps: Sequence[Gap] = (),
+        sources: Mapping[str, Path] | None = None,
     ) -> None:
         self.series = dict(series)
+        # The candle file of each symbol, where one was read: a venue snapshot of the market's
+        # rules may lie beside it (see brokers/sim/markets.py).
+        self.sources = dict(sources or {})
         # Holes in the recorded data: reported at start, never bridged.
         self.gaps = tuple(gaps)
         self.timeframe_ms = timeframe_ms
@@ -197,14 +207,23 @@ def load_feed(
     """Load file specs (paths or `bundled:` names) per symbol."""
     series: dict[str, SymbolSeries] = {}
     gaps: list[Gap] = []
+    sources: dict[str, Path] = {}
     for symbol, spec in candles.items():
-        columns, found = read_candle_columns(resolve_path(spec), symbol, timeframe_ms)
+        path = resolve_path(spec)
+        columns, found = read_candle_columns(path, symbol)
+        if len(columns) > 1 and columns.timeframe_ms != timeframe_ms:
+            raise DataError(
+                f"{path}: candles are {span(columns.timeframe_ms)} apart, "
+                f"bot.timeframe is {span(timeframe_ms)}"
+            )
         gaps.extend(found)
         mark_rows = (
             read_mark_columns(resolve_path(marks[symbol]))
             if symbol in marks
             else MarkColumns.empty()
         )
+        check_marks(columns, path, mark_rows)
         funding_rows = read_funding(resolve_path(funding[symbol])) if symbol in funding else []
         series[symbol] = SymbolSeries(symbol, columns, mark_rows, funding_rows)
-    return ReplayFeed(series, timeframe_ms, gaps)
+        sources[symbol] = path
+    return ReplayFeed(series, timeframe_ms, gaps, sources)

@@ -15,6 +15,7 @@ from bot_v2.adapters.replay.columns import MarkColumns
 from bot_v2.adapters.replay.csv_files import read_funding, resolve_path
 from bot_v2.adapters.replay.fast_csv import read_candle_columns, read_mark_columns
 from bot_v2.adapters.replay.feed import ReplayFeed, SymbolSeries
+from bot_v2.adapters.replay.mark_checks import check_marks, span
 from bot_v2.domain.errors import DataError
 from bot_v2.domain.market import Gap
 from bot_v2.features.market_data.timeframes import timeframe_to_ms
@@ -56,14 +57,22 @@ def load_data(
     """Every symbol's series within [start_ms, end_ms) by candle open time."""
     series: dict[str, SymbolSeries] = {}
     gaps: list[Gap] = []
+    sources: dict[str, Path] = {}
     timeframe: int | None = None
     for spec in files:
         path = resolve_path(spec.candles)
-        columns, found = read_candle_columns(path, spec.symbol, timeframe)
+        # Each file's own step, compared after: reading a coarser file on a finer file's grid
+        # would pass it as one long run of gaps.
+        columns, found = read_candle_columns(path, spec.symbol)
         if timeframe is None:
-            timeframe = columns.timeframe_ms
+            timeframe, first_path = columns.timeframe_ms, path
         elif columns.timeframe_ms != timeframe:
-            raise DataError(f"{path}: {columns.timeframe_ms} ms candles beside {timeframe} ms ones")
+            raise DataError(
+                f"{path}: candles are {span(columns.timeframe_ms)} apart, those in {first_path} "
+                f"{span(timeframe)}; give every symbol candles of one timeframe"
+            )
+        marks = read_mark_columns(resolve_path(spec.mark)) if spec.mark else MarkColumns.empty()
+        check_marks(columns, path, marks)
         lo = 0 if start_ms is None else int(np.searchsorted(columns.open_ms, start_ms))
         hi = len(columns) if end_ms is None else int(np.searchsorted(columns.open_ms, end_ms))
         if lo >= hi:
@@ -71,13 +80,13 @@ def load_data(
         columns = columns.window(lo, hi)
         first, last = int(columns.open_ms[0]), int(columns.open_ms[-1])
         gaps.extend(g for g in found if first <= g.after_ms and g.before_ms <= last)
-        marks = read_mark_columns(resolve_path(spec.mark)) if spec.mark else MarkColumns.empty()
         funding = read_funding(resolve_path(spec.funding)) if spec.funding else []
         series[spec.symbol] = SymbolSeries(spec.symbol, columns, marks, funding)
+        sources[spec.symbol] = path
     if timeframe is None:
         raise DataError("a backtest needs at least one candle file")
     return BacktestData(
-        ReplayFeed(series, timeframe, gaps),
+        ReplayFeed(series, timeframe, gaps, sources),
         timeframe_name(timeframe, str(resolve_path(files[0].candles))),
         tuple(gaps),
     )

@@ -136,6 +136,19 @@ class ReconciliationSection:
 
 
 @attrs.frozen
+class MarketRules:
+    """A market's exchange rules for the simulated exchange, when neither the bundled Binance
+    metadata nor a venue snapshot beside the data has them. Every key is required: copy them from
+    the venue (Binance: GET /fapi/v1/exchangeInfo, PRICE_FILTER, LOT_SIZE, MIN_NOTIONAL)."""
+
+    tick_size: Decimal
+    step_size: Decimal
+    min_size: Decimal
+    min_notional: Decimal
+    max_leverage: Decimal
+
+
+@attrs.frozen
 class BotConfig:
     profile: str = "dev"
     bot: BotSection = BotSection()
@@ -146,6 +159,8 @@ class BotConfig:
     monitoring: MonitoringSection = MonitoringSection()
     streaming: StreamingSection = StreamingSection()
     reconciliation: ReconciliationSection = ReconciliationSection()
+    # [markets."XRP/USDT:USDT"]: rules for the simulated exchange, per symbol (docs/configuration.md).
+    markets: dict[str, MarketRules] = attrs.field(factory=dict)
 
 
 @attrs.frozen

@@ -96,6 +96,8 @@ def _format(exc: BaseException, _type: type | None) -> str:
         return f"{exc.message}, got {show_value(exc.value)}{_END}"
     if isinstance(exc, ForbiddenExtraKeysError):
         return _UNKNOWN + _FIELD_SEP.join(sorted(exc.extra_fields)) + _END
+    if isinstance(exc, KeyError):  # a field without a default (config.markets.*) left out
+        return f"is required{_END}"
     # Not expected from our hooks; say what cattrs said rather than hide it.
     return f"cannot be read ({type(exc).__name__}){_END}"
 

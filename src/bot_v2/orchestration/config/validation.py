@@ -10,7 +10,7 @@ import attrs
 
 from bot_v2.domain.errors import InvalidSymbol
 from bot_v2.domain.symbols import normalize_symbol
-from bot_v2.orchestration.config.models import BotConfig
+from bot_v2.orchestration.config.models import BotConfig, MarketRules
 from bot_v2.orchestration.config.problems import SECRETS_HINT, Problem, looks_secret
 from bot_v2.orchestration.config.ranges import Range
 
@@ -23,6 +23,11 @@ REPLAY_KINDS: Final = ("candles", "mark", "funding")
 _SYMBOL_FORM: Final = "must be a perpetual symbol in BASE/QUOTE:SETTLE form"
 
 _DAY_S: Final = 86_400
+# A market's own rules: sizes and prices up to a trillion; no perpetual venue offers more than
+# 200x (Binance's cap is 125x).
+_MARKET_UNIT: Final = Range(0, 10**12, low_open=True)
+_MARKET_LEVERAGE: Final = Range(1, 200)
+_MARKET_NOTIONAL: Final = Range(0, 10**12)
 
 
 def validate(config: BotConfig) -> tuple[BotConfig, list[Problem]]:
@@ -39,6 +44,7 @@ def validate(config: BotConfig) -> tuple[BotConfig, list[Problem]]:
             mark=_replay_map("mark", replay.mark, symbols, problems),
             funding=_replay_map("funding", replay.funding, symbols, problems),
         ),
+        markets=_market_keys(config.markets, problems),
     )
     for path, value, check in _leaf_checks(config):
         problem = check(path, value)
@@ -47,6 +53,7 @@ def validate(config: BotConfig) -> tuple[BotConfig, list[Problem]]:
     problems.extend(_strategy_relations(config))
     problems.extend(_streaming_relations(config))
     problems.extend(_ccxt_secrets(config.broker.ccxt_config))
+    problems.extend(_market_rules(config.markets))
     return config, problems
 
 
@@ -234,6 +241,40 @@ def _replay_map(
             problems.append(Problem(f"{path}[{symbol!r}]", "must not be empty", source))
         out[symbol] = source
     return out
+
+
+def _market_keys(
+    entries: Mapping[str, MarketRules], problems: list[Problem]
+) -> dict[str, MarketRules]:
+    out: dict[str, MarketRules] = {}
+    for key, rules in entries.items():
+        try:
+            out[normalize_symbol(key)] = rules
+        except InvalidSymbol:
+            problems.append(Problem("markets", f"key {_SYMBOL_FORM}", key))
+            out[key] = rules
+    return out
+
+
+def _market_rules(markets: Mapping[str, MarketRules]) -> list[Problem]:
+    problems: list[Problem] = []
+    for symbol, r in markets.items():
+        at = f"markets[{symbol!r}]"
+        checks: list[tuple[str, Any, Check]] = [
+            ("tick_size", r.tick_size, _MARKET_UNIT),
+            ("step_size", r.step_size, _MARKET_UNIT),
+            ("min_size", r.min_size, _MARKET_UNIT),
+            ("min_notional", r.min_notional, _MARKET_NOTIONAL),
+            ("max_leverage", r.max_leverage, _MARKET_LEVERAGE),
+        ]
+        problems.extend(p for name, v, check in checks if (p := check(f"{at}.{name}", v)))
+        if r.step_size > 0 and r.min_size > 0 and r.min_size % r.step_size:
+            problems.append(
+                Problem(
+                    f"{at}.min_size", f"must be a multiple of step_size ({r.step_size})", r.min_size
+                )
+            )
+    return problems
 
 
 def _ccxt_secrets(options: Mapping[str, Any], prefix: str = "broker.ccxt_config") -> list[Problem]:

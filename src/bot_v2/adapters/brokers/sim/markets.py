@@ -1,28 +1,30 @@
-"""Market rules for the simulated exchange, from the bundled Binance exchangeInfo and leverage tiers."""
+"""Market rules for the simulated exchange. Every symbol trades on rules that came from somewhere,
+in this order: a spec given in the config (`[markets."XRP/USDT:USDT"]`), a venue snapshot
+`markets.json` beside the symbol's candle file, the bundled Binance exchangeInfo. A symbol with none
+of them is refused at start rather than simulated on made-up tick and step sizes, and so is a
+symbol the sim cannot settle (inverse or settled in another asset than the account's)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from decimal import Decimal
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
+import attrs
+
 from bot_v2.adapters.replay.csv_files import resolve_path
+from bot_v2.domain.errors import ConfigError, DataError
 from bot_v2.domain.market import LeverageTier, MarketSpec
 from bot_v2.domain.symbols import venue_id
 
 EXCHANGE_INFO = "bundled:metadata/binance_usdm_exchangeInfo_20220219_BTCUSDT_ETHUSDT.json"
 LEVERAGE_TIERS = "bundled:metadata/binance_usdm_leverage_tiers_ccxt_20241024_BTC_ETH_XRP.json"
-
-# Symbols without a bundled spec (synthetic benchmarks, extra test symbols) get these rules.
-DEFAULT_SPEC = MarketSpec(
-    symbol="",
-    tick_size=Decimal("0.0001"),
-    step_size=Decimal("0.001"),
-    min_size=Decimal("0.001"),
-    min_notional=Decimal(5),
-    max_leverage=Decimal(20),
-)
+# A venue snapshot beside downloaded data: {"venue": ..., "fetched_at": ..., "markets": {symbol:
+# {tick_size, step_size, min_size, min_notional, max_leverage}}} with values as decimal strings.
+SNAPSHOT_NAME = "markets.json"
+SNAPSHOT_KEYS = ("tick_size", "step_size", "min_size", "min_notional", "max_leverage")
 
 
 def _filters(symbol_info: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -42,33 +44,94 @@ def _tiers(raw: list[dict[str, Any]]) -> tuple[LeverageTier, ...]:
     )
 
 
-def load_sim_markets(symbols: Sequence[str]) -> dict[str, MarketSpec]:
+def _bundled(
+    symbol: str, info: Mapping[str, Any], tiers: tuple[LeverageTier, ...]
+) -> MarketSpec | None:
+    raw = info.get(venue_id(symbol))
+    if raw is None:
+        return None
+    f = _filters(raw)
+    return MarketSpec(
+        symbol=symbol,
+        tick_size=Decimal(f["PRICE_FILTER"]["tickSize"]).normalize(),
+        step_size=Decimal(f["LOT_SIZE"]["stepSize"]).normalize(),
+        min_size=Decimal(f["LOT_SIZE"]["minQty"]).normalize(),
+        min_notional=Decimal(f.get("MIN_NOTIONAL", {}).get("notional", "0")),
+        max_leverage=tiers[0].max_leverage if tiers else Decimal(20),
+        tiers=tiers,
+    )
+
+
+def read_snapshot(path: Path) -> dict[str, MarketSpec]:
+    """The markets of a venue snapshot file; a bad file is refused with its name."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        entries = raw["markets"]
+        return {
+            symbol: MarketSpec(symbol, *(Decimal(str(e[k])) for k in SNAPSHOT_KEYS[:4]),
+                               max_leverage=Decimal(str(e["max_leverage"])))
+            for symbol, e in entries.items()
+        }  # fmt: skip
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read ({exc})") from None
+    except (ValueError, KeyError, TypeError, AttributeError, InvalidOperation) as exc:
+        raise DataError(
+            f"{path}: not a market snapshot ({type(exc).__name__}: {exc}); expected "
+            f'{{"markets": {{symbol: {{{", ".join(SNAPSHOT_KEYS)}}}}}}}'
+        ) from None
+
+
+def _settlement_problem(symbol: str, quote_asset: str) -> str | None:
+    quote, _, settle = symbol.partition("/")[2].partition(":")
+    if quote == settle == quote_asset:
+        return None
+    return (
+        f"config.bot.symbols: {symbol} is settled in {settle or '?'}; the simulated exchange settles "
+        f"linear perpetuals quoted and settled in bot.quote_asset ({quote_asset}) only"
+    )
+
+
+def load_sim_markets(
+    symbols: Sequence[str],
+    quote_asset: str = "USDT",
+    given: Mapping[str, MarketSpec] | None = None,
+    beside: Mapping[str, Path] | None = None,
+) -> dict[str, MarketSpec]:
+    """Each symbol's rules (see the module docstring). `given` holds the config's specs, `beside`
+    the candle file of each symbol (a snapshot is looked for in its directory)."""
     info = json.loads(resolve_path(EXCHANGE_INFO).read_text())
-    tiers = json.loads(resolve_path(LEVERAGE_TIERS).read_text())
     by_id = {s["symbol"]: s for s in info["symbols"]}
+    tiers = json.loads(resolve_path(LEVERAGE_TIERS).read_text())
     specs: dict[str, MarketSpec] = {}
+    problems: list[str] = []
     for symbol in symbols:
+        problem = _settlement_problem(symbol, quote_asset)
+        if problem is not None:
+            problems.append(problem)
+            continue
         symbol_tiers = _tiers(tiers.get(symbol, []))
-        raw = by_id.get(venue_id(symbol))
-        if raw is None:
-            specs[symbol] = MarketSpec(
-                symbol=symbol,
-                tick_size=DEFAULT_SPEC.tick_size,
-                step_size=DEFAULT_SPEC.step_size,
-                min_size=DEFAULT_SPEC.min_size,
-                min_notional=DEFAULT_SPEC.min_notional,
-                max_leverage=DEFAULT_SPEC.max_leverage,
-                tiers=symbol_tiers,
+        spec = (given or {}).get(symbol) or _snapshot(symbol, (beside or {}).get(symbol))
+        if spec is not None:
+            specs[symbol] = attrs.evolve(spec, symbol=symbol, tiers=spec.tiers or symbol_tiers)
+            continue
+        spec = _bundled(symbol, by_id, symbol_tiers)
+        if spec is None:
+            problems.append(
+                f"config.markets: no exchange rules for {symbol}; give them in the config as "
+                f'[markets."{symbol}"] {", ".join(f"{k} = ..." for k in SNAPSHOT_KEYS)}, or put '
+                f"a venue snapshot {SNAPSHOT_NAME} beside its candle file (docs/backtesting.md)"
             )
             continue
-        f = _filters(raw)
-        specs[symbol] = MarketSpec(
-            symbol=symbol,
-            tick_size=Decimal(f["PRICE_FILTER"]["tickSize"]).normalize(),
-            step_size=Decimal(f["LOT_SIZE"]["stepSize"]).normalize(),
-            min_size=Decimal(f["LOT_SIZE"]["minQty"]).normalize(),
-            min_notional=Decimal(f.get("MIN_NOTIONAL", {}).get("notional", "0")),
-            max_leverage=symbol_tiers[0].max_leverage if symbol_tiers else Decimal(20),
-            tiers=symbol_tiers,
-        )
+        specs[symbol] = spec
+    if problems:
+        raise ConfigError(problems)
     return specs
+
+
+def _snapshot(symbol: str, candle_file: Path | None) -> MarketSpec | None:
+    if candle_file is None:
+        return None
+    path = candle_file.parent / SNAPSHOT_NAME
+    if not path.is_file():
+        return None
+    return read_snapshot(path).get(symbol)
