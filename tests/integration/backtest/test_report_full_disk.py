@@ -25,26 +25,27 @@ def backtest(report: Path, limit: int | None) -> subprocess.CompletedProcess[str
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
+    command = [
+        str(BIN),
+        "backtest",
+        "--no-progress",
+        "--data",
+        str(resolve_path(f"{D}/1h/BTCUSDT-1h-2024.csv")),
+        "--symbol",
+        "BTCUSDT",
+        "--strategy",
+        "baseline",
+        "--set",
+        "strategy.short_window=5",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-02-15",
+        "--report-dir",
+        str(report),
+]  # fmt: skip
     return subprocess.run(
-        [
-            str(BIN),
-            "backtest",
-            "--no-progress",
-            "--data",
-            str(resolve_path(f"{D}/1h/BTCUSDT-1h-2024.csv")),
-            "--symbol",
-            "BTCUSDT",
-            "--strategy",
-            "baseline",
-            "--set",
-            "strategy.short_window=5",
-            "--from",
-            "2024-01-01",
-            "--to",
-            "2024-02-15",
-            "--report-dir",
-            str(report),
-        ],  # fmt: skip
+        command,
         capture_output=True,
         text=True,
         preexec_fn=capped,

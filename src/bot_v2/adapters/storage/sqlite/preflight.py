@@ -27,7 +27,7 @@ def check_state_file(path: Path) -> None:
     """Raise StateError naming the file and what to do when it cannot be used safely. A missing
     file is fine (a first start); a missing file whose write-ahead log remains is not."""
     wal = Path(f"{path}-wal")
-    logged = wal.exists() and wal.stat().st_size > 0
+    logged = has_log(path)
     if not path.exists():
         if logged:
             raise StateError(
@@ -38,7 +38,7 @@ def check_state_file(path: Path) -> None:
             )
         return
     _check_header(path, trust_size=not logged)
-    with _readable(path, logged) as uri:
+    with readable(path) as uri:
         _check_contents(path, uri)
 
 
@@ -69,10 +69,16 @@ def _check_header(path: Path, trust_size: bool) -> None:
         )
 
 
+def has_log(path: Path) -> bool:
+    """True when the database's write-ahead log holds frames (commits not yet in the main file)."""
+    wal = Path(f"{path}-wal")
+    return wal.exists() and wal.stat().st_size > 0
+
+
 @contextmanager
-def _readable(path: Path, logged: bool) -> Iterator[str]:
+def readable(path: Path) -> Iterator[str]:
     """A URI SQLite reads the database from without writing anything beside `path`."""
-    if not logged:
+    if not has_log(path):
         # immutable: no locks, no -shm, no -wal created; right because nothing else writes (the
         # caller holds the data-directory lock) and no log holds frames.
         yield f"{path.resolve().as_uri()}?immutable=1"
