@@ -4,6 +4,7 @@ remains; and the data-directory lock refuses a second holder."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 from pathlib import Path
@@ -155,6 +156,39 @@ def test_one_lock_holder_per_data_directory(tmp_path: Path) -> None:
     with DataDirLock(tmp_path / "data"), pytest.raises(StateError, match=held):
         DataDirLock(tmp_path / "data").acquire()
     with DataDirLock(tmp_path / "data"):  # released on exit, so the next run gets it
+        pass
+
+
+def test_taking_the_lock_writes_nothing_until_the_start_goes_ahead(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "bot.lock").write_text("12345\n")  # left by an earlier run
+    files = snapshot(data)
+    lock = DataDirLock(data)
+    lock.acquire(announce=False)
+    try:
+        assert snapshot(data) == files
+        with pytest.raises(StateError, match=r"\(pid 12345\)"):
+            DataDirLock(data).acquire()
+        lock.announce()
+        assert (data / "bot.lock").read_text() == f"{os.getpid()}\n"
+    finally:
+        lock.release()
+
+
+def test_a_bot_of_an_earlier_version_holding_only_the_lock_file_keeps_a_new_one_out(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    fd = os.open(data / "bot.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what the earlier version holds
+        with pytest.raises(StateError, match="in use by another perps-bot"):
+            DataDirLock(data).acquire()
+    finally:
+        os.close(fd)
+    with DataDirLock(data):
         pass
 
 

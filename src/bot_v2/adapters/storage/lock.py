@@ -48,13 +48,15 @@ class DataDirLock:
             ) from None
         try:
             self._lock(dir_fd)
-            self._dir_fd = dir_fd
+        except BaseException:
+            os.close(dir_fd)
+            raise
+        self._dir_fd = dir_fd
+        try:
             if self.path.exists():
                 self._fd = self._open_note(os.O_RDONLY)
         except BaseException:
             self.release()
-            if self._dir_fd is None:
-                os.close(dir_fd)
             raise
         if announce:
             self.announce()
