@@ -12,6 +12,7 @@ from bot_v2.cli import account as account_command
 from bot_v2.cli import backtest as backtest_command
 from bot_v2.cli import orders as orders_command
 from bot_v2.cli import run as run_command
+from bot_v2.cli import state as state_command
 from bot_v2.cli.errors import EXIT_USAGE, report
 from bot_v2.cli.options import add_config_options
 from bot_v2.domain.errors import BotError
@@ -37,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(perps-bot backtest --help)",
         add_help=False,
     )
+    sub.add_parser(
+        "state",
+        help="back up or restore the state database (perps-bot state --help)",
+        add_help=False,
+    )
     account_p = sub.add_parser("account", help="read the account on the configured venue")
     account_sub = account_p.add_subparsers(dest="account_command", required=True)
     snapshot_p = account_sub.add_parser(
@@ -58,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["backtest"]:
         return backtest_command.main(args_list[1:])
+    if args_list[:1] == ["state"]:
+        return state_command.main(args_list[1:])
     if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help"):
         args_list.insert(0, "run")
     parser = build_parser()

@@ -11,10 +11,12 @@ import time
 from pathlib import Path
 
 from bot_v2.adapters.storage.lock import DataDirLock
+from bot_v2.adapters.storage.sqlite.preflight import check_state_file
 from bot_v2.domain.errors import StateError
 from bot_v2.features.live_trade.performance import RunSummary, format_summary
 from bot_v2.orchestration.builders import PerpsBotBuilder, make_container
 from bot_v2.orchestration.config import LoadedConfig, require_secrets, resolve_data_dir
+from bot_v2.orchestration.factories import state_path
 from bot_v2.orchestration.runtime.perps_bot import PerpsBot
 
 
@@ -54,9 +56,17 @@ def run(loaded: LoadedConfig, cycles: int | None) -> int:
     data_dir = resolve_data_dir(loaded.config)
     # One bot per data directory, for the whole run: a second one is refused before it reads or
     # moves anything. The kernel drops the lock however this process ends.
-    with DataDirLock(data_dir):
+    lock = DataDirLock(data_dir)
+    lock.acquire(announce=False)
+    try:
         _fresh_state_for_memory_sim(loaded, data_dir)
+        # A database the bot must not use is refused here, before the lock file, the database or
+        # anything beside it is written: a refused start leaves the directory as it found it.
+        check_state_file(state_path(data_dir))
+        lock.announce()
         return _run_locked(loaded, cycles, data_dir)
+    finally:
+        lock.release()
 
 
 def _run_locked(loaded: LoadedConfig, cycles: int | None, data_dir: Path) -> int:

@@ -37,13 +37,13 @@ def run(rig: Rig, *extra: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def digest(directory: Path) -> dict[str, str]:
-    """The data: files with content. (Reading a WAL database may leave an empty -wal and the -shm
-    index beside it; neither holds data.)"""
+def digest(directory: Path) -> dict[str, tuple[int, int, str]]:
+    """Every file of the data directory, its bytes and its modification time: the lock file, the
+    -wal and SQLite's -shm index included. A refused start writes none of them."""
     return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        p.name: (p.stat().st_size, p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
         for p in sorted(directory.iterdir())
-        if p.is_file() and p.stat().st_size and not p.name.endswith(("-shm", "bot.lock"))
+        if p.is_file()
     }
 
 
@@ -59,9 +59,8 @@ def traded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
 def copy_of(rig: Rig, tmp_path: Path) -> Rig:
     clone = make_rig(tmp_path, candles=400)
     clone.data_dir.mkdir()
-    for part in rig.data_dir.iterdir():
-        if part.name.startswith("state.db"):
-            (clone.data_dir / part.name).write_bytes(part.read_bytes())
+    for part in rig.data_dir.iterdir():  # all of it: the lock file a previous run left too
+        (clone.data_dir / part.name).write_bytes(part.read_bytes())
     clone.exchange_db.write_bytes(rig.exchange_db.read_bytes())
     return clone
 
@@ -75,6 +74,8 @@ def refused(rig: Rig, expected: str) -> str:
     assert expected in lines[0], lines[0]
     assert "Traceback" not in result.stderr
     assert digest(rig.data_dir) == before
+    for lossy in ("move it away", "start with no state", "writable"):
+        assert lossy not in lines[0], lines[0]
     return lines[0]
 
 
@@ -94,6 +95,15 @@ def test_a_database_from_a_newer_schema_is_refused(traded: Rig, tmp_path: Path) 
     db.commit()
     db.close()
     refused(rig, f"schema version {SCHEMA_VERSION + 1}, newer than this bot's")
+
+
+def test_a_damaged_schema_version_is_refused_untouched(traded: Rig, tmp_path: Path) -> None:
+    rig = copy_of(traded, tmp_path)
+    db = sqlite3.connect(rig.state_db)
+    db.execute("DROP TABLE schema_version")
+    db.commit()
+    db.close()
+    refused(rig, "no schema version record (the record is damaged): restore a backup")
 
 
 def test_a_deleted_database_is_not_silently_restarted_from_its_wal(tmp_path: Path) -> None:

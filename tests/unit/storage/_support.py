@@ -81,3 +81,13 @@ def digest(path: Path) -> str:
         if part.exists():
             h.update(part.read_bytes())
     return h.hexdigest()
+
+
+def snapshot(directory: Path) -> dict[str, tuple[int, int, str]]:
+    """Every file in the directory with its size, modification time and bytes: a refusal must
+    leave all of them as they were, SQLite's -shm index and the lock file included."""
+    return {
+        p.name: (p.stat().st_size, p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
+        for p in sorted(directory.iterdir())
+        if p.is_file()
+    }

@@ -4,6 +4,7 @@ remains; and the data-directory lock refuses a second holder."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from bot_v2.adapters.storage.lock import DataDirLock
 from bot_v2.adapters.storage.sqlite.schema import SCHEMA_VERSION
 from bot_v2.domain.errors import StateError
-from tests.unit.storage._support import digest, fill, open_store
+from tests.unit.storage._support import digest, fill, open_store, snapshot
 
 
 def populated(path: Path, fills: int = 400) -> Path:
@@ -25,13 +26,63 @@ def populated(path: Path, fills: int = 400) -> Path:
     return path
 
 
-def refused(path: Path, match: str) -> None:
+def refused(path: Path, match: str) -> str:
     before = digest(path)
+    files = snapshot(path.parent)
     with pytest.raises(StateError, match=match) as info:
         open_store(path)
-    assert str(path) in str(info.value)
-    assert "\n" not in str(info.value)
+    message = str(info.value)
+    assert str(path) in message
+    assert "\n" not in message
     assert digest(path) == before
+    assert snapshot(path.parent) == files, "a refusal wrote beside the database"
+    # Never advice that throws the intents away, nor a guess about permissions.
+    for lossy in ("move it away", "start with no state", "writable"):
+        assert lossy not in message, message
+    return message
+
+
+def set_version(path: Path, sql: str, *params: object) -> None:
+    db = sqlite3.connect(path)
+    db.execute(sql, params)
+    db.commit()
+    db.close()
+
+
+def test_a_version_record_that_is_not_a_number_is_refused_as_damaged(tmp_path: Path) -> None:
+    path = populated(tmp_path / "state.db", fills=3)
+    set_version(path, "UPDATE schema_version SET version='two'")
+    refused(path, r"damaged schema version record \('two'")
+
+
+def test_a_lost_version_record_is_refused_not_migrated_over(tmp_path: Path) -> None:
+    path = populated(tmp_path / "state.db", fills=3)
+    set_version(path, "DROP TABLE schema_version")
+    refused(path, "tables of a perps-bot state database but no schema version record")
+
+
+def test_a_version_record_that_disagrees_with_the_tables_is_refused(tmp_path: Path) -> None:
+    path = populated(tmp_path / "state.db", fills=3)
+    set_version(path, "UPDATE schema_version SET version=1")
+    message = refused(path, "records schema version 1 but its tables do not match it")
+    assert "positions" in message
+
+
+def test_a_refusal_with_commits_still_in_the_log_leaves_the_log_and_index_alone(
+    tmp_path: Path,
+) -> None:
+    """A killed bot leaves its last commits in the -wal; reading them must not touch either file."""
+    live = tmp_path / "live"
+    store = open_store(live / "state.db")
+    store.record_fill(fill("f1"))
+    store.db.execute("UPDATE schema_version SET version=?", (SCHEMA_VERSION + 1,))
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    for part in live.iterdir():  # the files as a kill -9 leaves them, before the closing checkpoint
+        (crashed / part.name).write_bytes(part.read_bytes())
+    store.close()
+    assert Path(crashed / "state.db-wal").stat().st_size > 0
+    refused(crashed / "state.db", "newer than this bot's")
 
 
 def test_a_truncated_database_is_refused_untouched(tmp_path: Path) -> None:
@@ -105,6 +156,39 @@ def test_one_lock_holder_per_data_directory(tmp_path: Path) -> None:
     with DataDirLock(tmp_path / "data"), pytest.raises(StateError, match=held):
         DataDirLock(tmp_path / "data").acquire()
     with DataDirLock(tmp_path / "data"):  # released on exit, so the next run gets it
+        pass
+
+
+def test_taking_the_lock_writes_nothing_until_the_start_goes_ahead(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "bot.lock").write_text("12345\n")  # left by an earlier run
+    files = snapshot(data)
+    lock = DataDirLock(data)
+    lock.acquire(announce=False)
+    try:
+        assert snapshot(data) == files
+        with pytest.raises(StateError, match=r"\(pid 12345\)"):
+            DataDirLock(data).acquire()
+        lock.announce()
+        assert (data / "bot.lock").read_text() == f"{os.getpid()}\n"
+    finally:
+        lock.release()
+
+
+def test_a_bot_of_an_earlier_version_holding_only_the_lock_file_keeps_a_new_one_out(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    fd = os.open(data / "bot.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what the earlier version holds
+        with pytest.raises(StateError, match="in use by another perps-bot"):
+            DataDirLock(data).acquire()
+    finally:
+        os.close(fd)
+    with DataDirLock(data):
         pass
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from bot_v2.domain.errors import StateError
 from bot_v2.domain.fills import Fill
@@ -18,6 +18,7 @@ from bot_v2.features.live_trade.accounting import ClosedTrade
 from bot_v2.orchestration.backtest import html
 from bot_v2.orchestration.backtest.data import describe_gap
 from bot_v2.orchestration.backtest.results import EquityCurve, Metrics
+from bot_v2.orchestration.backtest.staged import staged
 
 
 def _iso(ts_ms: int) -> str:
@@ -103,107 +104,106 @@ def write_report(
     fills: Sequence[Fill],
     gaps: Sequence[Gap],
 ) -> list[Path]:
+    """All five files or none: a failed write (a full disk) leaves the directory as it was."""
+    title = f"Backtest {', '.join(metrics.symbols)} {metrics.timeframe}"
+    page = html.render(
+        title, summary_rows(metrics), curve.timestamps_ms, curve.equity, curve.drawdown
+    )
+    summary = json.dumps(summary_document(metrics, gaps), indent=2) + "\n"
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        written = [
-            _trades(directory / "trades.csv", trades),
-            _equity(directory / "equity.csv", curve),
-            _fills(directory / "fills.csv", fills),
-        ]
-        summary = directory / "summary.json"
-        summary.write_text(json.dumps(summary_document(metrics, gaps), indent=2) + "\n")
-        page = directory / "report.html"
-        title = f"Backtest {', '.join(metrics.symbols)} {metrics.timeframe}"
-        page.write_text(
-            html.render(
-                title, summary_rows(metrics), curve.timestamps_ms, curve.equity, curve.drawdown
-            )
-        )
+        with staged(directory) as files:
+            return [
+                files.write("trades.csv", lambda h: _trades(h, trades)),
+                files.write("equity.csv", lambda h: _equity(h, curve)),
+                files.write("fills.csv", lambda h: _fills(h, fills)),
+                files.write("summary.json", lambda h: _text(h, summary)),
+                files.write("report.html", lambda h: _text(h, page)),
+            ]
     except OSError as exc:
-        raise StateError(f"report directory {directory}: {exc.strerror or exc}") from None
-    return [*written, summary, page]
+        raise StateError(
+            f"report directory {directory}: {exc.strerror or exc}; no report file was changed"
+        ) from None
 
 
-def _trades(path: Path, trades: Sequence[ClosedTrade]) -> Path:
-    with path.open("w", newline="") as handle:
-        out = csv.writer(handle)
+def _text(handle: IO[str], text: str) -> None:
+    handle.write(text)
+
+
+def _trades(handle: IO[str], trades: Sequence[ClosedTrade]) -> None:
+    out = csv.writer(handle)
+    out.writerow(
+        [
+            "symbol",
+            "side",
+            "size",
+            "entry_price",
+            "exit_price",
+            "opened",
+            "closed",
+            "pnl",
+            "fees",
+            "funding",
+            "net",
+        ]
+    )
+    for t in trades:
         out.writerow(
             [
-                "symbol",
-                "side",
-                "size",
-                "entry_price",
-                "exit_price",
-                "opened",
-                "closed",
-                "pnl",
-                "fees",
-                "funding",
-                "net",
+                t.symbol,
+                "long" if t.side.value == "buy" else "short",
+                format(t.size, "f"),
+                f"{t.entry_price:.8f}",
+                f"{t.exit_price:.8f}",
+                _iso(t.opened_ms),
+                _iso(t.closed_ms),
+                f"{t.pnl:.8f}",
+                f"{t.fees:.8f}",
+                f"{t.funding:.8f}",
+                f"{t.net:.8f}",
             ]
         )
-        for t in trades:
-            out.writerow(
-                [
-                    t.symbol,
-                    "long" if t.side.value == "buy" else "short",
-                    format(t.size, "f"),
-                    f"{t.entry_price:.8f}",
-                    f"{t.exit_price:.8f}",
-                    _iso(t.opened_ms),
-                    _iso(t.closed_ms),
-                    f"{t.pnl:.8f}",
-                    f"{t.fees:.8f}",
-                    f"{t.funding:.8f}",
-                    f"{t.net:.8f}",
-                ]
-            )
-    return path
 
 
-def _equity(path: Path, curve: EquityCurve) -> Path:
-    with path.open("w", newline="") as handle:
-        handle.write("timestamp_ms,equity,drawdown\n")
-        for ts, eq, dd in zip(
-            curve.timestamps_ms.tolist(),
-            curve.equity.tolist(),
-            curve.drawdown.tolist(),
-            strict=True,
-        ):
-            handle.write(f"{ts},{eq:.8f},{dd:.8f}\n")
-    return path
+def _equity(handle: IO[str], curve: EquityCurve) -> None:
+    handle.write("timestamp_ms,equity,drawdown\n")
+    for ts, eq, dd in zip(
+        curve.timestamps_ms.tolist(),
+        curve.equity.tolist(),
+        curve.drawdown.tolist(),
+        strict=True,
+    ):
+        handle.write(f"{ts},{eq:.8f},{dd:.8f}\n")
 
 
-def _fills(path: Path, fills: Sequence[Fill]) -> Path:
-    with path.open("w", newline="") as handle:
-        out = csv.writer(handle)
+def _fills(handle: IO[str], fills: Sequence[Fill]) -> None:
+    out = csv.writer(handle)
+    out.writerow(
+        [
+            "timestamp_ms",
+            "fill_id",
+            "client_order_id",
+            "symbol",
+            "side",
+            "size",
+            "price",
+            "fee",
+            "maker",
+            "liquidation",
+        ]
+    )
+    for f in fills:
         out.writerow(
             [
-                "timestamp_ms",
-                "fill_id",
-                "client_order_id",
-                "symbol",
-                "side",
-                "size",
-                "price",
-                "fee",
-                "maker",
-                "liquidation",
+                f.timestamp_ms,
+                f.fill_id,
+                f.client_order_id,
+                f.symbol,
+                f.side.value,
+                format(f.size, "f"),
+                format(f.price, "f"),
+                format(f.fee, "f"),
+                int(f.is_maker),
+                int(f.liquidation),
             ]
         )
-        for f in fills:
-            out.writerow(
-                [
-                    f.timestamp_ms,
-                    f.fill_id,
-                    f.client_order_id,
-                    f.symbol,
-                    f.side.value,
-                    format(f.size, "f"),
-                    format(f.price, "f"),
-                    format(f.fee, "f"),
-                    int(f.is_maker),
-                    int(f.liquidation),
-                ]
-            )
-    return path

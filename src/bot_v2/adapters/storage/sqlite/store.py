@@ -35,7 +35,7 @@ class SqliteStateStore:
 
     # -- lifecycle ----------------------------------------------------------------------------
     def open(self) -> None:
-        check_state_file(self.path, SCHEMA_VERSION)
+        check_state_file(self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
@@ -47,9 +47,7 @@ class SqliteStateStore:
             self._migrate(db)
         except sqlite3.Error as exc:
             db.close()
-            raise StateError(
-                f"state database {self.path}: {exc} (is the data directory writable?)"
-            ) from None
+            raise StateError(f"state database {self.path}: {exc}{_hint(exc)}") from None
         self._db = db
 
     def close(self) -> None:
@@ -258,6 +256,20 @@ class SqliteStateStore:
 
     def set_meta(self, key: str, value: str) -> None:
         self._write("INSERT OR REPLACE INTO meta VALUES (?,?)", (key, value))
+
+
+def _hint(exc: sqlite3.Error) -> str:
+    """What to do about an error opening a file the read-only check passed: only the outside world
+    (permissions, a full disk) is left, and the advice never risks the intents inside."""
+    kind = getattr(exc, "sqlite_errorname", "")
+    if kind.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")):
+        return " (the data directory or the file is not writable: fix permissions or the mount)"
+    if kind.startswith(("SQLITE_FULL", "SQLITE_IOERR")):
+        return (
+            " (free disk space and start again; do not delete the file: it may hold order intents "
+            "not yet resolved)"
+        )
+    return ""
 
 
 def _move_position(db: sqlite3.Connection, fill: Fill) -> None:
