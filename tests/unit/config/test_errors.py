@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from ._support import errors, write
 
+NOBODY = 65534
 SECRETS_HINT = (
     "secrets come only from the environment (PERPS_API_KEY, PERPS_API_SECRET, PERPS_API_PASSWORD)"
 )
@@ -240,30 +244,43 @@ def test_config_file_that_is_a_directory(tmp_path: Path) -> None:
     assert errors(config_file=tmp_path) == [f"config file {tmp_path}: is a directory, not a file"]
 
 
-def test_unreadable_config_file(tmp_path: Path) -> None:
-    path = write(tmp_path, "[risk]\n")
-    path.chmod(0)
-    try:
-        if _can_read(path):
-            pytest.skip("running as a user who can read anything (root)")
-        assert errors(config_file=path) == [
+def test_unreadable_config_file() -> None:
+    # Root reads any file, so as root the load runs in a forked child that has become nobody; the
+    # file lies in a folder nobody may enter (pytest's own tmp folder is root's alone).
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder).chmod(0o755)
+        path = write(Path(folder), "[risk]\n")
+        path.chmod(0)
+        assert _errors_unprivileged(path) == [
             f"config file {path}: cannot be read (Permission denied)"
         ]
-    finally:
-        path.chmod(0o600)
+
+
+def _errors_unprivileged(path: Path) -> list[str]:
+    if os.geteuid() != 0:
+        return errors(config_file=path)
+    read, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        try:
+            os.close(read)
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+            os.write(write_end, json.dumps(errors(config_file=path)).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read, "rb") as pipe:
+        answer = pipe.read()
+    os.waitpid(child, 0)
+    result: list[str] = json.loads(answer)
+    return result
 
 
 def test_config_file_below_a_file(tmp_path: Path) -> None:
     path = write(tmp_path, "") / "user.toml"
     assert errors(config_file=path) == [f"config file {path}: cannot be read (Not a directory)"]
-
-
-def _can_read(path: Path) -> bool:
-    try:
-        path.read_bytes()
-    except OSError:
-        return False
-    return True
 
 
 def test_invalid_toml_names_the_file_and_line(tmp_path: Path) -> None:
