@@ -1,12 +1,15 @@
 """`perps-bot [run] --profile P`: lock the data directory, build the bot, run it until the replay
-ends, --cycles, Ctrl-C or SIGTERM, then print the summary."""
+ends, --cycles, Ctrl-C or SIGTERM, then print the summary. A second Ctrl-C or SIGTERM ends the
+process at once."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -43,9 +46,35 @@ def _fresh_state_for_memory_sim(loaded: LoadedConfig, data_dir: Path) -> None:
 
 
 async def _run(bot: PerpsBot, cycles: int | None) -> RunSummary:
+    """The first Ctrl-C or SIGTERM asks the bot to stop: its sleeps end at once, the current step
+    finishes, the closing sync runs and the summary is printed. A second one ends the process now,
+    skipping all that: safe, because every order's intent is committed before it is sent, so the
+    next start reconciles whatever was in flight, as after a crash."""
     loop = asyncio.get_running_loop()
+    received: list[signal.Signals] = []
+
+    def on_signal(sig: signal.Signals) -> None:
+        received.append(sig)
+        if len(received) == 1:
+            print(
+                f"perps-bot: {sig.name}: stopping after the current step "
+                "(a second Ctrl-C or SIGTERM stops at once)",
+                file=sys.stderr,
+                flush=True,
+            )
+            bot.request_stop(f"signal {sig.name}")
+            return
+        print(
+            f"perps-bot: second signal ({sig.name}): stopping now without the closing sync; "
+            "the next start reconciles with the venue",
+            file=sys.stderr,
+            flush=True,
+        )
+        sys.stdout.flush()
+        os._exit(128 + sig.value)
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, bot.request_stop, f"signal {signal.Signals(sig).name}")
+        loop.add_signal_handler(sig, on_signal, signal.Signals(sig))
     return await bot.run(cycles)
 
 
