@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import shutil
 import signal
@@ -14,11 +15,14 @@ import time
 from pathlib import Path
 
 from bot_v2.adapters.storage.lock import DataDirLock
+from bot_v2.cli.logs import run_logs
 from bot_v2.domain.errors import StateError
 from bot_v2.features.live_trade.performance import RunSummary, format_summary
 from bot_v2.orchestration.builders import PerpsBotBuilder, make_container
 from bot_v2.orchestration.config import LoadedConfig, require_secrets, resolve_data_dir
 from bot_v2.orchestration.runtime.perps_bot import PerpsBot
+
+log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -82,19 +86,30 @@ def run(loaded: LoadedConfig, cycles: int | None) -> int:
     require_secrets(loaded)
     data_dir = resolve_data_dir(loaded.config)
     # One bot per data directory, for the whole run: a second one is refused before it reads or
-    # moves anything. The kernel drops the lock however this process ends.
-    with DataDirLock(data_dir):
+    # moves anything. The kernel drops the lock however this process ends. The log file opens once
+    # the lock is ours: a refused second bot writes nothing, not even a log line.
+    with (
+        DataDirLock(data_dir),
+        run_logs(loaded.config.logging, data_dir, loaded.secrets) as log_file,
+    ):
         _fresh_state_for_memory_sim(loaded, data_dir)
-        return _run_locked(loaded, cycles, data_dir)
+        return _run_locked(loaded, cycles, data_dir, log_file)
 
 
-def _run_locked(loaded: LoadedConfig, cycles: int | None, data_dir: Path) -> int:
+def _run_locked(
+    loaded: LoadedConfig, cycles: int | None, data_dir: Path, log_file: Path | None
+) -> int:
+    log.info("perps-bot %s starting (pid %d) in %s", loaded.config.profile, os.getpid(), data_dir)
     container = make_container(loaded.config, loaded.secrets, data_dir)
     bot = PerpsBotBuilder(container, write=lambda line: print(line, flush=True)).build()
     started = time.monotonic()
     summary = asyncio.run(_run(bot, cycles))
     elapsed = time.monotonic() - started
-    print(f"\nstopped: {bot.stop_reason} after {bot.cycle_count} cycles in {elapsed:.1f}s")
+    stopped = f"stopped: {bot.stop_reason} after {bot.cycle_count} cycles in {elapsed:.1f}s"
+    log.info("%s\n%s", stopped, format_summary(summary))
+    print(f"\n{stopped}")
     print(format_summary(summary))
     print(f"state: {data_dir / 'state.db'}")
+    if log_file is not None:
+        print(f"log:   {log_file}")
     return 0

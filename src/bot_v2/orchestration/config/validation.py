@@ -20,6 +20,11 @@ SIM_MARGIN_MODES: Final = ("cross", "isolated")
 UNKNOWN_ORDER_POLICIES: Final = ("cancel", "adopt")
 TIMEFRAMES: Final = ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d")
 REPLAY_KINDS: Final = ("candles", "mark", "funding")
+LOG_FORMATS: Final = ("text", "json")
+LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
+# A log file smaller than 64 KiB would rotate every few cycles; one over 1 GiB is a disk problem.
+LOG_MAX_BYTES: Final = (65_536, 1_073_741_824)
+LOG_MAX_BACKUPS: Final = 100
 _SYMBOL_FORM: Final = "must be a perpetual symbol in BASE/QUOTE:SETTLE form"
 
 _ZERO: Final = Decimal(0)
@@ -73,6 +78,13 @@ _FRACTION = _rule(lambda v: _ZERO < v <= _ONE, "must be > 0 and <= 1")
 _STOP = _rule(lambda v: _ZERO <= v < _ONE, "must be >= 0 and < 1")
 _AT_LEAST_ONE = _rule(lambda v: v >= 1, "must be >= 1")
 _PORT = _rule(lambda v: 0 <= v <= 65535, "must be between 0 and 65535")
+_LOG_BYTES = _rule(
+    lambda v: LOG_MAX_BYTES[0] <= v <= LOG_MAX_BYTES[1],
+    f"must be between {LOG_MAX_BYTES[0]} and {LOG_MAX_BYTES[1]}",
+)
+_LOG_BACKUPS = _rule(
+    lambda v: 1 <= v <= LOG_MAX_BACKUPS, f"must be between 1 and {LOG_MAX_BACKUPS}"
+)
 _NOT_EMPTY = _rule(lambda v: v.strip() != "", "must not be empty")
 _WS_URL = _rule(
     lambda v: v == "" or v.startswith(("ws://", "wss://")),
@@ -134,6 +146,10 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
             c.reconciliation.unknown_orders,
             _one_of(UNKNOWN_ORDER_POLICIES),
         ),
+        ("logging.format", c.logging.format, _one_of(LOG_FORMATS)),
+        ("logging.level", c.logging.level.upper(), _one_of(LOG_LEVELS)),
+        ("logging.max_bytes", c.logging.max_bytes, _LOG_BYTES),
+        ("logging.backup_count", c.logging.backup_count, _LOG_BACKUPS),
     ]
 
 
