@@ -32,6 +32,7 @@ class Faults:
         self._lock = threading.Lock()
         self._rate_limits: deque[_Counted] = deque()
         self._server_errors: deque[_Counted] = deque()
+        self._stalls: deque[_Counted] = deque()
         self._after: dict[str, deque[SubmitFault]] = {"submit": deque(), "cancel": deque()}
         self._hidden_lookups = 0
         # lookup_lag: what the next order placed gets, and per client id what is left of it.
@@ -54,6 +55,12 @@ class Faults:
         """The next `n` requests get a gateway-style 5xx before the venue processes them."""
         with self._lock:
             self._server_errors.append(_Counted(n, path_contains, status))
+
+    def stall_next(self, n: int = 1, path_contains: str | None = None) -> None:
+        """The next `n` requests (whose path contains `path_contains`) are answered only after
+        `timeout_delay_s`: a venue that has gone quiet, for a client that keeps waiting."""
+        with self._lock:
+            self._stalls.append(_Counted(n, path_contains))
 
     def fail_next_submits(self, n: int = 1, mode: SubmitFault = "5xx") -> None:
         """The next `n` order submits are processed and stored, then answered with the venue's
@@ -106,6 +113,7 @@ class Faults:
             self.hedge_mode = False
             self._rate_limits.clear()
             self._server_errors.clear()
+            self._stalls.clear()
             for queue in self._after.values():
                 queue.clear()
             self._hidden_lookups = 0
@@ -122,6 +130,10 @@ class Faults:
     def take_rate_limit(self, path: str) -> bool:
         with self._lock:
             return self._take(self._rate_limits, path) is not None
+
+    def take_stall(self, path: str) -> bool:
+        with self._lock:
+            return self._take(self._stalls, path) is not None
 
     def take_server_error(self, path: str) -> int | None:
         with self._lock:

@@ -254,6 +254,8 @@ class LoopbackVenue:
         return response
 
     async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if self.faults.take_stall(request.path):
+            await asyncio.sleep(self.faults.timeout_delay_s)
         if self.faults.take_rate_limit(request.path):
             return self._rate_limited()
         status = self.faults.take_server_error(request.path)
@@ -311,7 +313,8 @@ class LoopbackVenue:
 
     async def _t_faults(self, request: web.Request) -> web.Response:
         """Body keys (all optional): clear (true), rate_limit_next / server_error_next /
-        hide_next_lookups (counts), fail_next_submits / fail_next_cancels
+        hide_next_lookups (counts), stall_next ({"n": 1, "path": "/fapi/v1/userTrades"}),
+        fail_next_submits / fail_next_cancels
         ({"n": 1, "mode": "5xx"|"timeout"}), timeout_delay_s (seconds), hedge_mode (bool)."""
         spec = await request.json()
         faults = self.faults
@@ -323,6 +326,8 @@ class LoopbackVenue:
             faults.rate_limit_next(int(spec["rate_limit_next"]))
         if "server_error_next" in spec:
             faults.server_error_next(int(spec["server_error_next"]))
+        if "stall_next" in spec:
+            faults.stall_next(int(spec["stall_next"].get("n", 1)), spec["stall_next"].get("path"))
         if "hide_next_lookups" in spec:
             faults.hide_next_lookups(int(spec["hide_next_lookups"]))
         if "hedge_mode" in spec:

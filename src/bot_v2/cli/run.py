@@ -1,23 +1,30 @@
 """`perps-bot [run] --profile P`: lock the data directory, build the bot, run it until the replay
-ends, --cycles, Ctrl-C or SIGTERM, then print the summary."""
+ends, --cycles, Ctrl-C or SIGTERM, then print the summary. A second Ctrl-C or SIGTERM ends the
+process at once."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
 import shutil
 import signal
+import sys
 import time
 from pathlib import Path
 
 from bot_v2.adapters.storage.lock import DataDirLock
 from bot_v2.adapters.storage.sqlite.preflight import check_state_file
+from bot_v2.cli.logs import run_logs
 from bot_v2.domain.errors import StateError
 from bot_v2.features.live_trade.performance import RunSummary, format_summary
 from bot_v2.orchestration.builders import PerpsBotBuilder, make_container
 from bot_v2.orchestration.config import LoadedConfig, require_secrets, resolve_data_dir
 from bot_v2.orchestration.factories import state_path
 from bot_v2.orchestration.runtime.perps_bot import PerpsBot
+
+log = logging.getLogger(__name__)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,9 +52,35 @@ def _fresh_state_for_memory_sim(loaded: LoadedConfig, data_dir: Path) -> None:
 
 
 async def _run(bot: PerpsBot, cycles: int | None) -> RunSummary:
+    """The first Ctrl-C or SIGTERM asks the bot to stop: its sleeps end at once, the current step
+    finishes, the closing sync runs and the summary is printed. A second one ends the process now,
+    skipping all that: safe, because every order's intent is committed before it is sent, so the
+    next start reconciles whatever was in flight, as after a crash."""
     loop = asyncio.get_running_loop()
+    received: list[signal.Signals] = []
+
+    def on_signal(sig: signal.Signals) -> None:
+        received.append(sig)
+        if len(received) == 1:
+            print(
+                f"perps-bot: {sig.name}: stopping after the current step "
+                "(a second Ctrl-C or SIGTERM stops at once)",
+                file=sys.stderr,
+                flush=True,
+            )
+            bot.request_stop(f"signal {sig.name}")
+            return
+        print(
+            f"perps-bot: second signal ({sig.name}): stopping now without the closing sync; "
+            "the next start reconciles with the venue",
+            file=sys.stderr,
+            flush=True,
+        )
+        sys.stdout.flush()
+        os._exit(128 + sig.value)
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, bot.request_stop, f"signal {signal.Signals(sig).name}")
+        loop.add_signal_handler(sig, on_signal, signal.Signals(sig))
     return await bot.run(cycles)
 
 
@@ -55,7 +88,9 @@ def run(loaded: LoadedConfig, cycles: int | None) -> int:
     require_secrets(loaded)
     data_dir = resolve_data_dir(loaded.config)
     # One bot per data directory, for the whole run: a second one is refused before it reads or
-    # moves anything. The kernel drops the lock however this process ends.
+    # moves anything. The kernel drops the lock however this process ends. The log file opens once
+    # the lock is ours and the state passed its check: a refused start writes nothing, not even a
+    # log line.
     lock = DataDirLock(data_dir)
     lock.acquire(announce=False)
     try:
@@ -64,18 +99,26 @@ def run(loaded: LoadedConfig, cycles: int | None) -> int:
         # anything beside it is written: a refused start leaves the directory as it found it.
         check_state_file(state_path(data_dir))
         lock.announce()
-        return _run_locked(loaded, cycles, data_dir)
+        with run_logs(loaded.config.logging, data_dir, loaded.secrets) as log_file:
+            return _run_locked(loaded, cycles, data_dir, log_file)
     finally:
         lock.release()
 
 
-def _run_locked(loaded: LoadedConfig, cycles: int | None, data_dir: Path) -> int:
+def _run_locked(
+    loaded: LoadedConfig, cycles: int | None, data_dir: Path, log_file: Path | None
+) -> int:
+    log.info("perps-bot %s starting (pid %d) in %s", loaded.config.profile, os.getpid(), data_dir)
     container = make_container(loaded.config, loaded.secrets, data_dir)
     bot = PerpsBotBuilder(container, write=lambda line: print(line, flush=True)).build()
     started = time.monotonic()
     summary = asyncio.run(_run(bot, cycles))
     elapsed = time.monotonic() - started
-    print(f"\nstopped: {bot.stop_reason} after {bot.cycle_count} cycles in {elapsed:.1f}s")
+    stopped = f"stopped: {bot.stop_reason} after {bot.cycle_count} cycles in {elapsed:.1f}s"
+    log.info("%s\n%s", stopped, format_summary(summary))
+    print(f"\n{stopped}")
     print(format_summary(summary))
     print(f"state: {data_dir / 'state.db'}")
+    if log_file is not None:
+        print(f"log:   {log_file}")
     return 0

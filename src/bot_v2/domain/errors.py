@@ -58,3 +58,8 @@ class AuthenticationFailed(BrokerError):
 
 class StateError(BotError):
     """The durable state cannot be used safely (corrupt, newer schema, locked, unwritable)."""
+
+
+class StopRequested(ExchangeUnavailable):
+    """A wait for the venue was cut short by the bot's stop request. Like a timeout, the call's
+    outcome is unknown, so every path that handles an unreachable venue handles this too."""

@@ -82,4 +82,4 @@ class PerpsBotBuilder:
             on_report=on_report,
             on_started=on_started,
         )
-        return PerpsBot(config.profile, lifecycle)
+        return PerpsBot(config.profile, lifecycle, stop=c.stop())

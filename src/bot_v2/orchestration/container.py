@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from bot_v2.adapters.clock.stop import StopSignal
 from bot_v2.adapters.http.operator_api import OperatorApiServer
 from bot_v2.adapters.replay.market_data import ReplayMarketData
 from bot_v2.adapters.replay.stream import ReplayQuoteStream
@@ -29,17 +30,19 @@ class Container(containers.DeclarativeContainer):
     broker_kind = providers.Callable(lambda c: c.broker.kind, config)
 
     replay_feed = providers.Singleton(factories.replay_feed, config)
+    # The run's stop request: the bot sets it; the clock's and the broker's waits end on it.
+    stop = providers.Singleton(StopSignal)
 
     clock = providers.Selector(
         market_kind,
-        replay=providers.Singleton(factories.replay_clock, config, replay_feed),
-        live=providers.Singleton(factories.live_clock, config),
+        replay=providers.Singleton(factories.replay_clock, config, replay_feed, stop),
+        live=providers.Singleton(factories.live_clock, config, stop),
     )
 
     broker = providers.Selector(
         broker_kind,
         sim=providers.Singleton(factories.sim_broker, config, replay_feed, clock),
-        ccxt=providers.Singleton(factories.ccxt_broker, config, secrets),
+        ccxt=providers.Singleton(factories.ccxt_broker, config, secrets, stop),
     )
 
     # Request/response market data: the replay answers for the sim; a live venue's broker does.

@@ -14,6 +14,7 @@ from bot_v2.adapters.brokers.sim.broker import SimBroker
 from bot_v2.adapters.brokers.sim.markets import load_sim_markets
 from bot_v2.adapters.brokers.sim.settings import MarginMode, SimSettings
 from bot_v2.adapters.clock.live import LiveClock
+from bot_v2.adapters.clock.stop import StopSignal
 from bot_v2.adapters.replay.clock import ReplayClock
 from bot_v2.adapters.replay.feed import ReplayFeed, load_feed
 from bot_v2.domain.errors import ConfigError
@@ -50,8 +51,8 @@ def replay_feed(config: BotConfig) -> ReplayFeed:
     )
 
 
-def replay_clock(config: BotConfig, feed: ReplayFeed) -> IClock:
-    return ReplayClock(feed.timeline, pace_s=float(config.replay.pace_ms) / 1000)
+def replay_clock(config: BotConfig, feed: ReplayFeed, stop: StopSignal) -> IClock:
+    return ReplayClock(feed.timeline, pace_s=float(config.replay.pace_ms) / 1000, stop=stop)
 
 
 def sim_broker(config: BotConfig, feed: ReplayFeed, clock: IClock) -> IBroker:
@@ -97,7 +98,7 @@ def _given_markets(config: BotConfig) -> dict[str, MarketSpec]:
     }
 
 
-def ccxt_broker(config: BotConfig, secrets: Secrets) -> IBroker:
+def ccxt_broker(config: BotConfig, secrets: Secrets, stop: StopSignal) -> IBroker:
     return create_ccxt_broker(
         config.broker.exchange,
         secrets.api_key,
@@ -106,11 +107,13 @@ def ccxt_broker(config: BotConfig, secrets: Secrets) -> IBroker:
         ccxt_config=config.broker.ccxt_config,
         sandbox=config.broker.sandbox,
         quote_asset=config.bot.quote_asset,
+        sleep=stop.backoff,
+        stopping=lambda: stop.cutting,
     )
 
 
-def live_clock(config: BotConfig) -> IClock:
-    return LiveClock(float(config.bot.cycle_interval_s))
+def live_clock(config: BotConfig, stop: StopSignal) -> IClock:
+    return LiveClock(float(config.bot.cycle_interval_s), stop=stop)
 
 
 def live_stream(config: BotConfig, source: IMarketData) -> IQuoteStream:

@@ -9,7 +9,8 @@ class IClock(Protocol):
     def now_ms(self) -> int: ...
 
     async def wait_next(self) -> bool:
-        """Wait until the next cycle is due. False when there is no next cycle (a replay is exhausted)."""
+        """Wait until the next cycle is due. False when there is no next cycle: a replay is
+        exhausted, or a stop was requested while waiting (the wait ends at once)."""
 
     def progress(self) -> float | None:
         """Share of the run done, 0..1, when the clock knows its end (replays); None when live."""

@@ -5,7 +5,7 @@ loopback TLS port; `urls`: ccxt_config URL overrides to plain HTTP)."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -64,8 +64,9 @@ async def venue_and_broker(
     venue_kwargs: Mapping[str, Any] | None = None,
     ccxt_extra: Mapping[str, Any] | None = None,
     retry: RetryPolicy = FAST_RETRY,
-    sleep: SleepRecorder | None = None,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
     start: bool = True,
+    stopping: Callable[[], bool] | None = None,
 ) -> AsyncIterator[tuple[LoopbackVenue, CcxtBroker]]:
     venue = VENUES[venue_id](**dict(venue_kwargs or {}))
     await venue.start()
@@ -85,6 +86,7 @@ async def venue_and_broker(
         session=session,
         retry=retry,
         sleep=sleep or SleepRecorder(),
+        stopping=stopping,
     )
     try:
         if start:

@@ -12,6 +12,7 @@ from bot_v2.orchestration.config.models import (
     BotConfig,
     BotSection,
     BrokerSection,
+    LoggingSection,
     MarketRules,
     MonitoringSection,
     ReconciliationSection,
@@ -143,6 +144,13 @@ def bot_configs(draw: st.DrawFn, profile: str | None = None) -> BotConfig:
             interval_s=draw(positive("86400", low="0.01")),
             unknown_orders=draw(st.sampled_from(["cancel", "adopt"])),
             pending_timeout_s=draw(decimals("0", "86400")),
+        ),
+        logging=LoggingSection(
+            enabled=draw(st.booleans()),
+            format=draw(st.sampled_from(["text", "json"])),
+            level=draw(st.sampled_from(["DEBUG", "info", "WARNING", "ERROR"])),
+            max_bytes=draw(st.integers(min_value=65_536, max_value=1_073_741_824)),
+            backup_count=draw(st.integers(min_value=1, max_value=100)),
         ),
         markets=draw(st.dictionaries(st.sampled_from(SYMBOLS), market_rules(), max_size=2)),
     )

@@ -1,18 +1,23 @@
-"""ReplayClock implements IClock by jumping to the next candle close instead of sleeping."""
+"""ReplayClock implements IClock by jumping to the next candle close instead of sleeping (or after
+`pace_s` of wall-clock time, which a stop request cuts short)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
+
+from bot_v2.adapters.clock.stop import StopSignal
 
 
 class ReplayClock:
-    def __init__(self, timeline: Sequence[int], pace_s: float = 0.0) -> None:
+    def __init__(
+        self, timeline: Sequence[int], pace_s: float = 0.0, stop: StopSignal | None = None
+    ) -> None:
         if not timeline:
             raise ValueError("a replay needs at least one candle")
         self._timeline = list(timeline)
         self._index = -1
         self._pace_s = pace_s
+        self._stop = stop or StopSignal()
         # The time is set when the clock moves, not looked up on each of the cycle's many reads.
         self._now_ms = self._timeline[0]
 
@@ -22,8 +27,8 @@ class ReplayClock:
     async def wait_next(self) -> bool:
         if self._index + 1 >= len(self._timeline):
             return False
-        if self._pace_s > 0 and self._index >= 0:
-            await asyncio.sleep(self._pace_s)
+        if self._pace_s > 0 and self._index >= 0 and not await self._stop.sleep(self._pace_s):
+            return False
         self._move(self._index + 1)
         return True
 

@@ -149,6 +149,20 @@ class MarketRules:
 
 
 @attrs.frozen
+class LoggingSection:
+    """The run's log file in the data directory, <data_dir>/logs/perps-bot.log (.jsonl for json),
+    rotated by size; stderr keeps its own level (--log-level)."""
+
+    enabled: bool = True
+    # "text" (the stderr line format) or "json" (one JSON object a line).
+    format: str = "text"
+    level: str = "INFO"
+    # Rotate when the file would pass max_bytes; keep backup_count old files beside it.
+    max_bytes: int = 10_000_000
+    backup_count: int = 5
+
+
+@attrs.frozen
 class BotConfig:
     profile: str = "dev"
     bot: BotSection = BotSection()
@@ -161,6 +175,7 @@ class BotConfig:
     reconciliation: ReconciliationSection = ReconciliationSection()
     # [markets."XRP/USDT:USDT"]: rules for the simulated exchange, per symbol (docs/configuration.md).
     markets: dict[str, MarketRules] = attrs.field(factory=dict)
+    logging: LoggingSection = LoggingSection()
 
 
 @attrs.frozen

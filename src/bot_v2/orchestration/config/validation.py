@@ -20,6 +20,11 @@ SIM_MARGIN_MODES: Final = ("cross", "isolated")
 UNKNOWN_ORDER_POLICIES: Final = ("cancel", "adopt")
 TIMEFRAMES: Final = ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d")
 REPLAY_KINDS: Final = ("candles", "mark", "funding")
+LOG_FORMATS: Final = ("text", "json")
+LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
+# A log file smaller than 64 KiB would rotate every few cycles; one over 1 GiB is a disk problem.
+LOG_MAX_BYTES: Final = (65_536, 1_073_741_824)
+LOG_MAX_BACKUPS: Final = 100
 _SYMBOL_FORM: Final = "must be a perpetual symbol in BASE/QUOTE:SETTLE form"
 
 _DAY_S: Final = 86_400
@@ -82,6 +87,8 @@ _MONEY: Final = Range(0, 10**12, low_open=True)
 _WINDOW: Final = Range(1, 10_000)
 # Socket timings: a millisecond is the finest a timer can keep; an hour without data is no stream.
 _STREAM_S: Final = Range("0.001", 3_600)
+_LOG_BYTES: Final = Range(*LOG_MAX_BYTES)
+_LOG_BACKUPS: Final = Range(1, LOG_MAX_BACKUPS)
 _NOT_EMPTY = _rule(lambda v: v.strip() != "", "must not be empty")
 _WS_URL = _rule(
     lambda v: v == "" or v.startswith(("ws://", "wss://")),
@@ -148,6 +155,10 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
             c.reconciliation.unknown_orders,
             _one_of(UNKNOWN_ORDER_POLICIES),
         ),
+        ("logging.format", c.logging.format, _one_of(LOG_FORMATS)),
+        ("logging.level", c.logging.level.upper(), _one_of(LOG_LEVELS)),
+        ("logging.max_bytes", c.logging.max_bytes, _LOG_BYTES),
+        ("logging.backup_count", c.logging.backup_count, _LOG_BACKUPS),
     ]
 
 

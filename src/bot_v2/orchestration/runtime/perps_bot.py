@@ -7,7 +7,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot_v2.domain.errors import ExchangeUnavailable, RateLimited
+from bot_v2.adapters.clock.stop import StopSignal
+from bot_v2.domain.errors import ExchangeUnavailable, RateLimited, StopRequested
 from bot_v2.features.live_trade.performance import RunSummary
 from bot_v2.orchestration.runtime.lifecycle import LifecycleService
 from bot_v2.ports.runtime import IBotRuntime
@@ -20,9 +21,12 @@ class PerpsBot:
         self,
         profile: str,
         lifecycle: LifecycleService,
+        stop: StopSignal | None = None,
     ) -> None:
         self._profile = profile
         self._lifecycle = lifecycle
+        # Shared with the clock and the broker: their waits end when a stop is requested.
+        self._stop = stop or StopSignal()
         self._cycle_count = 0
         self._reduce_only_reason = ""
         self._stop_reason = ""
@@ -52,7 +56,9 @@ class PerpsBot:
 
     def request_stop(self, reason: str) -> None:
         if not self._stop_reason:
+            log.info("stopping: %s", reason)
             self._stop_reason = reason
+        self._stop.set()
 
     @property
     def stop_reason(self) -> str:
@@ -65,6 +71,10 @@ class PerpsBot:
         lost), and stale marks already block new entries. Anything else stops the bot."""
         try:
             await run_cycle(self)
+        except StopRequested as exc:
+            # A wait for the venue that the stop request ended: not a venue fault.
+            log.info("cycle cut short: %s", exc)
+            return False
         except (ExchangeUnavailable, RateLimited) as exc:
             self._failed_cycles += 1
             self._lifecycle.monitor.on_error("venue_unavailable")
@@ -76,6 +86,8 @@ class PerpsBot:
     async def run(self, max_cycles: int | None = None) -> RunSummary:
         coordinator = await self._lifecycle.start(self)
         clock, run_cycle = self._lifecycle.clock, coordinator.run_cycle
+        # Only between start and shutdown may a stop request cut a cycle's waits for the venue.
+        self._stop.arm()
         try:
             while not self._stop_reason:
                 if max_cycles is not None and self._cycle_count >= max_cycles:
@@ -89,5 +101,6 @@ class PerpsBot:
         except asyncio.CancelledError:
             self.request_stop("interrupted")
         finally:
+            self._stop.disarm()
             summary = await self._lifecycle.stop(self)
         return summary

@@ -37,6 +37,7 @@ from bot_v2.domain.errors import (
     InvalidOrder,
     InvalidSymbol,
     OrderNotFound,
+    StopRequested,
 )
 from bot_v2.domain.fills import Fill, FundingPayment
 from bot_v2.domain.market import Candle, LeverageTier, Mark, MarketSpec
@@ -83,6 +84,7 @@ class CcxtBroker:
         quote_asset: str = "USDT",
         sleep: Sleep | None = None,
         now_ms: Callable[[], int] | None = None,
+        stopping: Callable[[], bool] | None = None,
     ) -> None:
         self._venue: VenueProfile = venue_profile(exchange_id)
         self._redactor = Redactor((api_key, api_secret, api_password))
@@ -90,6 +92,8 @@ class CcxtBroker:
         self._retry = retry or RetryPolicy()
         self._sleep: Sleep = sleep or asyncio.sleep
         self._now_ms = now_ms or _wall_ms
+        # True once the bot's stop request should end a long history walk (between pages).
+        self._stopping = stopping or (lambda: False)
         self._quote = quote_asset
         config = build_ccxt_config(
             self._venue,
@@ -751,7 +755,11 @@ class CcxtBroker:
         window_params: tuple[str, str] | None = None,
         extra_params: Mapping[str, str] | None = None,
     ) -> list[dict[str, Any]]:
+        where = f"{self.exchange_id} {operation}"
+
         async def page(low: int, high: int, limit: int) -> Any:
+            if self._stopping():
+                raise StopRequested(f"{where}: stop requested; history read not finished")
             # ccxt turns `until` into the venue's bound; where it does not, name the bounds.
             bounds: dict[str, Any] = {"until": high}
             if window_params is not None:
@@ -760,7 +768,6 @@ class CcxtBroker:
                 operation, fetch, symbol, low, limit, {**(extra_params or {}), **bounds}
             )
 
-        where = f"{self.exchange_id} {operation}"
         return await history.walk(page, self._venue, since_ms, self._now_ms(), where)
 
     def _funding_symbol_params(self, market: Mapping[str, Any]) -> dict[str, str]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot_v2.adapters.brokers.ccxt.broker import CcxtBroker
-from bot_v2.adapters.brokers.ccxt.retry import RetryPolicy
+from bot_v2.adapters.brokers.ccxt.retry import RetryPolicy, Sleep
 
 if TYPE_CHECKING:
     import aiohttp
@@ -23,6 +23,8 @@ def create_ccxt_broker(
     quote_asset: str = "USDT",
     retry: RetryPolicy | None = None,
     session: aiohttp.ClientSession | None = None,
+    sleep: Sleep | None = None,
+    stopping: Callable[[], bool] | None = None,
 ) -> CcxtBroker:
     """`exchange`, `ccxt_config`, `sandbox` come from `[broker]`; the keys from the environment.
     Raises ConfigError (one `broker.<field>: ...` line per problem) for an unsupported venue,
@@ -37,4 +39,6 @@ def create_ccxt_broker(
         session=session,
         retry=retry,
         quote_asset=quote_asset,
+        sleep=sleep,
+        stopping=stopping,
     )
