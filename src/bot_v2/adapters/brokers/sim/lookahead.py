@@ -126,6 +126,8 @@ class SkipQuiet:
         self._step: Step | None = None
         # symbol -> (book version, liquidation price as a float) of the last scan.
         self._liq_cache: dict[str, tuple[int, float | None]] = {}
+        # The book's shortest timeframe (its series never change), once known.
+        self._frame_ms: int | None = None
 
     def next_step(self, book: BookView, now_ms: int) -> Step:
         """The next step from the clock, looked at up to `now_ms` at least. A step stays true
@@ -145,7 +147,10 @@ class SkipQuiet:
             if step.nothing_found:
                 # Quiet time under this account goes on: look twice as far ahead each time it
                 # does (a step-by-step backtest), not beyond what the next change would waste.
-                frame = min((s.timeframe_ms for s in book.series.values()), default=0)
+                frame = self._frame_ms
+                if frame is None:
+                    series = book.series.values()
+                    frame = self._frame_ms = min((s.timeframe_ms for s in series), default=0)
                 ahead = min(max(2 * step.ahead_ms, frame), _LOOK_AHEAD * frame)
         step = self._step = self._look(book, clock, now_ms, ahead)
         return step
