@@ -14,6 +14,7 @@ Both read the exchange through `BookView` only; the exchange never imports this 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
 import attrs
@@ -48,6 +49,19 @@ def next_funding(book: BookView, after_ms: int, until_ms: int) -> int | None:
     return best
 
 
+def earliest(found: Iterable[tuple[str, int, int]]) -> tuple[int | None, list[tuple[str, int]]]:
+    """Of (symbol, candle index, close time) candidates, the earliest close time and every
+    (symbol, index) closing then, in the order given."""
+    best: int | None = None
+    hits: list[tuple[str, int]] = []
+    for symbol, k, ts in found:
+        if best is None or ts < best:
+            best, hits = ts, [(symbol, k)]
+        elif ts == best:
+            hits.append((symbol, k))
+    return best, hits
+
+
 def _clock(book: BookView) -> int:
     clock = book.clock_ms
     if clock is None:
@@ -60,18 +74,15 @@ class EveryCandle:
 
     def next_step(self, book: BookView, now_ms: int) -> Step:
         clock = _clock(book)
-        best: int | None = None
-        hits: list[tuple[str, int]] = []
-        for symbol in book.symbols:
-            columns = book.series[symbol].columns
-            k = columns.index_closed_by(clock)  # the first candle closing after the clock
-            if k >= len(columns):
-                continue
-            ts = int(columns.close_ms[k])
-            if best is None or ts < best:
-                best, hits = ts, [(symbol, k)]
-            elif ts == best:
-                hits.append((symbol, k))
+
+        def next_closes() -> Iterator[tuple[str, int, int]]:
+            for symbol in book.symbols:
+                columns = book.series[symbol].columns
+                k = columns.index_closed_by(clock)  # the first candle closing after the clock
+                if k < len(columns):
+                    yield symbol, k, int(columns.close_ms[k])
+
+        best, hits = earliest(next_closes())
         end = best if best is not None else max(now_ms, clock + 1)
         funding_at = next_funding(book, clock, end)
         if funding_at is not None and funding_at < end:
@@ -179,8 +190,6 @@ class SkipQuiet:
         """The earliest close time in (after, until] of a candle on which something may happen,
         every (symbol, index) closing then that needs an exact look, and whether a liquidation
         bound came from the stretch (other cross positions' worst marks over it)."""
-        best: int | None = None
-        hits: list[tuple[str, int]] = []
         positions = book.positions_held
         active = [
             s for s in book.symbols if book.resting(s) or (s in positions and positions[s].size)
@@ -188,20 +197,19 @@ class SkipQuiet:
         # Per stretch of time scanned: every cross position at its worst mark, computed once and
         # shared by all the symbols scanned over that stretch (usually all of them).
         worst: dict[tuple[int, int], _WorstCross] = {}
-        for symbol in active:
-            columns = book.series[symbol].columns
-            start = columns.index_closed_by(after_ms)
-            stop = columns.index_closed_by(until_ms)
-            if start >= stop:
-                continue
-            k = self._scan(book, symbol, start, stop, worst if len(active) > 1 else None)
-            if k is None:
-                continue
-            ts = int(columns.close_ms[k])
-            if best is None or ts < best:
-                best, hits = ts, [(symbol, k)]
-            elif ts == best:
-                hits.append((symbol, k))
+
+        def candidates() -> Iterator[tuple[str, int, int]]:
+            for symbol in active:
+                columns = book.series[symbol].columns
+                start = columns.index_closed_by(after_ms)
+                stop = columns.index_closed_by(until_ms)
+                if start >= stop:
+                    continue
+                k = self._scan(book, symbol, start, stop, worst if len(active) > 1 else None)
+                if k is not None:
+                    yield symbol, k, int(columns.close_ms[k])
+
+        best, hits = earliest(candidates())
         return best, hits, bool(worst)
 
     def _scan(
