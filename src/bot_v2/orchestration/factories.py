@@ -11,6 +11,7 @@ from typing import Any, Protocol, runtime_checkable
 # The ccxt package imports ccxt itself only when a broker is built, so sim profiles never pay for it.
 from bot_v2.adapters.brokers.ccxt import create_ccxt_broker
 from bot_v2.adapters.brokers.sim.broker import SimBroker
+from bot_v2.adapters.brokers.sim.lookahead import SkipQuiet
 from bot_v2.adapters.brokers.sim.markets import load_sim_markets
 from bot_v2.adapters.brokers.sim.settings import MarginMode, SimSettings
 from bot_v2.adapters.clock.live import LiveClock
@@ -80,6 +81,8 @@ def sim_broker(config: BotConfig, feed: ReplayFeed, clock: IClock) -> IBroker:
         settings=settings,
         quote_asset=config.bot.quote_asset,
         state_path=Path(sim.state_path) if sim.state_path else None,
+        # Skips quiet candles; lookahead.EveryCandle gives the same fills, one candle at a time.
+        look_ahead=SkipQuiet,
     )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
+from bot_v2.adapters.brokers.sim.book import LookAhead
 from bot_v2.adapters.brokers.sim.exchange import SimExchange
+from bot_v2.adapters.brokers.sim.lookahead import SkipQuiet
 from bot_v2.adapters.brokers.sim.settings import SimSettings
 from bot_v2.adapters.replay.csv_files import FundingPoint, MarkPoint
 from bot_v2.adapters.replay.feed import ReplayFeed, SymbolSeries
@@ -99,10 +101,10 @@ def exchange(
     replay: ReplayFeed,
     settings: SimSettings | None = None,
     spec: MarketSpec = SPEC,
-    kind: type[SimExchange] = SimExchange,
+    look_ahead: Callable[[], LookAhead] = SkipQuiet,
 ) -> SimExchange:
     markets = {s: _respec(spec, s) for s in replay.series}
-    return kind(replay.series, markets, settings or SimSettings())
+    return SimExchange(replay.series, markets, settings or SimSettings(), look_ahead=look_ahead())
 
 
 def _respec(spec: MarketSpec, symbol: str) -> MarketSpec:

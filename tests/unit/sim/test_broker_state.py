@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot_v2.adapters.brokers.sim.broker import SimBroker
+from bot_v2.adapters.brokers.sim.lookahead import SkipQuiet
 from bot_v2.domain.errors import InvalidOrder, StateError
 from bot_v2.domain.orders import OrderStatus, Side
 from tests.unit.sim._support import NO_COSTS, SPEC, SYMBOL, T0, Clock, H, bars, feed, limit, market
@@ -26,6 +27,7 @@ def broker(clock: Clock, path: Path | None) -> SimBroker:
         {SYMBOL: SPEC},
         NO_COSTS,
         state_path=path,
+        look_ahead=SkipQuiet,
     )
 
 

@@ -2,7 +2,8 @@
 unchanged, and looks further ahead once quiet time goes on, so quiet calls cost a comparison. Proof
 that this changes nothing: the same random calls against an exchange that looks afresh, only up to
 each call's time, on every turn of its loop (what `advance` did before steps were kept) give the
-same events, the same stops and the same state, on one symbol or two, cross or isolated."""
+same events, the same stops and the same state, on one symbol or two, cross or isolated; and so
+does an exchange that steps through every candle (lookahead.EveryCandle)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot_v2.adapters.brokers.sim.exchange import SimExchange, _Step
+from bot_v2.adapters.brokers.sim.book import BookView, Step
+from bot_v2.adapters.brokers.sim.exchange import SimExchange
+from bot_v2.adapters.brokers.sim.lookahead import EveryCandle, SkipQuiet
 from bot_v2.adapters.brokers.sim.settings import MarginMode, SimSettings
 from bot_v2.adapters.replay.csv_files import FundingPoint
 from bot_v2.adapters.replay.feed import ReplayFeed, SymbolSeries
@@ -24,11 +27,12 @@ ETH = "ETH/USDT:USDT"
 CANDLES = 60
 
 
-class LooksAfresh(SimExchange):
+class LooksAfresh(SkipQuiet):
     """Every turn of `advance`'s loop looks from the clock up to the call's time, nothing kept."""
 
-    def _next_step(self, now_ms: int) -> _Step:
-        return self._look(self._now(), now_ms)
+    def next_step(self, book: BookView, now_ms: int) -> Step:
+        assert book.clock_ms is not None
+        return self._look(book, book.clock_ms, now_ms)
 
 
 def _series(symbol: str, moves: list[int], wiggles: list[int], every: int) -> SymbolSeries:
@@ -92,10 +96,12 @@ def test_kept_steps_change_nothing(
     replay = ReplayFeed({s: series[s] for s in symbols}, H)
     sim = SimSettings(initial_balance=Decimal(3000), volume_share=Decimal("0.3"))
     markets = {s: attrs.evolve(SPEC, symbol=s) for s in symbols}
-    kept = SimExchange(replay.series, markets, sim)
-    fresh = LooksAfresh(replay.series, markets, sim)
+    kept = SimExchange(replay.series, markets, sim, look_ahead=SkipQuiet())
+    fresh = SimExchange(replay.series, markets, sim, look_ahead=LooksAfresh())
+    every = SimExchange(replay.series, markets, sim, look_ahead=EveryCandle())
+    exchanges = (kept, fresh, every)
     now = T0 + H
-    for ex in (kept, fresh):
+    for ex in exchanges:
         ex.advance(T0)
         for symbol, mode in zip(symbols, modes, strict=False):
             ex.set_margin_mode(symbol, mode, now)
@@ -103,13 +109,13 @@ def test_kept_steps_change_nothing(
 
     def both(call: str, *args: object) -> None:
         outcomes = []
-        for ex in (kept, fresh):
+        for ex in exchanges:
             try:
                 outcomes.append(getattr(ex, call)(*args))
             except BrokerError as exc:
                 outcomes.append(repr(exc))
-        assert outcomes[0] == outcomes[1]
-        assert kept.state == fresh.state
+        assert outcomes[0] == outcomes[1] == outcomes[2]
+        assert kept.state == fresh.state == every.state
 
     for n, action in enumerate(script):
         kind = action[0]
@@ -157,17 +163,18 @@ def test_kept_steps_change_nothing(
 
 def test_quiet_calls_reuse_one_look_until_the_account_changes() -> None:
     rows = [(100.0, 101.0, 99.0, 100.0)] * 3000
-    ex = SimExchange(feed(bars(rows)).series, {SYMBOL: SPEC}, SimSettings())
+    look_ahead = SkipQuiet()
+    ex = SimExchange(feed(bars(rows)).series, {SYMBOL: SPEC}, SimSettings(), look_ahead=look_ahead)
     ex.advance(T0)
     ex.submit(market("a", Side.BUY, "1"), T0 + H)
     looks: list[tuple[int, int]] = []
-    original = ex._look
+    original = look_ahead._look
 
-    def counted(after_ms: int, until_ms: int, ahead_ms: int = 0) -> _Step:
+    def counted(book: BookView, after_ms: int, until_ms: int, ahead_ms: int = 0) -> Step:
         looks.append((after_ms, ahead_ms // H))
-        return original(after_ms, until_ms, ahead_ms)
+        return original(book, after_ms, until_ms, ahead_ms)
 
-    ex._look = counted  # type: ignore[method-assign]
+    look_ahead._look = counted  # type: ignore[method-assign]
     for k in range(2, 2000):
         ex.advance(T0 + k * H)
     # One look up to the call, then each reaching twice as far ahead, up to 1024 candles.

@@ -7,7 +7,9 @@ a small reference model that books only what the exchange reports. After every s
 - every order's fills add up to its `filled`, and filled + remaining = size;
 - margin is never negative (beyond Decimal rounding) unless a liquidation happened in that step;
 - a twin exchange that heard the same orders but caught up in one jump is in the same state;
-- an exchange that looks afresh on every turn of its loop (keeps no step) answers every call alike.
+- an exchange that looks afresh on every turn of its loop (keeps no step) answers every call alike;
+- an exchange that steps through every candle (lookahead.EveryCandle, no skipping) answers every
+  call alike and has the same fills, funding, liquidations, wallet, positions and orders.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from bot_v2.adapters.brokers.sim.events import Filled, FundingSettled, Liquidated, SimEvent
+from bot_v2.adapters.brokers.sim.lookahead import EveryCandle
 from bot_v2.adapters.brokers.sim.settings import MarginMode, SimSettings
 from bot_v2.domain.errors import BrokerError
 from bot_v2.domain.money import ZERO
@@ -76,9 +79,10 @@ class ExchangeMachine(RuleBasedStateMachine):
         )
         self.ex = exchange(market_feed, self.settings)
         self.twin = exchange(market_feed, self.settings)
-        self.fresh = exchange(market_feed, self.settings, kind=LooksAfresh)
+        self.fresh = exchange(market_feed, self.settings, look_ahead=LooksAfresh)
+        self.every = exchange(market_feed, self.settings, look_ahead=EveryCandle)
         self.now = T0 + H
-        for ex in (self.ex, self.twin, self.fresh):
+        for ex in (self.ex, self.twin, self.fresh, self.every):
             ex.advance(T0)
             ex.set_leverage(SYMBOL, Decimal(leverage), self.now)
         self.position = Position(SYMBOL)
@@ -121,11 +125,15 @@ class ExchangeMachine(RuleBasedStateMachine):
         except BrokerError as exc:
             expected = exc
         try:
+            stepped = self.every.submit(request, self.now)
+        except BrokerError as exc:
+            stepped = exc
+        try:
             order, events = self.ex.submit(request, self.now)
         except BrokerError as exc:
-            assert repr(exc) == repr(expected)
+            assert repr(exc) == repr(expected) == repr(stepped)
             return
-        assert (order, events) == expected
+        assert (order, events) == expected == stepped
         self._book(events)
 
     def _next_id(self) -> str:
@@ -190,6 +198,7 @@ class ExchangeMachine(RuleBasedStateMachine):
         coid = open_orders[pick % len(open_orders)].client_order_id
         result = self.ex.cancel(SYMBOL, coid, self.now)
         assert result == self.fresh.cancel(SYMBOL, coid, self.now)
+        assert result == self.every.cancel(SYMBOL, coid, self.now)
         self._book(result[1])
         self.twin.cancel(SYMBOL, coid, self.now)
 
@@ -203,6 +212,7 @@ class ExchangeMachine(RuleBasedStateMachine):
     def _catch_up(self) -> None:
         advance = self.ex.advance(self.now)
         assert advance == self.fresh.advance(self.now)
+        assert advance == self.every.advance(self.now)
         self._book(advance.events)
 
     # -- invariants ---------------------------------------------------------------------------
@@ -256,6 +266,15 @@ class ExchangeMachine(RuleBasedStateMachine):
         assert self.twin.state.fills == self.ex.state.fills
         assert self.twin.state.funding == self.ex.state.funding
         assert self.fresh.state == self.ex.state
+
+    @invariant()
+    def stepping_through_every_candle_agrees(self) -> None:
+        ex, every = self.ex.state, self.every.state
+        assert every.fills == ex.fills
+        assert every.funding == ex.funding
+        assert every.liquidations == ex.liquidations
+        assert (every.wallet, every.positions) == (ex.wallet, ex.positions)
+        assert every == ex
 
 
 ExchangeMachine.TestCase.settings = settings(max_examples=80, stateful_step_count=40, deadline=None)

@@ -31,7 +31,9 @@ from hypothesis.stateful import (
 
 from bot_v2.adapters.brokers.sim import valuation
 from bot_v2.adapters.brokers.sim.account import unrealized
+from bot_v2.adapters.brokers.sim.book import BookView
 from bot_v2.adapters.brokers.sim.exchange import SimExchange
+from bot_v2.adapters.brokers.sim.lookahead import SkipQuiet
 from bot_v2.adapters.brokers.sim.margin import maintenance_margin
 from bot_v2.adapters.brokers.sim.scan import mark_envelope
 from bot_v2.adapters.brokers.sim.settings import MarginMode, SimSettings
@@ -52,30 +54,31 @@ def same(a: Decimal, b: Decimal) -> bool:
     return a.as_tuple() == b.as_tuple()
 
 
-class WalkingScan(SimExchange):
+class WalkingScan(SkipQuiet):
     """The reference: the liquidation scan as first written, which walks every other cross
     position for each symbol and computes every position's liquidation price."""
 
     def _scan_liquidation(
-        self, symbol: str, start: int, stop: int, worst: dict[Any, Any] | None
+        self, book: BookView, symbol: str, start: int, stop: int, worst: dict[Any, Any] | None
     ) -> float | None:
-        if worst is None or self.account.mode(symbol) is not MarginMode.CROSS:
-            return super()._scan_liquidation(symbol, start, stop, None)
-        lo_ms = int(self._series[symbol].columns.open_ms[start])
-        hi_ms = int(self._series[symbol].columns.close_ms[stop - 1])
+        account = book.account
+        if worst is None or account.mode(symbol) is not MarginMode.CROSS:
+            return super()._scan_liquidation(book, symbol, start, stop, None)
+        lo_ms = int(book.series[symbol].columns.open_ms[start])
+        hi_ms = int(book.series[symbol].columns.close_ms[stop - 1])
         upnl = maint = Decimal(0)
-        for other, held in self.state.positions.items():
+        for other, held in book.positions_held.items():
             if other == symbol or held.size == 0:
                 continue
-            if self.account.mode(other) is not MarginMode.CROSS:
+            if account.mode(other) is not MarginMode.CROSS:
                 continue
-            series = self._series[other]
+            series = book.series[other]
             a = series.columns.index_opening_at_or_after(lo_ms)
             b = series.columns.index_closed_by(hi_ms)
             low, high = mark_envelope(series, a, max(a + 1, b))
             upnl += unrealized(held, Decimal(repr(low if held.size > 0 else high)))
-            maint += maintenance_margin(self._tiers[other], abs(held.size) * Decimal(repr(high)))
-        lp = self.account.liquidation_price(symbol, self.mark, (upnl, maint))
+            maint += maintenance_margin(book.tiers[other], abs(held.size) * Decimal(repr(high)))
+        lp = account.liquidation_price(symbol, book.mark, (upnl, maint))
         return float(lp) if lp is not None else None
 
 
@@ -104,8 +107,8 @@ class ValuationMachine(RuleBasedStateMachine):
         config = SimSettings(
             initial_balance=Decimal(200), slippage=Decimal("0.5"), default_leverage=Decimal(20)
         )
-        self.ex = SimExchange(series, markets, config)
-        self.reference = WalkingScan(series, markets, config)
+        self.ex = SimExchange(series, markets, config, look_ahead=SkipQuiet())
+        self.reference = SimExchange(series, markets, config, look_ahead=WalkingScan())
         self.now = T0 + H
         self.ex.advance(self.now)
         self.reference.advance(self.now)

@@ -4,10 +4,11 @@ at start and written after every call that changed it, so it outlives a killed b
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
+from bot_v2.adapters.brokers.sim.book import LookAhead
 from bot_v2.adapters.brokers.sim.exchange import Advance, SimExchange
 from bot_v2.adapters.brokers.sim.persistence import SimStateFile
 from bot_v2.adapters.brokers.sim.settings import MarginMode, SimSettings
@@ -29,6 +30,8 @@ class SimBroker:
         settings: SimSettings,
         quote_asset: str = "USDT",
         state_path: Path | None = None,
+        *,
+        look_ahead: Callable[[], LookAhead],
     ) -> None:
         self._feed = feed
         self._clock = clock
@@ -36,7 +39,9 @@ class SimBroker:
         self._quote = quote_asset
         self._settings = settings
         self._file = SimStateFile(state_path) if state_path is not None else None
-        self.exchange = SimExchange(feed.series, self._markets, settings)
+        # A fresh look-ahead for each exchange built (it keeps what it found about that book).
+        self._look_ahead = look_ahead
+        self.exchange = SimExchange(feed.series, self._markets, settings, look_ahead=look_ahead())
         self._loaded = False
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -54,7 +59,13 @@ class SimBroker:
             return
         state = self._file.open()
         if state is not None:
-            self.exchange = SimExchange(self._feed.series, self._markets, self._settings, state)
+            self.exchange = SimExchange(
+                self._feed.series,
+                self._markets,
+                self._settings,
+                state,
+                look_ahead=self._look_ahead(),
+            )
         self._loaded = True
 
     def _save(self) -> None:
