@@ -31,9 +31,12 @@ class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rate_limits: deque[_Counted] = deque()
+        self._bans: deque[_Counted] = deque()
         self._server_errors: deque[_Counted] = deque()
         self._after: dict[str, deque[SubmitFault]] = {"submit": deque(), "cancel": deque()}
         self._hidden_lookups = 0
+        # The Retry-After header (seconds) a rate-limited or banned answer carries.
+        self.retry_after_s = "1"
         # How long a "timeout" submit holds its answer back; longer than any test client timeout.
         self.timeout_delay_s = 3.0
         # The account's position mode: hedge (OKX long/short, Binance dual-side) when set, which a
@@ -44,6 +47,12 @@ class Faults:
         """The next `n` requests (whose path contains `path_contains`) get HTTP 429, unprocessed."""
         with self._lock:
             self._rate_limits.append(_Counted(n, path_contains))
+
+    def ban_next(self, n: int = 1, retry_after_s: int = 120) -> None:
+        """The next `n` requests get HTTP 418 (an IP ban, Binance), unprocessed, with Retry-After."""
+        with self._lock:
+            self.retry_after_s = str(retry_after_s)
+            self._bans.append(_Counted(n, None))
 
     def server_error_next(
         self, n: int = 1, status: int = 502, path_contains: str | None = None
@@ -78,6 +87,8 @@ class Faults:
         with self._lock:
             self.hedge_mode = False
             self._rate_limits.clear()
+            self._bans.clear()
+            self.retry_after_s = "1"
             self._server_errors.clear()
             for queue in self._after.values():
                 queue.clear()
@@ -93,6 +104,10 @@ class Faults:
     def take_rate_limit(self, path: str) -> bool:
         with self._lock:
             return self._take(self._rate_limits, path) is not None
+
+    def take_ban(self, path: str) -> bool:
+        with self._lock:
+            return self._take(self._bans, path) is not None
 
     def take_server_error(self, path: str) -> int | None:
         with self._lock:

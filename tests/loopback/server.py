@@ -99,6 +99,14 @@ class LoopbackVenue:
     def _rate_limited(self) -> web.Response:
         raise NotImplementedError
 
+    def _banned(self) -> web.Response:
+        """HTTP 418: the client kept calling through rate limits and is banned for Retry-After s."""
+        return web.json_response(
+            {"code": -1003, "msg": "Way too much request weight used; IP banned."},
+            status=418,
+            headers={"Retry-After": self.faults.retry_after_s},
+        )
+
     async def _check_signature(self, request: web.Request) -> Params | web.Response:
         """The request's parameters when its signature holds; the venue's refusal otherwise."""
         raise NotImplementedError
@@ -254,6 +262,8 @@ class LoopbackVenue:
         return response
 
     async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if self.faults.take_ban(request.path):
+            return self._banned()
         if self.faults.take_rate_limit(request.path):
             return self._rate_limited()
         status = self.faults.take_server_error(request.path)

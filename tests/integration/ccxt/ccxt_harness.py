@@ -5,7 +5,7 @@ loopback TLS port; `urls`: ccxt_config URL overrides to plain HTTP)."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -66,6 +66,7 @@ async def venue_and_broker(
     retry: RetryPolicy = FAST_RETRY,
     sleep: SleepRecorder | None = None,
     start: bool = True,
+    now_ms: Callable[[], int] | None = None,
 ) -> AsyncIterator[tuple[LoopbackVenue, CcxtBroker]]:
     venue = VENUES[venue_id](**dict(venue_kwargs or {}))
     await venue.start()
@@ -85,6 +86,7 @@ async def venue_and_broker(
         session=session,
         retry=retry,
         sleep=sleep or SleepRecorder(),
+        now_ms=now_ms,
     )
     try:
         if start:

@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot_v2.domain.errors import ExchangeUnavailable, RateLimited
+from bot_v2.domain.errors import ExchangeUnavailable, RateLimited, VenueBanned
 from bot_v2.features.live_trade.performance import RunSummary
 from bot_v2.orchestration.runtime.lifecycle import LifecycleService
 from bot_v2.ports.runtime import IBotRuntime
@@ -65,6 +65,13 @@ class PerpsBot:
         lost), and stale marks already block new entries. Anything else stops the bot."""
         try:
             await run_cycle(self)
+        except VenueBanned as exc:
+            # The broker refuses every call until the ban lifts; nothing new may open meanwhile.
+            self._failed_cycles += 1
+            self.enter_reduce_only(f"venue ban: {exc}")
+            self._lifecycle.monitor.on_error("venue_banned")
+            log.error("ALERT: the venue banned this client: %s", exc)
+            return False
         except (ExchangeUnavailable, RateLimited) as exc:
             self._failed_cycles += 1
             self._lifecycle.monitor.on_error("venue_unavailable")
