@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 # The ccxt package imports ccxt itself only when a broker is built, so sim profiles never pay for it.
-from bot_v2.adapters.brokers.ccxt import create_ccxt_broker
+from bot_v2.adapters.brokers.ccxt import RetryPolicy, create_ccxt_broker
 from bot_v2.adapters.brokers.sim.broker import SimBroker
 from bot_v2.adapters.brokers.sim.markets import load_sim_markets
 from bot_v2.adapters.brokers.sim.settings import MarginMode, SimSettings
@@ -88,6 +88,7 @@ def ccxt_broker(config: BotConfig, secrets: Secrets) -> IBroker:
         ccxt_config=config.broker.ccxt_config,
         sandbox=config.broker.sandbox,
         quote_asset=config.bot.quote_asset,
+        retry=RetryPolicy(max_retry_after_s=float(config.broker.max_retry_after_s)),
     )
 
 

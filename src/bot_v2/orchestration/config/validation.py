@@ -73,6 +73,8 @@ _FRACTION = _rule(lambda v: _ZERO < v <= _ONE, "must be > 0 and <= 1")
 _STOP = _rule(lambda v: _ZERO <= v < _ONE, "must be >= 0 and < 1")
 _AT_LEAST_ONE = _rule(lambda v: v >= 1, "must be >= 1")
 _PORT = _rule(lambda v: 0 <= v <= 65535, "must be between 0 and 65535")
+_LOOKBACK = _rule(lambda v: 0 <= v <= 604800, "must be between 0 and 604800 (7 days)")
+_RETRY_AFTER = _rule(lambda v: 0 <= v <= 600, "must be between 0 and 600")
 _NOT_EMPTY = _rule(lambda v: v.strip() != "", "must not be empty")
 _WS_URL = _rule(
     lambda v: v == "" or v.startswith(("ws://", "wss://")),
@@ -89,6 +91,8 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
         ("bot.cycle_interval_s", c.bot.cycle_interval_s, _POSITIVE),
         ("broker.kind", c.broker.kind, _one_of(BROKER_KINDS)),
         ("broker.exchange", c.broker.exchange, _NOT_EMPTY),
+        ("broker.history_lookback_s", c.broker.history_lookback_s, _LOOKBACK),
+        ("broker.max_retry_after_s", c.broker.max_retry_after_s, _RETRY_AFTER),
         ("broker.sim.initial_balance", c.broker.sim.initial_balance, _POSITIVE),
         ("broker.sim.taker_fee", c.broker.sim.taker_fee, _FEE),
         ("broker.sim.maker_fee", c.broker.sim.maker_fee, _FEE),
