@@ -103,19 +103,25 @@ def main() -> None:
             started = time.monotonic()
             bot = start_bot(workdir, config, args.src)
             wait_for_cycle(workdir, bot, 1)
-            first_cycle_s = time.monotonic() - started
+            print(f"start to first cycle: {time.monotonic() - started:.2f} s", flush=True)
             at_first = history_requests(url)
+            print(f"history requests before cycle 1: {at_first}", flush=True)
             wait_for_cycle(workdir, bot, 1 + args.cycles)
-            after = history_requests(url)
+            per_cycle = (history_requests(url) - at_first) / args.cycles
+            print(f"history requests per cycle after: {per_cycle:.1f}", flush=True)
         finally:
             if bot is not None:
-                bot.terminate()
-                bot.wait(timeout=120)
-            venue.terminate()
-            venue.wait(timeout=10)
-    print(f"start to first cycle: {first_cycle_s:.2f} s")
-    print(f"history requests before cycle 1: {at_first}")
-    print(f"history requests per cycle after: {(after - at_first) / args.cycles:.1f}")
+                stop(bot)
+            stop(venue)
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 if __name__ == "__main__":

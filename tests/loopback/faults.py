@@ -37,6 +37,7 @@ class Faults:
         self._hidden_lookups = 0
         # The Retry-After header (seconds) a rate-limited or banned answer carries.
         self.retry_after_s = "1"
+        self.ban_header = True
         # How long a "timeout" submit holds its answer back; longer than any test client timeout.
         self.timeout_delay_s = 3.0
         # The account's position mode: hedge (OKX long/short, Binance dual-side) when set, which a
@@ -48,10 +49,12 @@ class Faults:
         with self._lock:
             self._rate_limits.append(_Counted(n, path_contains))
 
-    def ban_next(self, n: int = 1, retry_after_s: int = 120) -> None:
-        """The next `n` requests get HTTP 418 (an IP ban, Binance), unprocessed, with Retry-After."""
+    def ban_next(self, n: int = 1, retry_after_s: int = 120, *, header: bool = True) -> None:
+        """The next `n` requests get HTTP 418 (an IP ban, Binance), unprocessed, for retry_after_s:
+        said in a Retry-After header, or (header=False) only as "banned until <ms>" in the text."""
         with self._lock:
             self.retry_after_s = str(retry_after_s)
+            self.ban_header = header
             self._bans.append(_Counted(n, None))
 
     def server_error_next(

@@ -101,11 +101,10 @@ class LoopbackVenue:
 
     def _banned(self) -> web.Response:
         """HTTP 418: the client kept calling through rate limits and is banned for Retry-After s."""
-        return web.json_response(
-            {"code": -1003, "msg": "Way too much request weight used; IP banned."},
-            status=418,
-            headers={"Retry-After": self.faults.retry_after_s},
-        )
+        until = self.clock() + int(self.faults.retry_after_s) * 1000
+        message = f"Way too much request weight used; IP banned until {until}."
+        headers = {"Retry-After": self.faults.retry_after_s} if self.faults.ban_header else {}
+        return web.json_response({"code": -1003, "msg": message}, status=418, headers=headers)
 
     async def _check_signature(self, request: web.Request) -> Params | web.Response:
         """The request's parameters when its signature holds; the venue's refusal otherwise."""

@@ -83,6 +83,26 @@ def test_a_lost_answer_with_a_lagging_lookup_is_never_sent_again(venue_id: str, 
 
 
 @pytest.mark.parametrize("venue_id", VENUES)
+def test_a_retry_refused_as_a_duplicate_id_returns_the_order_that_holds_it(venue_id: str) -> None:
+    """A retry follows only a rate limit; if the venue then refuses the client id as taken, the
+    order holding it is the answer (here one placed before, still open), not an error."""
+
+    async def run() -> None:
+        async with venue_and_broker(venue_id) as (venue, broker):
+            first = await broker.submit_order(limit("dup-1", Side.BUY, "0.010", "90000.0"))
+            venue.faults.rate_limit_next(1)
+            again = await broker.submit_order(limit("dup-1", Side.BUY, "0.010", "90000.0"))
+            stored = venue.orders()
+            posts = submits(venue)
+        assert [o["client_id"] for o in stored] == ["dup-1"]
+        assert len(posts) == 3  # the first, the rate-limited one, the refused retry
+        assert again.exchange_order_id == first.exchange_order_id
+        assert again.status is OrderStatus.NEW
+
+    asyncio.run(run())
+
+
+@pytest.mark.parametrize("venue_id", VENUES)
 def test_rate_limited_submit_backs_off_then_succeeds(venue_id: str) -> None:
     sleep = SleepRecorder()
 

@@ -12,6 +12,7 @@ from ccxt_harness import BTC, SleepRecorder, market, venue_and_broker
 from tests.loopback.server import ManualClock
 
 from bot_v2.adapters.brokers.ccxt import RetryPolicy
+from bot_v2.adapters.brokers.ccxt.limits import retry_after_s
 from bot_v2.domain.errors import RateLimited, VenueBanned
 from bot_v2.domain.orders import Side
 
@@ -65,13 +66,17 @@ def test_a_retry_after_beyond_the_cap_fails_the_call_and_holds_further_calls_bac
     assert sleep.delays == []
 
 
-def test_a_418_bans_every_call_until_it_lifts_and_none_reaches_the_venue() -> None:
+@pytest.mark.parametrize("header", [True, False])
+def test_a_418_bans_every_call_until_it_lifts_and_none_reaches_the_venue(header: bool) -> None:
+    """The ban's end comes from Retry-After, or from Binance's "banned until <ms>" text."""
     sleep = SleepRecorder()
     clock = ManualClock(START_MS)
 
     async def run() -> None:
-        async with venue_and_broker("binanceusdm", sleep=sleep, now_ms=clock) as (venue, broker):
-            venue.faults.ban_next(1, retry_after_s=600)
+        async with venue_and_broker(
+            "binanceusdm", sleep=sleep, now_ms=clock, venue_kwargs={"clock": clock}
+        ) as (venue, broker):
+            venue.faults.ban_next(1, retry_after_s=600, header=header)
             with pytest.raises(VenueBanned) as caught:
                 await broker.fetch_balance()
             assert caught.value.until_ms == START_MS + 600_000
@@ -90,3 +95,13 @@ def test_a_418_bans_every_call_until_it_lifts_and_none_reaches_the_venue() -> No
 
     asyncio.run(run())
     assert sleep.delays == []  # a ban is never retried
+
+
+def test_retry_after_is_read_as_seconds_or_as_an_http_date() -> None:
+    at = 1_445_412_420_000  # Wed, 21 Oct 2015 07:27:00 GMT
+    assert retry_after_s({"Retry-After": "12"}, at) == 12.0
+    assert retry_after_s({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, at) == 60.0
+    assert retry_after_s({"Retry-After": "Wed, 21 Oct 2015 07:26:00 GMT"}, at) == 0.0
+    assert retry_after_s({"Retry-After": "soon"}, at) is None
+    assert retry_after_s({}, at) is None
+    assert retry_after_s(None, at) is None

@@ -19,6 +19,8 @@ from bot_v2.domain.errors import BotError, RateLimited, VenueBanned
 DEFAULT_BAN_S = 120.0
 # ccxt's texts: "binanceusdm 418 I'm a teapot {...}", "<id> GET <url> 418 <reason> <body>".
 _TEAPOT = re.compile(r"(?<![\d.])418(?![\d.])")
+# Binance names the end of a ban in its message: "IP banned until 1507974316000".
+_BANNED_UNTIL = re.compile(r"banned until (\d{13})")
 
 
 def retry_after_s(headers: Mapping[str, Any] | None, now_ms: int) -> float | None:
@@ -74,6 +76,9 @@ class Gate:
         now = self._now_ms()
         wait_s = retry_after_s(headers, now)
         if is_ban(exc):
+            named = _BANNED_UNTIL.search(str(exc))
+            if wait_s is None and named is not None:
+                wait_s = max(0.0, (int(named.group(1)) - now) / 1000)
             self._close(now + int((DEFAULT_BAN_S if wait_s is None else wait_s) * 1000), True)
             return VenueBanned(f"{mapped} (banned until {self._until_ms} ms)", self._until_ms)
         if wait_s is None or not isinstance(mapped, RateLimited):
