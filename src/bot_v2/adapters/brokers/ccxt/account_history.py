@@ -3,7 +3,11 @@
 History starts no earlier than `history_start_ms` (the bot's first start, less a look-back: the bot
 owns nothing older but open positions and orders, which reconciliation reads directly), and a range
 once found empty is not walked again (`history.EmptySpans`): an idle account costs one request per
-kind and symbol, not a walk over the venue's whole history, at start and each cycle."""
+kind and symbol, not a walk over the venue's whole history, at start and each cycle.
+
+Rows carry the venue's timestamps, so ranges are in the venue's time: our clock plus the offset
+measured once with the venue's time endpoint before the first walk (a skew larger than the
+settle margin would otherwise hide rows inside a span we think is empty)."""
 
 from __future__ import annotations
 
@@ -15,6 +19,10 @@ from bot_v2.adapters.brokers.ccxt import convert, history
 from bot_v2.adapters.brokers.ccxt.calls import VenueCalls
 from bot_v2.adapters.brokers.ccxt.venues import VenueProfile
 from bot_v2.domain.fills import Fill, FundingPayment
+
+# Walks read this far past our estimate of the venue's clock, so a venue clock that runs ahead of
+# the estimate (drift since it was measured) hides no row.
+LEAD_MS = 86_400_000
 
 
 class AccountHistory:
@@ -35,7 +43,9 @@ class AccountHistory:
         self._client_ids = client_ids
         self._contract_size = contract_size
         self._empty = history.EmptySpans()
+        # In our clock; the walks shift it into the venue's.
         self.history_start_ms = 0
+        self._venue_offset_ms: int | None = None
 
     async def fills(self, symbol: str, since_ms: int) -> list[Fill]:
         rows = await self._walk(
@@ -93,13 +103,25 @@ class AccountHistory:
 
         where = f"{self._venue.exchange_id} {operation}"
         key = f"{memo} {symbol}"
-        since = max(since_ms, self.history_start_ms) if memo else since_ms
+        offset = await self._offset()
+        since = max(since_ms, self.history_start_ms + offset) if memo else since_ms
         start = self._empty.start(key, since) if memo else since
-        now = self._now_ms()
-        rows = await history.walk(page, self._venue, start, now, where)
+        now = self._now_ms() + offset
+        rows = await history.walk(page, self._venue, start, now + LEAD_MS, where)
         if memo:
             self._empty.walked(key, since, start, rows, now)
         return rows
+
+    async def _offset(self) -> int:
+        """The venue's clock less ours, asked once (0 for a venue without a time endpoint)."""
+        if self._venue_offset_ms is None:
+            offset = 0
+            if self._exchange.has.get("fetchTime"):
+                before = self._now_ms()
+                server = await self._calls.call("fetch_time", self._exchange.fetch_time)
+                offset = int(server) - (before + self._now_ms()) // 2
+            self._venue_offset_ms = offset
+        return self._venue_offset_ms
 
     def _funding_symbol_params(self, market: Mapping[str, Any]) -> dict[str, str]:
         # The history walk ends a window at a page shorter than the venue's page limit, which is
