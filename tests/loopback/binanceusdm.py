@@ -122,7 +122,7 @@ class BinanceUsdmVenue(LoopbackVenue):
                 "minute. Please use the websocket for live updates to avoid polling the API.",
             },
             status=429,
-            headers={"Retry-After": "1"},
+            headers={"Retry-After": self.faults.retry_after_s},
         )
 
     def _unknown_status(self) -> web.Response:

@@ -31,6 +31,7 @@ class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rate_limits: deque[_Counted] = deque()
+        self._bans: deque[_Counted] = deque()
         self._server_errors: deque[_Counted] = deque()
         self._stalls: deque[_Counted] = deque()
         self._after: dict[str, deque[SubmitFault]] = {"submit": deque(), "cancel": deque()}
@@ -38,6 +39,9 @@ class Faults:
         # lookup_lag: what the next order placed gets, and per client id what is left of it.
         self._lag_next = 0
         self._lagging: dict[str, int] = {}
+        # The Retry-After header (seconds) a rate-limited or banned answer carries.
+        self.retry_after_s = "1"
+        self.ban_header = True
         # How long a "timeout" submit holds its answer back; longer than any test client timeout.
         self.timeout_delay_s = 3.0
         # The account's position mode: hedge (OKX long/short, Binance dual-side) when set, which a
@@ -48,6 +52,14 @@ class Faults:
         """The next `n` requests (whose path contains `path_contains`) get HTTP 429, unprocessed."""
         with self._lock:
             self._rate_limits.append(_Counted(n, path_contains))
+
+    def ban_next(self, n: int = 1, retry_after_s: int = 120, *, header: bool = True) -> None:
+        """The next `n` requests get HTTP 418 (an IP ban, Binance), unprocessed, for retry_after_s:
+        said in a Retry-After header, or (header=False) only as "banned until <ms>" in the text."""
+        with self._lock:
+            self.retry_after_s = str(retry_after_s)
+            self.ban_header = header
+            self._bans.append(_Counted(n, None))
 
     def server_error_next(
         self, n: int = 1, status: int = 502, path_contains: str | None = None
@@ -112,6 +124,8 @@ class Faults:
         with self._lock:
             self.hedge_mode = False
             self._rate_limits.clear()
+            self._bans.clear()
+            self.retry_after_s = "1"
             self._server_errors.clear()
             self._stalls.clear()
             for queue in self._after.values():
@@ -134,6 +148,10 @@ class Faults:
     def take_stall(self, path: str) -> bool:
         with self._lock:
             return self._take(self._stalls, path) is not None
+
+    def take_ban(self, path: str) -> bool:
+        with self._lock:
+            return self._take(self._bans, path) is not None
 
     def take_server_error(self, path: str) -> int | None:
         with self._lock:

@@ -99,6 +99,13 @@ class LoopbackVenue:
     def _rate_limited(self) -> web.Response:
         raise NotImplementedError
 
+    def _banned(self) -> web.Response:
+        """HTTP 418: the client kept calling through rate limits and is banned for Retry-After s."""
+        until = self.clock() + int(self.faults.retry_after_s) * 1000
+        message = f"Way too much request weight used; IP banned until {until}."
+        headers = {"Retry-After": self.faults.retry_after_s} if self.faults.ban_header else {}
+        return web.json_response({"code": -1003, "msg": message}, status=418, headers=headers)
+
     async def _check_signature(self, request: web.Request) -> Params | web.Response:
         """The request's parameters when its signature holds; the venue's refusal otherwise."""
         raise NotImplementedError
@@ -256,6 +263,8 @@ class LoopbackVenue:
     async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if self.faults.take_stall(request.path):
             await asyncio.sleep(self.faults.timeout_delay_s)
+        if self.faults.take_ban(request.path):
+            return self._banned()
         if self.faults.take_rate_limit(request.path):
             return self._rate_limited()
         status = self.faults.take_server_error(request.path)

@@ -52,6 +52,15 @@ class OrderOutcomeUnknown(ExchangeUnavailable):
     """The venue may have the order: it is never sent again; lookups over the next cycles resolve it."""
 
 
+class VenueBanned(RateLimited):
+    """The venue banned this client (Binance answers 418) until `until_ms`: no request may reach it
+    before then. Nothing was done by the refused request."""
+
+    def __init__(self, message: str, until_ms: int) -> None:
+        super().__init__(message)
+        self.until_ms = until_ms
+
+
 class AuthenticationFailed(BrokerError):
     pass
 

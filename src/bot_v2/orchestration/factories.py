@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 # The ccxt package imports ccxt itself only when a broker is built, so sim profiles never pay for it.
-from bot_v2.adapters.brokers.ccxt import create_ccxt_broker
+from bot_v2.adapters.brokers.ccxt import RetryPolicy, create_ccxt_broker
 from bot_v2.adapters.brokers.sim.broker import SimBroker
 from bot_v2.adapters.brokers.sim.lookahead import SkipQuiet
 from bot_v2.adapters.brokers.sim.markets import load_sim_markets
@@ -112,6 +112,7 @@ def ccxt_broker(config: BotConfig, secrets: Secrets, stop: StopSignal) -> IBroke
         quote_asset=config.bot.quote_asset,
         sleep=stop.backoff,
         stopping=lambda: stop.cutting,
+        retry=RetryPolicy(max_retry_after_s=float(config.broker.max_retry_after_s)),
     )
 
 

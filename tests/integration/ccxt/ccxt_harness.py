@@ -67,6 +67,7 @@ async def venue_and_broker(
     sleep: Callable[[float], Awaitable[None]] | None = None,
     start: bool = True,
     stopping: Callable[[], bool] | None = None,
+    now_ms: Callable[[], int] | None = None,
 ) -> AsyncIterator[tuple[LoopbackVenue, CcxtBroker]]:
     venue = VENUES[venue_id](**dict(venue_kwargs or {}))
     await venue.start()
@@ -87,6 +88,7 @@ async def venue_and_broker(
         retry=retry,
         sleep=sleep or SleepRecorder(),
         stopping=stopping,
+        now_ms=now_ms,
     )
     try:
         if start:

@@ -4,10 +4,8 @@ open orders or trades for K queries. Each cycle here is what the runtime does wi
 doubt: reconcile (`ReconciliationService`), then let the strategy's wish to be long go through
 `ExecutionCoordinator` and the real risk rules, with the store's pending symbols reduce-only.
 
-Both tests need the broker to raise OrderOutcomeUnknown instead of looking up and resending after
-an ambiguous submit (branch `ccxt`); today's CcxtBroker looks once, misses the lagging order and
-sends it again, which is the doubling the issue reports. Marked xfail(strict) until that merge:
-an XPASS then fails and tells the merger to drop the marker."""
+The broker raises OrderOutcomeUnknown after an ambiguous submit instead of looking up once and
+sending again (the doubling the issue reports); the core keeps the intent pending."""
 
 from __future__ import annotations
 
@@ -15,7 +13,6 @@ import asyncio
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from tests.integration.ccxt.ccxt_harness import BTC, submits, venue_and_broker
 from tests.loopback import LoopbackVenue
 
@@ -31,9 +28,6 @@ from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk
 CYCLE_MS = 60_000
 SIZE = Decimal("0.010")
 LIMITS = RiskLimits(Decimal(10), Decimal(10**6), Decimal(10**6), Decimal(10**6), Decimal(10**6))
-NEEDS_BROKER_FIX = pytest.mark.xfail(
-    strict=True, reason="needs CcxtBroker raising OrderOutcomeUnknown (branch ccxt)"
-)
 
 
 async def cycles(
@@ -81,21 +75,21 @@ def run(
     return asyncio.run(scenario())
 
 
-@NEEDS_BROKER_FIX
 def test_an_order_the_venue_took_is_never_resent_while_its_lookups_lag(tmp_path: Path) -> None:
-    lag = 3
+    lag = 4
     seen, posted, venue_size, store = run(tmp_path, lag, lag + 4, timeout_ms=3_600_000)
     assert posted == 1, "sent once, never again"
     assert venue_size == SIZE, "exactly one fill's worth at the venue"
     assert store.load_positions()[BTC].size == SIZE, "and in the store"
-    # Reduce-only on BTC from the ambiguous submit until a lookup found it.
-    # (the lag's last query still misses it; the trades read after it show its fill)
-    assert all(BTC in s for s in seen[1:lag]) and not any(BTC in s for s in seen[lag:])
+    # Reduce-only on BTC from the ambiguous submit until a lookup found it. The broker's own
+    # lookup after the 503 is the first of the K lagging queries; each later cycle asks once, and
+    # the lag's last query still misses it while the trades read after it show its fill.
+    found = lag - 1
+    assert all(BTC in s for s in seen[1:found]) and not any(BTC in s for s in seen[found:])
     outcomes = dict(store.db.execute("SELECT client_order_id, outcome FROM intents"))
     assert list(outcomes.values()) == ["sent"]
 
 
-@NEEDS_BROKER_FIX
 def test_an_order_never_shown_within_the_timeout_is_unresolved_with_an_alert(
     tmp_path: Path,
 ) -> None:

@@ -9,7 +9,12 @@ from decimal import Decimal
 import pytest
 from ccxt_harness import BTC, SleepRecorder, limit, market, submits, venue_and_broker
 
-from bot_v2.domain.errors import AuthenticationFailed, ExchangeUnavailable, InsufficientFunds
+from bot_v2.domain.errors import (
+    AuthenticationFailed,
+    ExchangeUnavailable,
+    InsufficientFunds,
+    OrderOutcomeUnknown,
+)
 from bot_v2.domain.orders import OrderStatus, Side
 
 VENUES = ["binanceusdm", "bybit"]
@@ -41,22 +46,58 @@ def test_a_lost_answer_on_submit_yields_exactly_one_order(venue_id: str, mode: s
     assert len(sleep.delays) == 1 and sleep.delays[0] > 0
 
 
+# Venue queries a broker lookup makes: Binance asks by client id once, Bybit open then history.
+LOOKUP_QUERIES = {"binanceusdm": 1, "bybit": 2}
+
+
 @pytest.mark.parametrize("venue_id", VENUES)
-def test_a_lagging_lookup_then_a_duplicate_id_still_yields_one_order(venue_id: str) -> None:
-    """The venue stored the order but its query side lags: our lookup misses it, so we send again,
-    and the venue refuses the client id as taken; that refusal proves the first attempt landed."""
+@pytest.mark.parametrize("mode", ["5xx", "timeout"])
+def test_a_lost_answer_with_a_lagging_lookup_is_never_sent_again(venue_id: str, mode: str) -> None:
+    """The venue took the order and filled it, its answer was lost, and its read side lags: the
+    next three lookups by client id answer "no such order". Sending again would double the
+    position (Binance takes a reused client id once the first order filled), so the broker sends
+    nothing more: it says the outcome is unknown, and a lookup after the lag finds the order."""
+    lag = 3
+
+    async def run() -> None:
+        async with venue_and_broker(venue_id, ccxt_extra={"timeout": 300}) as (venue, broker):
+            venue.faults.timeout_delay_s = 1.0
+            venue.faults.fail_next_submits(1, mode)  # type: ignore[arg-type]
+            venue.faults.hide_next_lookups(lag * LOOKUP_QUERIES[venue_id])
+            with pytest.raises(OrderOutcomeUnknown, match="lag-1"):
+                await broker.submit_order(market("lag-1", Side.BUY, "0.010"))
+            assert len(submits(venue)) == 1
+            # Later cycles: lookups only, until the venue's read side has caught up.
+            found = [await broker.fetch_order(BTC, "lag-1") for _ in range(lag)]
+            positions = await broker.fetch_positions([BTC])
+            stored = venue.orders()
+            posts = submits(venue)
+        assert found[:-1] == [None] * (lag - 1)
+        assert found[-1] is not None and found[-1].status is OrderStatus.FILLED
+        assert [o["client_id"] for o in stored] == ["lag-1"]
+        assert len(posts) == 1
+        assert [p.size for p in positions] == [Decimal("0.010")]
+
+    asyncio.run(run())
+    assert issubclass(OrderOutcomeUnknown, ExchangeUnavailable)
+
+
+@pytest.mark.parametrize("venue_id", VENUES)
+def test_a_retry_refused_as_a_duplicate_id_returns_the_order_that_holds_it(venue_id: str) -> None:
+    """A retry follows only a rate limit; if the venue then refuses the client id as taken, the
+    order holding it is the answer (here one placed before, still open), not an error."""
 
     async def run() -> None:
         async with venue_and_broker(venue_id) as (venue, broker):
-            venue.faults.fail_next_submits(1, "5xx")
-            # Binance answers a lookup with one query, Bybit with two (open, then history).
-            venue.faults.hide_next_lookups(1 if venue_id == "binanceusdm" else 2)
-            order = await broker.submit_order(limit("lag-1", Side.BUY, "0.010", "90000.0"))
+            first = await broker.submit_order(limit("dup-1", Side.BUY, "0.010", "90000.0"))
+            venue.faults.rate_limit_next(1)
+            again = await broker.submit_order(limit("dup-1", Side.BUY, "0.010", "90000.0"))
             stored = venue.orders()
             posts = submits(venue)
-        assert [o["client_id"] for o in stored] == ["lag-1"]
-        assert len(posts) == 2  # the second was refused as a duplicate
-        assert order.client_order_id == "lag-1" and order.status is OrderStatus.NEW
+        assert [o["client_id"] for o in stored] == ["dup-1"]
+        assert len(posts) == 3  # the first, the rate-limited one, the refused retry
+        assert again.exchange_order_id == first.exchange_order_id
+        assert again.status is OrderStatus.NEW
 
     asyncio.run(run())
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from dependency_injector import providers
 
-from bot_v2.domain.errors import AuthenticationFailed, BotError, ExchangeUnavailable
+from bot_v2.domain.errors import AuthenticationFailed, BotError, ExchangeUnavailable, VenueBanned
 from bot_v2.domain.fills import Fill
 from bot_v2.orchestration.builders import PerpsBotBuilder, make_container
 from bot_v2.orchestration.config import load_config
@@ -81,3 +81,15 @@ def test_authentication_failure_stops_the_run(tmp_path: Path) -> None:
     # An authentication failure must stop the bot.
     with pytest.raises(AuthenticationFailed, match="bad key"):
         run_dev(tmp_path, {5}, AuthenticationFailed("bad key"), 200)
+
+
+def test_a_venue_ban_skips_the_cycle_enters_reduce_only_and_alerts(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ban = VenueBanned("binanceusdm fetch_fills: 418 banned", until_ms=1)
+    bot, _, _ = run_dev(tmp_path, {40}, ban, 120)
+    assert bot.stop_reason == "--cycles 120 reached"
+    assert bot.cycle_count == 120
+    assert bot.reduce_only and "venue ban" in bot.reduce_only_reason
+    assert 'perps_errors_total{kind="venue_banned"} 1.0' in container_metrics(bot)
+    assert any("ALERT" in r.getMessage() and "banned" in r.getMessage() for r in caplog.records)

@@ -53,6 +53,10 @@ class BrokerSection:
     sandbox: bool = False
     # Passed through to the ccxt constructor (options, urls, timeout ...).
     ccxt_config: dict[str, Any] = attrs.field(factory=dict)
+    # Venue history (fills, funding) is read from the bot's first start less this look-back.
+    history_lookback_s: Decimal = Decimal(3600)
+    # The longest Retry-After a venue call waits out before retrying; a longer one fails the call.
+    max_retry_after_s: Decimal = Decimal(30)
     sim: SimSection = SimSection()
 
 

@@ -89,6 +89,9 @@ _WINDOW: Final = Range(1, 10_000)
 _STREAM_S: Final = Range("0.001", 3_600)
 _LOG_BYTES: Final = Range(*LOG_MAX_BYTES)
 _LOG_BACKUPS: Final = Range(1, LOG_MAX_BACKUPS)
+# Up to a week of fills before the first start; a venue's Retry-After up to ten minutes.
+_LOOKBACK: Final = Range(0, 7 * _DAY_S)
+_RETRY_AFTER: Final = Range(0, 600)
 _NOT_EMPTY = _rule(lambda v: v.strip() != "", "must not be empty")
 _WS_URL = _rule(
     lambda v: v == "" or v.startswith(("ws://", "wss://")),
@@ -105,6 +108,8 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
         ("bot.cycle_interval_s", c.bot.cycle_interval_s, Range("0.1", _DAY_S)),
         ("broker.kind", c.broker.kind, _one_of(BROKER_KINDS)),
         ("broker.exchange", c.broker.exchange, _NOT_EMPTY),
+        ("broker.history_lookback_s", c.broker.history_lookback_s, _LOOKBACK),
+        ("broker.max_retry_after_s", c.broker.max_retry_after_s, _RETRY_AFTER),
         ("broker.sim.initial_balance", c.broker.sim.initial_balance, _MONEY),
         ("broker.sim.taker_fee", c.broker.sim.taker_fee, _FEE),
         ("broker.sim.maker_fee", c.broker.sim.maker_fee, _FEE),

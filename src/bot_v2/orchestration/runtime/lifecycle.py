@@ -12,6 +12,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import Protocol, runtime_checkable
 
 from bot_v2.adapters.http.operator_api import OperatorApiServer
 from bot_v2.domain.errors import BrokerError
@@ -47,6 +48,15 @@ from bot_v2.ports.runtime import IBotRuntime
 from bot_v2.ports.state_store import IStateStore
 
 log = logging.getLogger(__name__)
+# Store meta: where venue history (fills, funding) starts, set on the bot's first start.
+HISTORY_START_KEY = "history_start_ms"
+
+
+@runtime_checkable
+class HistoryStart(Protocol):
+    """A venue broker that can skip history from before the bot's first start."""
+
+    def set_history_start(self, start_ms: int) -> None: ...
 
 
 class LifecycleService:
@@ -104,6 +114,7 @@ class LifecycleService:
         self.api.start()
         self.on_started(self.api.address)
         await self.broker.start()
+        self._start_history()
         markets = await self.broker.load_markets(symbols)
         for symbol in symbols:
             await self._set_leverage(symbol, markets[symbol])
@@ -197,6 +208,21 @@ class LifecycleService:
         sync = AccountSync(self.broker, self.store, ledger, symbols)
         sync.restore(self.store.load_fills(), self.store.load_funding())
         return ledger, sync
+
+    def _start_history(self) -> None:
+        """The bot owns nothing from before its first start but open positions and orders, which
+        reconciliation reads directly: venue history is read from that start less a look-back.
+        Stored before it is relied on; a store from before this key, with orders or fills in it,
+        keeps reading all history (0), since its first start is unknown."""
+        if not isinstance(self.broker, HistoryStart):
+            return
+        start = self.store.get_meta(HISTORY_START_KEY)
+        if start is None:
+            fresh = self.store.decision_count() == 0 and self.store.last_fill_ms() == 0
+            lookback_ms = int(self.config.broker.history_lookback_s * 1000)
+            start = str(max(0, self.clock.now_ms() - lookback_ms) if fresh else 0)
+            self.store.set_meta(HISTORY_START_KEY, start)
+        self.broker.set_history_start(int(start))
 
     async def _stop_user_pump(self) -> None:
         pump, self.user_pump = self.user_pump, None

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot_v2.adapters.clock.stop import StopSignal
-from bot_v2.domain.errors import ExchangeUnavailable, RateLimited, StopRequested
+from bot_v2.domain.errors import ExchangeUnavailable, RateLimited, StopRequested, VenueBanned
 from bot_v2.features.live_trade.performance import RunSummary
 from bot_v2.orchestration.runtime.lifecycle import LifecycleService
 from bot_v2.ports.runtime import IBotRuntime
@@ -74,6 +74,13 @@ class PerpsBot:
         except StopRequested as exc:
             # A wait for the venue that the stop request ended: not a venue fault.
             log.info("cycle cut short: %s", exc)
+            return False
+        except VenueBanned as exc:
+            # The broker refuses every call until the ban lifts; nothing new may open meanwhile.
+            self._failed_cycles += 1
+            self.enter_reduce_only(f"venue ban: {exc}")
+            self._lifecycle.monitor.on_error("venue_banned")
+            log.error("ALERT: the venue banned this client: %s", exc)
             return False
         except (ExchangeUnavailable, RateLimited) as exc:
             self._failed_cycles += 1

@@ -79,6 +79,37 @@ async def walk(
     return sorted((r for r in rows.values() if _stamp(r) >= since_ms), key=_stamp)
 
 
+class EmptySpans:
+    """Per walk key (kind and symbol), the span of time a walk found empty, so the next walk starts
+    past it instead of asking the venue about the same empty range again. Only a span that ended
+    `SETTLE_MS` before the walk counts: venues list a row a little after its timestamp."""
+
+    SETTLE_MS = 60_000
+
+    def __init__(self) -> None:
+        self._spans: dict[str, tuple[int, int]] = {}
+
+    def start(self, key: str, since_ms: int) -> int:
+        """Where a walk asked from since_ms must begin: past a known-empty span that covers it."""
+        span = self._spans.get(key)
+        if span is not None and span[0] <= since_ms <= span[1]:
+            return span[1] + 1
+        return since_ms
+
+    def walked(
+        self, key: str, since_ms: int, start_ms: int, rows: Sequence[Row], now_ms: int
+    ) -> None:
+        """Notes a walk over start_ms..now_ms (asked from since_ms) that returned `rows`."""
+        end = now_ms - self.SETTLE_MS
+        if rows:
+            end = min(end, min(_stamp(r) for r in rows) - 1)
+        if end < start_ms:
+            return
+        span = self._spans.get(key)
+        low = span[0] if span is not None and start_ms > since_ms else since_ms
+        self._spans[key] = (low, end)
+
+
 def needs_rate_history(venue: VenueProfile, payments: Sequence[Mapping[str, Any]]) -> bool:
     """Whether the payments lack the rate (Binance income rows do; Bybit executions do not)."""
     field = venue.funding_rate_field

@@ -1,8 +1,11 @@
 """Retrying transient broker failures: exponential backoff with jitter under a time budget.
 
-Only `RateLimited` and `ExchangeUnavailable` are retried; every other error is an answer. Order
-submission does not use `retrying` directly: it must look for the first attempt before a second
-(see broker.py)."""
+Only `RateLimited` and `ExchangeUnavailable` are retried; every other error is an answer, and a ban
+(`VenueBanned`) is never retried. A rate limit's `Retry-After` is honoured up to
+`max_retry_after_s`; a longer one is given up at once. `retrying` is the one retry loop of the
+ccxt broker: order submission passes `ambiguous`, so an attempt whose outcome is unknown is
+looked up instead of sent again, and cancels pass `after_retry`, so an answer that only makes sense
+after a lost earlier attempt (order not found) is checked against the venue."""
 
 from __future__ import annotations
 
@@ -12,11 +15,12 @@ from typing import TypeVar
 
 import attrs
 
-from bot_v2.domain.errors import ExchangeUnavailable, RateLimited
+from bot_v2.domain.errors import BrokerError, ExchangeUnavailable, RateLimited, VenueBanned
 
 T = TypeVar("T")
 RETRYABLE: tuple[type[Exception], ...] = (RateLimited, ExchangeUnavailable)
 Sleep = Callable[[float], Awaitable[None]]
+RETRY_AFTER_ATTR = "retry_after_s"
 
 
 def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -37,6 +41,8 @@ class RetryPolicy:
     jitter: float = attrs.field(default=0.5, validator=_positive)
     budget_s: float = attrs.field(default=20.0, validator=_positive)
     seed: int | None = None
+    # The longest Retry-After a call waits out before retrying; a longer one fails the call.
+    max_retry_after_s: float = attrs.field(default=30.0, validator=_positive)
 
     def __attrs_post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -57,20 +63,68 @@ class RetryPolicy:
             yield delay
 
 
+def with_retry_after(exc: RateLimited, seconds: float) -> RateLimited:
+    """Notes on a rate limit when the venue said to come back (HTTP Retry-After). An attribute,
+    not a subclass: callers match the domain error's exact type."""
+    setattr(exc, RETRY_AFTER_ATTR, seconds)
+    return exc
+
+
+def retry_after_of(exc: BaseException) -> float | None:
+    value = getattr(exc, RETRY_AFTER_ATTR, None)
+    return float(value) if value is not None else None
+
+
+def _wait(exc: Exception, delays: Iterator[float], policy: RetryPolicy) -> float | None:
+    """The sleep before the next attempt, or None when the call should give up."""
+    backoff = next(delays, None)
+    if backoff is None:
+        return None
+    retry_after = retry_after_of(exc)
+    if retry_after is None:
+        return backoff
+    if retry_after > policy.max_retry_after_s:
+        return None
+    return max(backoff, retry_after)
+
+
 async def retrying(
     attempt: Callable[[], Awaitable[T]],
     policy: RetryPolicy,
     sleep: Sleep,
     on_retry: Callable[[Exception, float], None] | None = None,
+    *,
+    ambiguous: Callable[[ExchangeUnavailable], Awaitable[T]] | None = None,
+    after_retry: Callable[[BrokerError], Awaitable[T | None]] | None = None,
 ) -> T:
+    """`ambiguous`: called (after one backoff) instead of a further attempt when an attempt's
+    outcome is unknown (ExchangeUnavailable but not a rate limit); its answer or error is final.
+    `after_retry`: called with an answer (a non-transient error) that came after a retry; its
+    value, when not None, replaces the error."""
     delays = policy.delays()
+    retried = False
     while True:
         try:
             return await attempt()
+        except VenueBanned:
+            raise
         except RETRYABLE as exc:
-            delay = next(delays, None)
-            if delay is None:
+            unknown = ambiguous is not None and isinstance(exc, ExchangeUnavailable)
+            delay = _wait(exc, delays, policy)
+            if delay is None and not unknown:
                 raise
-            if on_retry is not None:
-                on_retry(exc, delay)
-            await sleep(delay)
+            if delay is not None:
+                if on_retry is not None:
+                    on_retry(exc, delay)
+                await sleep(delay)
+            if unknown:
+                assert ambiguous is not None and isinstance(exc, ExchangeUnavailable)
+                return await ambiguous(exc)
+            retried = True
+        except BrokerError as exc:
+            if not retried or after_retry is None:
+                raise
+            resolved = await after_retry(exc)
+            if resolved is None:
+                raise
+            return resolved
