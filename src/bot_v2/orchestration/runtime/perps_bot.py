@@ -27,6 +27,7 @@ class PerpsBot:
         self._reduce_only_reason = ""
         self._stop_reason = ""
         self._failed_cycles = 0
+        self._running = False
 
     # -- IBotRuntime --------------------------------------------------------------------------
     @property
@@ -49,6 +50,19 @@ class PerpsBot:
         if not self._reduce_only_reason:
             log.warning("entering reduce-only mode: %s", reason)
             self._reduce_only_reason = reason
+        coordinator = self._lifecycle.coordinator
+        if self._running and coordinator is not None:
+            # Set at run time: stored, so a restart keeps it. Config's reduce_only (entered while
+            # starting) is not: the config is read again at every start.
+            coordinator.hold_reduce_only(reason)
+
+    def engage_kill_switch(self, reason: str) -> None:
+        """No new orders at all, closing ones included, until an operator clears it (stored)."""
+        log.error("kill switch engaged: %s", reason)
+        coordinator = self._lifecycle.coordinator
+        if coordinator is None:
+            raise RuntimeError("the kill switch is kept by a started bot")
+        coordinator.engage_kill_switch(reason)
 
     def request_stop(self, reason: str) -> None:
         if not self._stop_reason:
@@ -75,6 +89,7 @@ class PerpsBot:
 
     async def run(self, max_cycles: int | None = None) -> RunSummary:
         coordinator = await self._lifecycle.start(self)
+        self._running = True
         clock, run_cycle = self._lifecycle.clock, coordinator.run_cycle
         try:
             while not self._stop_reason:
