@@ -73,6 +73,7 @@ _FRACTION = _rule(lambda v: _ZERO < v <= _ONE, "must be > 0 and <= 1")
 _STOP = _rule(lambda v: _ZERO <= v < _ONE, "must be >= 0 and < 1")
 _AT_LEAST_ONE = _rule(lambda v: v >= 1, "must be >= 1")
 _PORT = _rule(lambda v: 0 <= v <= 65535, "must be between 0 and 65535")
+_FAILED_CYCLES = _rule(lambda v: 1 <= v <= 1_000_000, "must be between 1 and 1000000")
 _NOT_EMPTY = _rule(lambda v: v.strip() != "", "must not be empty")
 _WS_URL = _rule(
     lambda v: v == "" or v.startswith(("ws://", "wss://")),
@@ -121,6 +122,11 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
         ("monitoring.http_host", c.monitoring.http_host, _NOT_EMPTY),
         ("monitoring.http_port", c.monitoring.http_port, _PORT),
         ("monitoring.status_interval_s", c.monitoring.status_interval_s, _POSITIVE),
+        (
+            "monitoring.unhealthy_after_failed_cycles",
+            c.monitoring.unhealthy_after_failed_cycles,
+            _FAILED_CYCLES,
+        ),
         ("streaming.heartbeat_s", c.streaming.heartbeat_s, _POSITIVE),
         ("streaming.fallback_after_s", c.streaming.fallback_after_s, _POSITIVE),
         ("streaming.fallback_poll_s", c.streaming.fallback_poll_s, _POSITIVE),

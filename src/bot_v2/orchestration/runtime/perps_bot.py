@@ -82,6 +82,7 @@ class PerpsBot:
         except (ExchangeUnavailable, RateLimited) as exc:
             self._failed_cycles += 1
             self._lifecycle.monitor.on_error("venue_unavailable")
+            self._lifecycle.monitor.on_cycle_failed(f"{type(exc).__name__}: {exc}")
             log.warning("cycle skipped (%d in a row): %s", self._failed_cycles, exc)
             return False
         self._failed_cycles = 0

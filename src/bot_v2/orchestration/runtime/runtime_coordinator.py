@@ -97,6 +97,8 @@ class RuntimeCoordinator:
         # Why new exposure is blocked by reconciliation; empty when the last pass completed.
         self._unreconciled = ""
         self._stale_cache: tuple[int, dict[str, str]] = (-1, {})
+        # Orders resting on the venue as the store last saw them (see _count_open_orders).
+        self._open_orders = 0
 
     def equity(self) -> Decimal:
         """The ledger at the latest marks (what EquityCalculator gives, kept up to date)."""
@@ -125,6 +127,8 @@ class RuntimeCoordinator:
             ingest.new_candles, self.ledger.positions, self.account_sync.sync, self._context, now
         )
         self._journal(outcomes, now)
+        if any(outcome.sent for outcome in outcomes):
+            self._count_open_orders()
         equity = self.equity()
         self._keep(observe_equity(self.risk.state, equity))
         self.store.record_equity(now, equity)
@@ -143,7 +147,7 @@ class RuntimeCoordinator:
             equity=equity,
             cash=self.ledger.cash,
             positions={s: p.size for s, p in self.ledger.positions.items()},
-            open_orders=0,
+            open_orders=self._open_orders,
             orders_total=self.execution.orders_sent,
             fills_total=self.ledger.fill_count,
             risk_rejections=self.execution.rejections,
@@ -168,6 +172,14 @@ class RuntimeCoordinator:
         self.monitor.set_detail("reconciliation", detail)
         if not report.ok:
             self.monitor.on_error("reconciliation")
+        self._count_open_orders()
+
+    def _count_open_orders(self) -> None:
+        """From the store, which records every order sent and, at each reconciliation pass, every
+        order the venue lists as open (and how the others ended): no venue request per cycle. An
+        order that fills or is cancelled on the venue between passes counts until the next pass
+        (reconciliation.interval_s); one the bot sent and that filled at once never counts."""
+        self._open_orders = len(self.store.load_open_orders())
 
     def _reconcile_due(self, now_ms: int) -> bool:
         """Every `reconciliation.interval_s` of clock time, and every cycle while blocked."""
