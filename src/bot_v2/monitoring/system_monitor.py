@@ -65,6 +65,7 @@ class SystemMonitor:
     def set_state(self, state: str) -> None:
         with self._lock:
             self._state = state
+        self._assess()
 
     def set_detail(self, key: str, value: Any) -> None:
         """Extra sections of the health document (reconciliation, streaming ...)."""
@@ -81,6 +82,7 @@ class SystemMonitor:
             self._last_failure = reason
             failed = self._failed_in_a_row
         self.failed_cycles.set(failed)
+        self._assess()
 
     def on_cycle(self, report: CycleReport) -> None:
         self.cycles.inc()
@@ -105,15 +107,14 @@ class SystemMonitor:
             self._last_failure = ""
             if self._state == "starting":
                 self._state = "running"
+        self._assess()
 
     # -- IStatusSource ------------------------------------------------------------------------
     def health(self) -> tuple[bool, dict[str, Any]]:
         with self._lock:
             last, state, extra = self._last, self._state, dict(self._extra)
             failed, failure = self._failed_in_a_row, self._last_failure
-        reasons = self._unhealthy_reasons(last, failed, failure)
-        healthy = state in ("starting", "running", "finished") and not reasons
-        self.healthy.set(1 if healthy else 0)
+        healthy, reasons = self._judge(last, state, failed, failure)
         doc: dict[str, Any] = {
             "status": "ok" if healthy else ("unhealthy" if reasons else state),
             "state": state,
@@ -140,14 +141,26 @@ class SystemMonitor:
             doc["unhealthy_reasons"] = reasons
         return healthy, doc
 
-    def _unhealthy_reasons(self, last: CycleReport | None, failed: int, failure: str) -> list[str]:
+    def _assess(self) -> tuple[bool, list[str]]:
+        """Healthy or not, and why not; also sets the perps_healthy gauge, so a scrape of /metrics
+        alone tells the same as /health."""
+        with self._lock:
+            last, state = self._last, self._state
+            failed, failure = self._failed_in_a_row, self._last_failure
+        return self._judge(last, state, failed, failure)
+
+    def _judge(
+        self, last: CycleReport | None, state: str, failed: int, failure: str
+    ) -> tuple[bool, list[str]]:
         reasons = []
         if failed >= self.unhealthy_after_failed_cycles:
             reasons.append(f"{failed} cycles in a row failed; last: {failure}")
         if last is not None and last.stale_symbols:
             stale = ", ".join(f"{s}: {why}" for s, why in sorted(last.stale_symbols.items()))
             reasons.append(f"stale market data ({stale})")
-        return reasons
+        healthy = state in ("starting", "running", "finished") and not reasons
+        self.healthy.set(1 if healthy else 0)
+        return healthy, reasons
 
     def metrics_text(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST

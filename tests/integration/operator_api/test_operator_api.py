@@ -53,16 +53,17 @@ def test_health_reports_the_last_cycle(served: tuple[SystemMonitor, str]) -> Non
 def test_stale_market_data_answers_503_until_fresh_again(served: tuple[SystemMonitor, str]) -> None:
     monitor, url = served
     monitor.on_cycle(report(7, stale={"ETH/USDT:USDT": "mark is 90s old"}))
+    # A scrape alone tells it, without anyone asking /health first.
+    assert "perps_healthy 0.0" in httpx.get(f"{url}/metrics").text
     response = httpx.get(f"{url}/health")
     assert response.status_code == 503
     doc = response.json()
     assert doc["status"] == "unhealthy"
     assert doc["unhealthy_reasons"] == ["stale market data (ETH/USDT:USDT: mark is 90s old)"]
     assert doc["stale_symbols"] == {"ETH/USDT:USDT": "mark is 90s old"}
-    assert "perps_healthy 0.0" in httpx.get(f"{url}/metrics").text
     monitor.on_cycle(report(8))
-    assert httpx.get(f"{url}/health").status_code == 200
     assert "perps_healthy 1.0" in httpx.get(f"{url}/metrics").text
+    assert httpx.get(f"{url}/health").status_code == 200
 
 
 def test_failed_cycles_in_a_row_answer_503_from_the_threshold() -> None:
