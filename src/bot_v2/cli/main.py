@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from bot_v2.cli import account as account_command
 from bot_v2.cli import backtest as backtest_command
 from bot_v2.cli import orders as orders_command
+from bot_v2.cli import risk as risk_command
 from bot_v2.cli import run as run_command
 from bot_v2.cli import state as state_command
 from bot_v2.cli.errors import EXIT_USAGE, report
@@ -18,7 +19,7 @@ from bot_v2.cli.options import add_config_options
 from bot_v2.domain.errors import BotError
 from bot_v2.orchestration.config import load_config, render_config_show
 
-COMMANDS = ("run", "config", "account", "orders")
+COMMANDS = ("run", "config", "account", "orders", "risk")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_config_options(preview_p)
     orders_command.add_arguments(preview_p)
+    risk_p = sub.add_parser("risk", help="the risk state kept across restarts")
+    risk_sub = risk_p.add_subparsers(dest="risk_command", required=True)
+    add_config_options(risk_sub.add_parser("show", help="print the kept risk state"))
+    clear_p = risk_sub.add_parser("clear", help="lift a day halt, reduce-only or kill switch")
+    add_config_options(clear_p)
+    risk_command.add_clear_arguments(clear_p)
     return parser
 
 
@@ -84,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return account_command.run(loaded, args.json)
         if args.command == "orders":
             return orders_command.run(loaded, args)
+        if args.command == "risk":
+            return risk_command.run(loaded, args)
         return run_command.run(loaded, args.cycles)
     except BotError as exc:
         return report(exc)

@@ -1,4 +1,9 @@
-"""SystemMonitor implements IStatusSource: Prometheus metrics and the health document."""
+"""SystemMonitor implements IStatusSource: Prometheus metrics and the health document.
+
+Health is honest about trading, not only about the process: it is unhealthy (503 with the reasons)
+once `unhealthy_after_failed_cycles` cycles in a row failed (the venue down or rate-limiting us), or
+while the last cycle saw stale market data (marks older than risk.max_mark_staleness_s: the bot
+cannot open anything), and healthy again with the next cycle that completes on fresh data."""
 
 from __future__ import annotations
 
@@ -16,9 +21,10 @@ from bot_v2.monitoring.reports import CycleReport
 
 
 class SystemMonitor:
-    def __init__(self, profile: str, bot_id: str) -> None:
+    def __init__(self, profile: str, bot_id: str, unhealthy_after_failed_cycles: int = 3) -> None:
         self.profile = profile
         self.bot_id = bot_id
+        self.unhealthy_after_failed_cycles = unhealthy_after_failed_cycles
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.cycles = Counter("perps_cycles", "Completed bot cycles", registry=r)
@@ -38,6 +44,10 @@ class SystemMonitor:
         )
         self.errors = Counter("perps_errors", "Errors by kind", ["kind"], registry=r)
         self.reduce_only = Gauge("perps_reduce_only", "1 while new exposure is blocked", registry=r)
+        self.failed_cycles = Gauge(
+            "perps_failed_cycles_in_a_row", "Cycles failed since the last one completed", registry=r
+        )
+        self.healthy = Gauge("perps_healthy", "1 while /health answers 200", registry=r)
         self.position_size = Gauge(
             "perps_position_size", "Signed position size", ["symbol"], registry=r
         )
@@ -46,6 +56,8 @@ class SystemMonitor:
         self._state = "starting"
         self._started = time.time()
         self._extra: dict[str, Any] = {}
+        self._failed_in_a_row = 0
+        self._last_failure = ""
         # The size each symbol's position gauge was last set to.
         self._shown_sizes: dict[str, Decimal] = {}
 
@@ -53,6 +65,7 @@ class SystemMonitor:
     def set_state(self, state: str) -> None:
         with self._lock:
             self._state = state
+        self._assess()
 
     def set_detail(self, key: str, value: Any) -> None:
         """Extra sections of the health document (reconciliation, streaming ...)."""
@@ -61,6 +74,15 @@ class SystemMonitor:
 
     def on_error(self, kind: str) -> None:
         self.errors.labels(kind=kind).inc()
+
+    def on_cycle_failed(self, reason: str) -> None:
+        """A cycle that could not complete; the next one that completes (on_cycle) clears it."""
+        with self._lock:
+            self._failed_in_a_row += 1
+            self._last_failure = reason
+            failed = self._failed_in_a_row
+        self.failed_cycles.set(failed)
+        self._assess()
 
     def on_cycle(self, report: CycleReport) -> None:
         self.cycles.inc()
@@ -78,19 +100,25 @@ class SystemMonitor:
             if shown.get(symbol) != size:
                 self.position_size.labels(symbol=symbol).set(float(size))
                 shown[symbol] = size
+        self.failed_cycles.set(0)
         with self._lock:
             self._last = report
+            self._failed_in_a_row = 0
+            self._last_failure = ""
             if self._state == "starting":
                 self._state = "running"
+        self._assess()
 
     # -- IStatusSource ------------------------------------------------------------------------
     def health(self) -> tuple[bool, dict[str, Any]]:
         with self._lock:
             last, state, extra = self._last, self._state, dict(self._extra)
-        healthy = state in ("starting", "running", "finished")
+            failed, failure = self._failed_in_a_row, self._last_failure
+        healthy, reasons = self._judge(last, state, failed, failure)
         doc: dict[str, Any] = {
-            "status": "ok" if healthy else state,
+            "status": "ok" if healthy else ("unhealthy" if reasons else state),
             "state": state,
+            "failed_cycles_in_a_row": failed,
             "profile": self.profile,
             "bot_id": self.bot_id,
             "uptime_s": round(time.time() - self._started, 3),
@@ -109,7 +137,30 @@ class SystemMonitor:
             if last.progress is not None:
                 doc["progress"] = round(last.progress, 4)
         doc.update(extra)
+        if reasons:
+            doc["unhealthy_reasons"] = reasons
         return healthy, doc
+
+    def _assess(self) -> tuple[bool, list[str]]:
+        """Healthy or not, and why not; also sets the perps_healthy gauge, so a scrape of /metrics
+        alone tells the same as /health."""
+        with self._lock:
+            last, state = self._last, self._state
+            failed, failure = self._failed_in_a_row, self._last_failure
+        return self._judge(last, state, failed, failure)
+
+    def _judge(
+        self, last: CycleReport | None, state: str, failed: int, failure: str
+    ) -> tuple[bool, list[str]]:
+        reasons = []
+        if failed >= self.unhealthy_after_failed_cycles:
+            reasons.append(f"{failed} cycles in a row failed; last: {failure}")
+        if last is not None and last.stale_symbols:
+            stale = ", ".join(f"{s}: {why}" for s, why in sorted(last.stale_symbols.items()))
+            reasons.append(f"stale market data ({stale})")
+        healthy = state in ("starting", "running", "finished") and not reasons
+        self.healthy.set(1 if healthy else 0)
+        return healthy, reasons
 
     def metrics_text(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST

@@ -73,6 +73,9 @@ class Container(containers.DeclarativeContainer):
         SystemMonitor,
         providers.Callable(lambda c: c.profile, config),
         providers.Callable(lambda c: c.bot.id, config),
+        unhealthy_after_failed_cycles=providers.Callable(
+            lambda c: c.monitoring.unhealthy_after_failed_cycles, config
+        ),
     )
     api = providers.Singleton(
         OperatorApiServer,

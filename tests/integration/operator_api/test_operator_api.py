@@ -11,7 +11,7 @@ from bot_v2.monitoring.reports import CycleReport
 from bot_v2.monitoring.system_monitor import SystemMonitor
 
 
-def report(cycle: int, reduce_only: str = "") -> CycleReport:
+def report(cycle: int, reduce_only: str = "", stale: dict[str, str] | None = None) -> CycleReport:
     return CycleReport(
         cycle=cycle,
         clock_ms=1_704_067_200_000,
@@ -25,7 +25,7 @@ def report(cycle: int, reduce_only: str = "") -> CycleReport:
         risk_rejections=2,
         errors=0,
         reduce_only_reason=reduce_only,
-        stale_symbols={"ETH/USDT:USDT": "mark is 90s old"},
+        stale_symbols={} if stale is None else stale,
     )
 
 
@@ -47,7 +47,45 @@ def test_health_reports_the_last_cycle(served: tuple[SystemMonitor, str]) -> Non
     assert doc["cycle"] == 7 and doc["equity"] == "10123.45"
     assert doc["positions"] == {"BTC/USDT:USDT": "0.5"}
     assert doc["reduce_only"] is True and doc["reduce_only_reason"] == "daily loss limit"
+    assert doc["stale_symbols"] == {} and doc["open_orders"] == 1
+
+
+def test_stale_market_data_answers_503_until_fresh_again(served: tuple[SystemMonitor, str]) -> None:
+    monitor, url = served
+    monitor.on_cycle(report(7, stale={"ETH/USDT:USDT": "mark is 90s old"}))
+    # A scrape alone tells it, without anyone asking /health first.
+    assert "perps_healthy 0.0" in httpx.get(f"{url}/metrics").text
+    response = httpx.get(f"{url}/health")
+    assert response.status_code == 503
+    doc = response.json()
+    assert doc["status"] == "unhealthy"
+    assert doc["unhealthy_reasons"] == ["stale market data (ETH/USDT:USDT: mark is 90s old)"]
     assert doc["stale_symbols"] == {"ETH/USDT:USDT": "mark is 90s old"}
+    monitor.on_cycle(report(8))
+    assert "perps_healthy 1.0" in httpx.get(f"{url}/metrics").text
+    assert httpx.get(f"{url}/health").status_code == 200
+
+
+def test_failed_cycles_in_a_row_answer_503_from_the_threshold() -> None:
+    monitor = SystemMonitor("dev", "perps-dev", unhealthy_after_failed_cycles=2)
+    server = OperatorApiServer(monitor, "127.0.0.1", 0)
+    server.start()
+    try:
+        url = server.address
+        monitor.on_cycle(report(1))
+        monitor.on_cycle_failed("ExchangeUnavailable: timeout")
+        assert httpx.get(f"{url}/health").status_code == 200
+        monitor.on_cycle_failed("RateLimited: 429")
+        response = httpx.get(f"{url}/health")
+        assert response.status_code == 503
+        assert response.json()["unhealthy_reasons"] == [
+            "2 cycles in a row failed; last: RateLimited: 429"
+        ]
+        assert "perps_failed_cycles_in_a_row 2.0" in httpx.get(f"{url}/metrics").text
+        monitor.on_cycle(report(2))
+        assert httpx.get(f"{url}/health").status_code == 200
+    finally:
+        server.stop()
 
 
 def test_metrics_are_prometheus_text(served: tuple[SystemMonitor, str]) -> None:

@@ -136,6 +136,7 @@ def bot_configs(draw: st.DrawFn, profile: str | None = None) -> BotConfig:
             http_host=draw(non_blank),
             http_port=draw(st.integers(min_value=0, max_value=65535)),
             status_interval_s=draw(positive("3600", low="0.01")),
+            unhealthy_after_failed_cycles=draw(st.integers(min_value=1, max_value=1_000_000)),
         ),
         streaming=StreamingSection(
             enabled=draw(st.booleans()), heartbeat_s=draw(positive("3600", low="0.001"))

@@ -28,48 +28,63 @@ class RunSummary:
     return_pct: Decimal
 
 
-class DrawdownTracker:
-    """Peak-to-trough decline of equity, O(1) per update."""
+@attrs.frozen
+class Drawdown:
+    """Peak-to-trough decline of equity as a value: `update` gives the next one, O(1), and the
+    same object when nothing changed (so a caller can tell, by identity, when to store it)."""
 
-    def __init__(self) -> None:
-        self._peak: Decimal | None = None
-        # The deepest drop below the current peak so far.
-        self._deepest = ZERO
-        self._max_drawdown = ZERO
-        self._max_drawdown_abs = ZERO
+    peak: Decimal | None = None
+    # The deepest drop below the current peak so far.
+    deepest: Decimal = ZERO
+    # Largest decline as a fraction of the peak before it, 0..1.
+    max_drawdown: Decimal = ZERO
+    max_drawdown_abs: Decimal = ZERO
 
-    def update(self, equity: Decimal) -> None:
-        if self._peak is None or equity > self._peak:
-            self._peak = equity
-            self._deepest = ZERO
-            return
-        drop = self._peak - equity
-        if drop <= self._deepest:
+    def update(self, equity: Decimal) -> Drawdown:
+        peak = self.peak
+        if peak is None or equity > peak:
+            return Drawdown(equity, ZERO, self.max_drawdown, self.max_drawdown_abs)
+        drop = peak - equity
+        if drop <= self.deepest:
             # Below the same peak, only a deeper drop can raise either maximum (the fraction is
             # the drop over that peak): most updates stop here, without a division.
-            return
-        self._deepest = drop
-        self._max_drawdown_abs = max(self._max_drawdown_abs, drop)
-        if self._peak > 0:
+            return self
+        fraction = self.max_drawdown
+        if peak > 0:
             # Capped at 1: equity below zero is still a total loss of the peak.
-            self._max_drawdown = max(self._max_drawdown, min(drop / self._peak, ALL))
+            fraction = max(fraction, min(drop / peak, ALL))
+        return Drawdown(peak, drop, fraction, max(self.max_drawdown_abs, drop))
+
+
+class DrawdownTracker:
+    """A Drawdown that updates in place."""
+
+    def __init__(self, value: Drawdown | None = None) -> None:
+        self.value = Drawdown() if value is None else value
+
+    def update(self, equity: Decimal) -> None:
+        self.value = self.value.update(equity)
 
     @property
     def peak(self) -> Decimal:
-        return ZERO if self._peak is None else self._peak
+        peak = self.value.peak
+        return ZERO if peak is None else peak
 
     @property
     def max_drawdown(self) -> Decimal:
         """Largest decline as a fraction of the peak before it, 0..1."""
-        return self._max_drawdown
+        return self.value.max_drawdown
 
     @property
     def max_drawdown_abs(self) -> Decimal:
-        return self._max_drawdown_abs
+        return self.value.max_drawdown_abs
 
 
 def summarize(
-    ledger: Ledger, initial_equity: Decimal, final_equity: Decimal, drawdown: DrawdownTracker
+    ledger: Ledger,
+    initial_equity: Decimal,
+    final_equity: Decimal,
+    drawdown: Drawdown | DrawdownTracker,
 ) -> RunSummary:
     trades = ledger.closed_trades
     wins = sum(1 for trade in trades if trade.net > 0)

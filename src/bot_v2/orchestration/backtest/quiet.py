@@ -34,5 +34,8 @@ class QuietMonitor:
     def on_error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
 
+    def on_cycle_failed(self, reason: str) -> None:
+        return None  # a backtest has nobody asking /health
+
     def on_cycle(self, report: CycleReport) -> None:
         self.last = report

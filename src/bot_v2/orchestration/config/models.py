@@ -104,6 +104,8 @@ class MonitoringSection:
     http_port: int = 8787
     # Wall-clock seconds between progress lines.
     status_interval_s: Decimal = Decimal(2)
+    # /health answers 503 once this many cycles in a row failed (venue down, rate-limited).
+    unhealthy_after_failed_cycles: int = 3
 
 
 @attrs.frozen

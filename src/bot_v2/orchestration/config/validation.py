@@ -92,6 +92,8 @@ _LOG_BACKUPS: Final = Range(1, LOG_MAX_BACKUPS)
 # Up to a week of fills before the first start; a venue's Retry-After up to ten minutes.
 _LOOKBACK: Final = Range(0, 7 * _DAY_S)
 _RETRY_AFTER: Final = Range(0, 600)
+# A failed cycle costs one interval; a million in a row is a bot nobody watches.
+_FAILED_CYCLES: Final = Range(1, 1_000_000)
 _NOT_EMPTY = _rule(lambda v: v.strip() != "", "must not be empty")
 _WS_URL = _rule(
     lambda v: v == "" or v.startswith(("ws://", "wss://")),
@@ -145,6 +147,11 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
         ("monitoring.http_host", c.monitoring.http_host, _NOT_EMPTY),
         ("monitoring.http_port", c.monitoring.http_port, Range(0, 65_535)),
         ("monitoring.status_interval_s", c.monitoring.status_interval_s, Range("0.01", _DAY_S)),
+        (
+            "monitoring.unhealthy_after_failed_cycles",
+            c.monitoring.unhealthy_after_failed_cycles,
+            _FAILED_CYCLES,
+        ),
         ("streaming.heartbeat_s", c.streaming.heartbeat_s, _STREAM_S),
         ("streaming.fallback_after_s", c.streaming.fallback_after_s, _STREAM_S),
         ("streaming.fallback_poll_s", c.streaming.fallback_poll_s, _STREAM_S),

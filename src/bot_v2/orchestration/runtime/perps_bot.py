@@ -31,6 +31,7 @@ class PerpsBot:
         self._reduce_only_reason = ""
         self._stop_reason = ""
         self._failed_cycles = 0
+        self._running = False
 
     # -- IBotRuntime --------------------------------------------------------------------------
     @property
@@ -53,6 +54,19 @@ class PerpsBot:
         if not self._reduce_only_reason:
             log.warning("entering reduce-only mode: %s", reason)
             self._reduce_only_reason = reason
+        coordinator = self._lifecycle.coordinator
+        if self._running and coordinator is not None:
+            # Set at run time: stored, so a restart keeps it. Config's reduce_only (entered while
+            # starting) is not: the config is read again at every start.
+            coordinator.hold_reduce_only(reason)
+
+    def engage_kill_switch(self, reason: str) -> None:
+        """No new orders at all, closing ones included, until an operator clears it (stored)."""
+        log.error("kill switch engaged: %s", reason)
+        coordinator = self._lifecycle.coordinator
+        if coordinator is None:
+            raise RuntimeError("the kill switch is kept by a started bot")
+        coordinator.engage_kill_switch(reason)
 
     def request_stop(self, reason: str) -> None:
         if not self._stop_reason:
@@ -85,6 +99,7 @@ class PerpsBot:
         except (ExchangeUnavailable, RateLimited) as exc:
             self._failed_cycles += 1
             self._lifecycle.monitor.on_error("venue_unavailable")
+            self._lifecycle.monitor.on_cycle_failed(f"{type(exc).__name__}: {exc}")
             log.warning("cycle skipped (%d in a row): %s", self._failed_cycles, exc)
             return False
         self._failed_cycles = 0
@@ -92,6 +107,7 @@ class PerpsBot:
 
     async def run(self, max_cycles: int | None = None) -> RunSummary:
         coordinator = await self._lifecycle.start(self)
+        self._running = True
         clock, run_cycle = self._lifecycle.clock, coordinator.run_cycle
         # Only between start and shutdown may a stop request cut a cycle's waits for the venue.
         self._stop.arm()

@@ -3,7 +3,12 @@ market data -> (reconciliation when due) -> strategy -> risk -> execution -> bro
 accounting -> store -> monitoring.
 
 While a reconciliation has not completed, the cycle runs reduce-only: the bot does not add exposure
-on a state it could not check against the venue. The next pass that completes lifts it."""
+on a state it could not check against the venue. The next pass that completes lifts it.
+
+The risk state a restart must not forget (the UTC day and its starting equity, the day's halt once
+its loss reached the limit, the equity peak and drawdown, a reduce-only or kill switch set at run
+time) is a RiskState kept in the store: restored when the coordinator is built, stored whenever it
+changes, before a decision relies on it."""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from bot_v2.domain.risk import RiskLimits
 from bot_v2.features.live_trade.account_sync import AccountSync
 from bot_v2.features.live_trade.accounting import Ledger
 from bot_v2.features.live_trade.execution import ExecutionCoordinator, OrderOutcome
-from bot_v2.features.live_trade.performance import DrawdownTracker
+from bot_v2.features.live_trade.performance import Drawdown
 from bot_v2.features.live_trade.reconciliation import (
     ReconciliationPlan,
     ReconciliationReport,
@@ -26,6 +31,16 @@ from bot_v2.features.live_trade.reconciliation import (
 from bot_v2.features.live_trade.reconciliation.intents import unresolved_detail
 from bot_v2.features.live_trade.risk.context import RiskContext
 from bot_v2.features.live_trade.risk.pre_trade import day_loss_breached
+from bot_v2.features.live_trade.risk.state import (
+    RiskState,
+    day_of,
+    engage_kill_switch,
+    hold_reduce_only,
+    observe_day_loss,
+    observe_equity,
+    roll_day,
+)
+from bot_v2.features.live_trade.risk.state_keeper import RiskStateKeeper
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
 from bot_v2.features.live_trade.valuation import LedgerValuation
 from bot_v2.features.market_data.service import MarketDataService
@@ -37,7 +52,6 @@ from bot_v2.ports.runtime import IBotRuntime
 from bot_v2.ports.state_store import IStateStore
 
 log = logging.getLogger(__name__)
-DAY_MS = 86_400_000
 
 
 class RuntimeCoordinator:
@@ -75,9 +89,8 @@ class RuntimeCoordinator:
         self.max_mark_staleness_ms = max_mark_staleness_ms
         self.on_report = on_report
         self.valuation = LedgerValuation(ledger)
-        self.drawdown = DrawdownTracker()
-        self._day: int | None = None
-        self._day_start_equity = Decimal(0)
+        self.risk = RiskStateKeeper(store)
+        self._show_risk(self.risk.state)
         self._runtime: IBotRuntime | None = None
         self.errors = 0
         self.reconciler = reconciler
@@ -90,6 +103,8 @@ class RuntimeCoordinator:
         self._pending_symbols: frozenset[str] = frozenset()
         self._unresolved: list[str] = []
         self._stale_cache: tuple[int, dict[str, str]] = (-1, {})
+        # Orders resting on the venue as the store last saw them (see _count_open_orders).
+        self._open_orders = 0
 
     def equity(self) -> Decimal:
         """The ledger at the latest marks (what EquityCalculator gives, kept up to date)."""
@@ -120,13 +135,15 @@ class RuntimeCoordinator:
         self._journal(outcomes, now)
         if any(o.pending for o in outcomes):
             self._refresh_pending()
+        if any(outcome.sent for outcome in outcomes):
+            self._count_open_orders()
         equity = self.equity()
-        self.drawdown.update(equity)
+        self._keep(observe_equity(self.risk.state, equity))
         self.store.record_equity(now, equity)
         # No sync here: the one at the top of the cycle and the one after every decision that sent
         # an order leave the ledger current, and a second REST round trip per symbol every cycle
         # would only catch a resting order filling in the last milliseconds (the next cycle does).
-        day_pnl = equity - self._day_start_equity
+        day_pnl = self.risk.state.day_pnl(equity)
         if day_loss_breached(day_pnl, self.limits):
             self.monitor.set_detail(
                 "daily_loss", f"limit {self.limits.daily_loss_limit} hit: day PnL {day_pnl:.2f}"
@@ -138,12 +155,14 @@ class RuntimeCoordinator:
             equity=equity,
             cash=self.ledger.cash,
             positions={s: p.size for s, p in self.ledger.positions.items()},
-            open_orders=0,
+            open_orders=self._open_orders,
             orders_total=self.execution.orders_sent,
             fills_total=self.ledger.fill_count,
             risk_rejections=self.execution.rejections,
             errors=self.errors,
-            reduce_only_reason=getattr(runtime, "reduce_only_reason", "") or self._unreconciled,
+            reduce_only_reason=getattr(runtime, "reduce_only_reason", "")
+            or self._unreconciled
+            or self.risk.state.blocked_reason,
             progress=self.clock.progress(),
             stale_symbols=self._stale(now),
         )
@@ -162,6 +181,7 @@ class RuntimeCoordinator:
         if not report.ok:
             self.monitor.on_error("reconciliation")
         self._refresh_pending()
+        self._count_open_orders()
         for intent in report.plan.unresolved:
             self.monitor.on_error("unresolved_order")
             self._unresolved.append(unresolved_detail(intent, self.reconcile_pending_timeout_ms))
@@ -175,6 +195,13 @@ class RuntimeCoordinator:
         pending, so a cycle with nothing in doubt does not query it."""
         pending = self.store.load_pending_intents()
         self._pending_symbols = frozenset(i.request.symbol for i in pending)
+
+    def _count_open_orders(self) -> None:
+        """From the store, which records every order sent and, at each reconciliation pass, every
+        order the venue lists as open (and how the others ended): no venue request per cycle. An
+        order that fills or is cancelled on the venue between passes counts until the next pass
+        (reconciliation.interval_s); one the bot sent and that filled at once never counts."""
+        self._open_orders = len(self.store.load_open_orders())
 
     def _reconcile_due(self, now_ms: int) -> bool:
         """Every `reconciliation.interval_s` of clock time, and every cycle while blocked or while
@@ -213,11 +240,38 @@ class RuntimeCoordinator:
                 f"{verdict}",
             )
 
+    # -- risk state (see RiskState) ------------------------------------------------------------
+    @property
+    def drawdown(self) -> Drawdown:
+        return self.risk.state.drawdown
+
+    def hold_reduce_only(self, reason: str) -> None:
+        """Reduce-only set at run time: stored, so a restart keeps it until an operator clears it."""
+        self._keep(hold_reduce_only(self.risk.state, reason))
+
+    def engage_kill_switch(self, reason: str) -> None:
+        self._keep(engage_kill_switch(self.risk.state, reason))
+
+    def _keep(self, state: RiskState) -> None:
+        if self.risk.update(state):
+            self._show_risk(state)
+
+    def _show_risk(self, state: RiskState) -> None:
+        self.monitor.set_detail(
+            "risk_state",
+            {
+                "day_start_equity": str(state.day_start_equity),
+                "day_halt": state.day_halt,
+                "equity_peak": str(state.drawdown.peak or 0),
+                "max_drawdown": str(state.drawdown.max_drawdown),
+                "reduce_only": state.reduce_only,
+                "kill_switch": state.kill_switch,
+            },
+        )
+
     def _roll_day(self, now_ms: int) -> None:
-        day = now_ms // DAY_MS
-        if day != self._day:
-            self._day = day
-            self._day_start_equity = self.equity()
+        if day_of(now_ms) != self.risk.state.day:
+            self._keep(roll_day(self.risk.state, now_ms, self.equity()))
             self.monitor.set_detail("daily_loss", "")
 
     def _stale(self, now_ms: int) -> dict[str, str]:
@@ -238,14 +292,20 @@ class RuntimeCoordinator:
         equity = self.equity()
         runtime = self._runtime
         self._refresh_pending()
+        # A day whose loss reached the limit stays halted: stored before the rule relies on it.
+        self._keep(observe_day_loss(self.risk.state, equity, self.limits.daily_loss_limit))
+        state = self.risk.state
         return RiskContext(
             equity=equity,
             positions=self.ledger.positions,
             marks=self.market_data.mark_prices(),
-            day_pnl=equity - self._day_start_equity,
-            kill_switch=self.kill_switch,
-            reduce_only=bool(self._unreconciled) or (runtime is not None and runtime.reduce_only),
+            day_pnl=state.day_pnl(equity),
+            kill_switch=self.kill_switch or bool(state.kill_switch),
+            reduce_only=bool(self._unreconciled)
+            or (runtime is not None and runtime.reduce_only)
+            or bool(state.reduce_only),
             stale_symbols=frozenset(self._stale(self.clock.now_ms())),
             pending_symbols=self._pending_symbols,
             others_notional=self.valuation.others_notional(),
+            day_halt=state.day_halt,
         )

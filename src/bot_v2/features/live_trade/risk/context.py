@@ -31,6 +31,9 @@ class RiskContext:
     others_notional: Callable[[str, Decimal], Decimal | None] | None = attrs.field(
         default=None, eq=False, repr=False
     )
+    # Why the UTC day is halted (its loss reached the limit at some point), or empty: a latch the
+    # runtime keeps across restarts, so a day that recovered some of its loss stays halted.
+    day_halt: str = ""
 
     def position(self, symbol: str) -> Position:
         return self.positions.get(symbol) or Position(symbol)

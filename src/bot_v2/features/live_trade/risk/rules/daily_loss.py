@@ -15,10 +15,12 @@ def day_loss_breached(day_pnl: Decimal, limits: RiskLimits) -> bool:
 
 
 def check(request: OrderRequest, ctx: RiskContext, limits: RiskLimits) -> RiskVerdict:
-    if day_loss_breached(ctx.day_pnl, limits) and not is_reducing(
-        request, ctx.position(request.symbol)
-    ):
-        return RiskVerdict.reject(
-            f"day PnL {ctx.day_pnl} reached the daily loss limit of {limits.daily_loss_limit}"
-        )
-    return RiskVerdict.ok()
+    if not (ctx.day_halt or day_loss_breached(ctx.day_pnl, limits)):
+        return RiskVerdict.ok()
+    if is_reducing(request, ctx.position(request.symbol)):
+        return RiskVerdict.ok()
+    if ctx.day_halt:
+        return RiskVerdict.reject(f"{ctx.day_halt}; only reducing orders until the UTC day ends")
+    return RiskVerdict.reject(
+        f"day PnL {ctx.day_pnl} reached the daily loss limit of {limits.daily_loss_limit}"
+    )
