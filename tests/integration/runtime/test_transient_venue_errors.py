@@ -27,6 +27,9 @@ class FlakyBroker:
         self._fail_on = fail_on
         self._error = error
         self.fill_calls = 0
+        # What `watch` said at each fetch_fills call, by call number (set once the bot exists).
+        self.watch: Any = None
+        self.seen: dict[int, Any] = {}
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -36,6 +39,8 @@ class FlakyBroker:
 
     async def fetch_fills(self, symbols: Sequence[str], since_ms: int) -> list[Fill]:
         self.fill_calls += 1
+        if self.watch is not None:
+            self.seen[self.fill_calls] = self.watch()
         if self.fill_calls in self._fail_on:
             raise self._error
         fills: list[Fill] = await self._inner.fetch_fills(symbols, since_ms)
@@ -43,7 +48,7 @@ class FlakyBroker:
 
 
 def run_dev(
-    tmp_path: Path, fail_on: set[int], error: BotError, cycles: int
+    tmp_path: Path, fail_on: set[int], error: BotError, cycles: int, watch: bool = False
 ) -> tuple[Any, Any, FlakyBroker]:
     loaded = load_config(
         "dev",
@@ -55,6 +60,8 @@ def run_dev(
     flaky = FlakyBroker(container.broker(), fail_on, error)
     container.broker.override(providers.Object(flaky))
     bot = PerpsBotBuilder(container, write=lambda _line: None).build()
+    if watch:
+        flaky.watch = lambda: bot.reduce_only
     return bot, asyncio.run(bot.run(cycles)), flaky
 
 
@@ -83,13 +90,20 @@ def test_authentication_failure_stops_the_run(tmp_path: Path) -> None:
         run_dev(tmp_path, {5}, AuthenticationFailed("bad key"), 200)
 
 
-def test_a_venue_ban_skips_the_cycle_enters_reduce_only_and_alerts(
+def test_a_venue_ban_is_reduce_only_until_it_lifts_and_alerts(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     ban = VenueBanned("binanceusdm fetch_fills: 418 banned", until_ms=1)
-    bot, _, _ = run_dev(tmp_path, {40}, ban, 120)
+    bot, _, flaky = run_dev(tmp_path, {40, 41}, ban, 120, watch=True)
     assert bot.stop_reason == "--cycles 120 reached"
     assert bot.cycle_count == 120
-    assert bot.reduce_only and "venue ban" in bot.reduce_only_reason
-    assert 'perps_errors_total{kind="venue_banned"} 1.0' in container_metrics(bot)
-    assert any("ALERT" in r.getMessage() and "banned" in r.getMessage() for r in caplog.records)
+    # Not reduce-only before the ban; reduce-only while it lasts; lifted by the first cycle that
+    # completes (the broker refuses every call until the ban ends), and never stored.
+    assert not flaky.seen[40] and flaky.seen[41] and flaky.seen[42]
+    assert not flaky.seen[43] and not bot.reduce_only
+    with contextlib.closing(sqlite3.connect(tmp_path / "state.db")) as db:
+        kept = db.execute("SELECT value FROM meta WHERE key = 'risk_state'").fetchone()
+    assert kept is None or "venue ban" not in kept[0]
+    assert 'perps_errors_total{kind="venue_banned"} 2.0' in container_metrics(bot)
+    alerts = [r for r in caplog.records if "ALERT" in r.getMessage() and "banned" in r.getMessage()]
+    assert len(alerts) == 1

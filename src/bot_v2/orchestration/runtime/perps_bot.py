@@ -29,6 +29,9 @@ class PerpsBot:
         self._stop = stop or StopSignal()
         self._cycle_count = 0
         self._reduce_only_reason = ""
+        # While the venue bans us: reduce-only for as long as the ban lasts, never stored (the
+        # broker refuses every call until it lifts, so the first cycle that completes ends it).
+        self._ban_reason = ""
         self._stop_reason = ""
         self._failed_cycles = 0
         self._running = False
@@ -44,11 +47,11 @@ class PerpsBot:
 
     @property
     def reduce_only(self) -> bool:
-        return bool(self._reduce_only_reason)
+        return bool(self._reduce_only_reason or self._ban_reason)
 
     @property
     def reduce_only_reason(self) -> str:
-        return self._reduce_only_reason
+        return self._reduce_only_reason or self._ban_reason
 
     def enter_reduce_only(self, reason: str) -> None:
         if not self._reduce_only_reason:
@@ -92,9 +95,11 @@ class PerpsBot:
         except VenueBanned as exc:
             # The broker refuses every call until the ban lifts; nothing new may open meanwhile.
             self._failed_cycles += 1
-            self.enter_reduce_only(f"venue ban: {exc}")
+            if not self._ban_reason:
+                log.error("ALERT: the venue banned this client; reduce-only until it lifts: %s", exc)
+            self._ban_reason = f"venue ban: {exc}"
             self._lifecycle.monitor.on_error("venue_banned")
-            log.error("ALERT: the venue banned this client: %s", exc)
+            self._lifecycle.monitor.on_cycle_failed(self._ban_reason)
             return False
         except (ExchangeUnavailable, RateLimited) as exc:
             self._failed_cycles += 1
@@ -103,6 +108,9 @@ class PerpsBot:
             log.warning("cycle skipped (%d in a row): %s", self._failed_cycles, exc)
             return False
         self._failed_cycles = 0
+        if self._ban_reason:
+            log.warning("the venue's ban has lifted; leaving reduce-only (%s)", self._ban_reason)
+            self._ban_reason = ""
         return True
 
     async def run(self, max_cycles: int | None = None) -> RunSummary:
