@@ -96,7 +96,9 @@ class PerpsBot:
             # The broker refuses every call until the ban lifts; nothing new may open meanwhile.
             self._failed_cycles += 1
             if not self._ban_reason:
-                log.error("ALERT: the venue banned this client; reduce-only until it lifts: %s", exc)
+                log.error(
+                    "ALERT: the venue banned this client; reduce-only until it lifts: %s", exc
+                )
             self._ban_reason = f"venue ban: {exc}"
             self._lifecycle.monitor.on_error("venue_banned")
             self._lifecycle.monitor.on_cycle_failed(self._ban_reason)
