@@ -60,7 +60,8 @@ def copy_of(rig: Rig, tmp_path: Path) -> Rig:
     clone = make_rig(tmp_path, candles=400)
     clone.data_dir.mkdir()
     for part in rig.data_dir.iterdir():  # all of it: the lock file a previous run left too
-        (clone.data_dir / part.name).write_bytes(part.read_bytes())
+        if part.is_file():  # the run's logs/ folder is no part of the state
+            (clone.data_dir / part.name).write_bytes(part.read_bytes())
     clone.exchange_db.write_bytes(rig.exchange_db.read_bytes())
     return clone
 
