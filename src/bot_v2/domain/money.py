@@ -27,13 +27,15 @@ ZERO = Decimal(0)
 # The quantizing itself runs in a context that never rounds to fewer digits, so a term of 1e16 or
 # more is put on the grid too instead of raising InvalidOperation as a 28-digit quantize would.
 GRID = Decimal("1e-12")
-_WIDE = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+# ROUND_HALF_EVEN, like the default context. Its bound method, called positionally, is about twice
+# as fast as `value.quantize(GRID, context=...)`, which parses keywords: this runs once per term.
+_quantize = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN).quantize
 
 
 def on_grid(value: Decimal) -> Decimal:
     """`value` rounded half-even to a multiple of GRID, with exponent -12: the one form in which
     money terms are summed (see GRID)."""
-    return value.quantize(GRID, context=_WIDE)
+    return _quantize(value, GRID)
 
 
 class GridSum:

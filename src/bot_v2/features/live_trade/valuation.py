@@ -11,7 +11,7 @@ kept sums are the very Decimals those loops give.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from bot_v2.domain.money import GridSum
@@ -39,19 +39,23 @@ class LedgerValuation:
         """Catch up with new marks (`marks_version` changed: revalue everything) or with the
         fills the ledger booked since the last update (revalue the symbols they moved)."""
         ledger = self._ledger
-        symbols: Iterable[str]
         if marks_version != self._marks_version:
             self._marks, self._marks_version = marks, marks_version
-            self._terms = {}
-            self._upnl, self._notional = GridSum(), GridSum()
-            symbols = ledger.positions
+            upnl, notional = self._upnl, self._notional = GridSum(), GridSum()
+            # The ledger holds open positions only.
+            self._terms = {
+                symbol: (
+                    upnl.add(unrealized_term(symbol, position, marks)),
+                    notional.add(position_notional(marks, symbol, position)),
+                )
+                for symbol, position in ledger.positions.items()
+            }
         else:
             moved = ledger.moved_since(self._seen_moves)
             if not moved:
                 return
-            symbols = dict.fromkeys(moved)
-        for symbol in symbols:
-            self._revalue(symbol)
+            for symbol in dict.fromkeys(moved):
+                self._revalue(symbol)
         self._seen_moves = ledger.move_count
         self._generation += 1
 
