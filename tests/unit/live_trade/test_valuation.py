@@ -1,18 +1,19 @@
 """LedgerValuation gives, digit for digit, what EquityCalculator and the exposure rules' own walk
 over every position give, through random fills (adds, partial closes, flips: 28-digit averaged
-entries included) on four symbols and random mark changes, missing and zero marks included."""
+entries included) on four symbols and random mark changes, missing and zero marks included. There
+is one way to the answer whatever the number of positions: the sums are kept, their terms on the
+money grid like the loops'."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot_v2.domain.fills import Fill
+from bot_v2.domain.money import ZERO
 from bot_v2.domain.orders import OrderRequest, OrderType, Side
-from bot_v2.features.live_trade import valuation
 from bot_v2.features.live_trade.accounting import EquityCalculator, Ledger
 from bot_v2.features.live_trade.risk.context import RiskContext
 from bot_v2.features.live_trade.risk.exposure import total_notional_after
@@ -50,17 +51,11 @@ def context(ledger: Ledger, marks: dict[str, Decimal], kept: LedgerValuation | N
 
 @given(script=steps, asked=st.sampled_from(SYMBOLS), mark=prices)
 def test_the_kept_sums_are_the_walks(script: list[object], asked: str, mark: Decimal) -> None:
-    # Four symbols are below the size where sums are kept: 0 makes them kept from the start.
-    original, valuation.WALK_BELOW = valuation.WALK_BELOW, 0
-    try:
-        check_script(script, asked, mark)
-    finally:
-        valuation.WALK_BELOW = original
+    check_script(script, asked, mark)
 
 
-def test_a_few_positions_are_walked_to_the_calculators_equity() -> None:
-    # Three positions, below the default WALK_BELOW: every answer comes from valuing them again.
-    assert len(SYMBOLS) - 1 < valuation.WALK_BELOW
+def test_a_few_positions_are_valued_to_the_calculators_equity() -> None:
+    # Three positions, one of them without a mark and one at a zero mark.
     ledger = Ledger(Decimal(10_000))
     kept = LedgerValuation(ledger)
     marks = {SYMBOLS[0]: Decimal("101.5"), SYMBOLS[1]: Decimal(0)}  # C has no mark at all
@@ -70,18 +65,28 @@ def test_a_few_positions_are_walked_to_the_calculators_equity() -> None:
             Fill(f"f{n}", "c", "x", symbol, Side.BUY, Decimal(size), Decimal(price), Decimal(0), n)
         )
     kept.update(marks, 1)
-    assert kept.equity() == EquityCalculator().equity(ledger, marks)
-    # A fill within the same marks: the positions are valued again.
+    assert same(kept.equity(), EquityCalculator().equity(ledger, marks))
+    # A fill within the same marks: the position it moved is valued again.
     ledger.apply_fill(
         Fill("f9", "c", "x", SYMBOLS[0], Side.SELL, Decimal("0.5"), Decimal(99), Decimal(1), 9)
     )
     kept.update(marks, 1)
-    assert kept.equity() == EquityCalculator().equity(ledger, marks)
+    assert same(kept.equity(), EquityCalculator().equity(ledger, marks))
     # New marks: everything is valued again.
     marks = {**marks, SYMBOLS[2]: Decimal("40.125")}
     kept.update(marks, 2)
-    assert kept.equity() == EquityCalculator().equity(ledger, marks)
+    assert same(kept.equity(), EquityCalculator().equity(ledger, marks))
     assert kept.equity() != ledger.cash
+    # Every position closed: no terms left, and the kept equity is the cash itself, exponent
+    # included, as the loop over no positions gives.
+    for n, (symbol, position) in enumerate(list(ledger.positions.items())):
+        side = Side.SELL if position.size > 0 else Side.BUY
+        size = abs(position.size)
+        ledger.apply_fill(Fill(f"c{n}", "c", "x", symbol, side, size, Decimal(50), Decimal(0), 20))
+    assert not ledger.positions
+    kept.update(marks, 2)
+    assert same(kept.equity(), EquityCalculator().equity(ledger, marks))
+    assert same(kept.equity(), ledger.cash)
 
 
 def check_script(script: list[object], asked: str, mark: Decimal) -> None:
@@ -104,8 +109,7 @@ def check_script(script: list[object], asked: str, mark: Decimal) -> None:
         assert same(total_notional_after(request, context(ledger, marks, kept), mark), walked)
 
 
-def test_a_view_from_before_an_update_no_longer_answers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(valuation, "WALK_BELOW", 0)
+def test_a_view_from_before_an_update_no_longer_answers() -> None:
     ledger = Ledger(Decimal(1000))
     kept = LedgerValuation(ledger)
     kept.update({SYMBOLS[0]: Decimal(10)}, 1)
@@ -117,3 +121,19 @@ def test_a_view_from_before_an_update_no_longer_answers(monkeypatch: pytest.Monk
     kept.update({SYMBOLS[0]: Decimal(10)}, 1)
     assert view(SYMBOLS[1], Decimal(0)) is None
     assert kept.others_notional()(SYMBOLS[1], Decimal(0)) == Decimal(10)
+
+
+def test_each_position_enters_equity_on_the_money_grid() -> None:
+    # Bought 1 at 10 and 2 at 11: the averaged entry is 32/3, in 28 digits, and the PnL at 12 is
+    # 3.999...(28 digits); on the grid it is 4, in the loop and in the kept sum alike.
+    ledger = Ledger(Decimal(1000))
+    for n, price in enumerate((10, 11)):
+        ledger.apply_fill(
+            Fill(f"f{n}", "c", "x", SYMBOLS[0], Side.BUY, Decimal(n + 1), Decimal(price), ZERO, n)
+        )
+    marks = {SYMBOLS[0]: Decimal(12)}
+    assert ledger.position(SYMBOLS[0]).unrealized_pnl(Decimal(12)) != 4
+    kept = LedgerValuation(ledger)
+    kept.update(marks, 1)
+    assert same(kept.equity(), Decimal("1004.000000000000"))
+    assert same(EquityCalculator().equity(ledger, marks), Decimal("1004.000000000000"))

@@ -13,7 +13,7 @@ from types import MappingProxyType
 import attrs
 
 from bot_v2.domain.fills import Fill, FundingPayment
-from bot_v2.domain.money import ZERO
+from bot_v2.domain.money import ZERO, on_grid
 from bot_v2.domain.orders import Side
 from bot_v2.domain.positions import Position, apply_fill
 
@@ -212,20 +212,21 @@ class EquityCalculator:
         return ledger.cash + self.unrealized(ledger, marks)
 
     def unrealized(self, ledger: Ledger, marks: Mapping[str, Decimal]) -> Decimal:
+        # Terms on the grid, as LedgerValuation keeps them: the same Decimal (domain.money.GRID).
         total = ZERO
         for symbol, position in ledger.positions.items():
-            total += unrealized_term(symbol, position, marks)
+            total += on_grid(unrealized_term(symbol, position, marks))
         return total
 
     def exposure(self, ledger: Ledger, marks: Mapping[str, Decimal]) -> Decimal:
-        """Sum of |size| * mark over open positions."""
+        """Sum of |size| * mark over open positions (each term on the money grid)."""
         total = ZERO
         for symbol, position in ledger.positions.items():
-            total += position.notional(marks.get(symbol, position.entry_price))
+            total += on_grid(position.notional(marks.get(symbol, position.entry_price)))
         return total
 
 
 def unrealized_term(symbol: str, position: Position, marks: Mapping[str, Decimal]) -> Decimal:
-    """One position's share of EquityCalculator.unrealized: its PnL at the mark, at its entry price
-    without one. LedgerValuation adds the very same terms, so its sums equal the loop's."""
+    """One position's share of EquityCalculator.unrealized (before it is put on the grid): its PnL
+    at the mark, at its entry price without one. LedgerValuation adds the very same terms."""
     return position.unrealized_pnl(marks.get(symbol, position.entry_price))

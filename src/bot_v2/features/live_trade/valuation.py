@@ -5,9 +5,8 @@ Why: each decision of a cycle needs the equity, and each opening order the notio
 position. Summed over all positions each time, a busy cycle with a thousand symbols costs
 O(positions²). Marks change once per cycle (then everything is revalued once); within a cycle only
 the positions that fills move change. The terms are those EquityCalculator and the exposure rules'
-own loops add (unrealized_term, position_notional), and the sums are ExactSums, so every answer is
-the very Decimal those loops give; when that cannot be guaranteed (a 28-digit averaged entry price,
-say), the loops answer.
+own loops add (unrealized_term, position_notional), on the same grid (domain.money.on_grid), so the
+kept sums are the very Decimals those loops give.
 """
 
 from __future__ import annotations
@@ -15,15 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 
-from bot_v2.domain.exact_sum import ExactSum
-from bot_v2.domain.money import ZERO
-from bot_v2.domain.positions import Position
-from bot_v2.features.live_trade.accounting import EquityCalculator, Ledger, unrealized_term
+from bot_v2.domain.money import GridSum
+from bot_v2.features.live_trade.accounting import Ledger, unrealized_term
 from bot_v2.features.live_trade.risk.exposure import position_notional
 
-# Below this many positions walking them is cheaper than keeping the sums.
-WALK_BELOW = 16
-# (symbol, start) -> start + the notional of every position but symbol's, or None when unknown.
+# (symbol, start) -> start + the notional of every position but symbol's, or None when stale.
 OthersNotional = Callable[[str, Decimal], Decimal | None]
 
 
@@ -33,13 +28,10 @@ class LedgerValuation:
         self._marks: Mapping[str, Decimal] = {}
         self._marks_version: int | None = None
         self._seen_moves = 0
-        # symbol -> (its position, its unrealized PnL term, its notional term once computed)
-        self._terms: dict[str, tuple[Position, Decimal, Decimal | None]] = {}
-        # Right after a revaluation the unrealized PnL is summed the plain way, which is exactly
-        # EquityCalculator's sum; the ExactSums are built only once something needs them (a
-        # position moved, or the exposure rules ask), since most cycles need neither.
-        self._plain_upnl: Decimal | None = None
-        self._sums: tuple[ExactSum, ExactSum] | None = None  # (upnl, notional)
+        # symbol -> (its unrealized PnL term, its notional term), on the grid, as in the sums
+        self._terms: dict[str, tuple[Decimal, Decimal]] = {}
+        self._upnl = GridSum()
+        self._notional = GridSum()
         # Changes whenever the sums do: a view handed out before then no longer answers.
         self._generation = 0
 
@@ -49,93 +41,54 @@ class LedgerValuation:
         ledger = self._ledger
         if marks_version != self._marks_version:
             self._marks, self._marks_version = marks, marks_version
-            self._terms = {}
-            self._sums = None
-            upnl = ZERO
-            terms = self._terms
-            for symbol, position in ledger.positions.items():
-                term = unrealized_term(symbol, position, marks)
-                terms[symbol] = (position, term, None)
-                upnl += term
-            self._plain_upnl = upnl
+            upnl, notional = self._upnl, self._notional = GridSum(), GridSum()
+            # The ledger holds open positions only.
+            self._terms = {
+                symbol: (
+                    upnl.add(unrealized_term(symbol, position, marks)),
+                    notional.add(position_notional(marks, symbol, position)),
+                )
+                for symbol, position in ledger.positions.items()
+            }
         else:
             moved = ledger.moved_since(self._seen_moves)
             if not moved:
                 return
-            if self._sums is None and len(ledger.positions) < WALK_BELOW:
-                # Few positions: valuing them all again is cheaper than keeping the sums.
-                self._marks_version = None
-                self.update(marks, marks_version)
-                return
-            sums = self._exact_sums()
-            self._plain_upnl = None
             for symbol in dict.fromkeys(moved):
-                self._leave(symbol, sums)
-                self._enter(symbol, sums)
+                self._revalue(symbol)
         self._seen_moves = ledger.move_count
         self._generation += 1
 
     def equity(self) -> Decimal:
         """EquityCalculator().equity(ledger, marks), as of the last update."""
-        upnl = self._plain_upnl
-        if upnl is None:
-            upnl = self._exact_sums()[0].total()
-            if upnl is None:
-                return EquityCalculator().equity(self._ledger, self._marks)
-        return self._ledger.cash + upnl
+        return self._ledger.cash + self._upnl.total
 
     def others_notional(self) -> OthersNotional:
-        """For the risk context built now: `start` plus the notional of every open position other
-        than `symbol`, each at its mark (its entry price without one), added one by one as the
-        exposure rules do; None once the valuation has moved on, or when it cannot be exact."""
+        """For the risk context built now: `start` (on the grid) plus the notional of every open
+        position other than `symbol`, each at its mark (its entry price without one), as the
+        exposure rules' loop adds them; None once the valuation has moved on."""
         generation = self._generation
 
         def others(symbol: str, start: Decimal) -> Decimal | None:
-            if generation != self._generation or len(self._terms) < WALK_BELOW:
-                return None  # gone stale, or so few positions that walking them is cheaper
-            notional = self._exact_sums()[1]
+            if generation != self._generation:
+                return None
             own = self._terms.get(symbol)
-            if own is None or own[2] is None:
-                return notional.total(start)
-            # Out for the question, back in after: O(1) either way.
-            notional.remove(own[2])
-            try:
-                return notional.total(start)
-            finally:
-                notional.add(own[2])
+            total = self._notional.total
+            # Exact (see domain.money.GRID): the sum of the others, whatever their order.
+            return start + (total - own[1] if own is not None else total)
 
         return others
 
-    def _exact_sums(self) -> tuple[ExactSum, ExactSum]:
-        sums = self._sums
-        if sums is None:
-            sums = self._sums = (ExactSum(), ExactSum())
-            terms, marks = self._terms, self._marks
-            for symbol, (position, upnl, _) in terms.items():
-                notional = position_notional(marks, symbol, position)
-                terms[symbol] = (position, upnl, notional)
-                sums[0].add(upnl)
-                sums[1].add(notional)
-        return sums
-
-    def _enter(self, symbol: str, sums: tuple[ExactSum, ExactSum]) -> None:
+    def _revalue(self, symbol: str) -> None:
+        old = self._terms.pop(symbol, None)
+        if old is not None:
+            self._upnl.remove(old[0])
+            self._notional.remove(old[1])
         position = self._ledger.positions.get(symbol)
         if position is None or position.size == 0:
             return
         marks = self._marks
-        upnl, notional = (
-            unrealized_term(symbol, position, marks),
-            position_notional(marks, symbol, position),
+        self._terms[symbol] = (
+            self._upnl.add(unrealized_term(symbol, position, marks)),
+            self._notional.add(position_notional(marks, symbol, position)),
         )
-        self._terms[symbol] = (position, upnl, notional)
-        sums[0].add(upnl)
-        sums[1].add(notional)
-
-    def _leave(self, symbol: str, sums: tuple[ExactSum, ExactSum]) -> None:
-        terms = self._terms.pop(symbol, None)
-        if terms is not None:
-            # Terms are in the sums once the sums exist (see _exact_sums).
-            sums[0].remove(terms[1])
-            notional = terms[2]
-            assert notional is not None
-            sums[1].remove(notional)

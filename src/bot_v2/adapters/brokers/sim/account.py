@@ -1,5 +1,8 @@
 """Account arithmetic over the exchange state: wallets, unrealized PnL, margins, available balance,
-liquidation prices. Marks are passed in, so the same functions serve exact checks and reports."""
+liquidation prices. Marks are passed in, so the same functions serve exact checks and reports.
+
+Every sum over positions adds its terms on the money grid (domain.money.on_grid), as
+InstantValuation's kept sums do: so those are the very Decimals these loops give."""
 
 from __future__ import annotations
 
@@ -10,9 +13,8 @@ from bot_v2.adapters.brokers.sim.liquidation import liquidation_price
 from bot_v2.adapters.brokers.sim.margin import maintenance_margin
 from bot_v2.adapters.brokers.sim.settings import MarginMode
 from bot_v2.adapters.brokers.sim.state import ExchangeState, OrderState, PositionState
-from bot_v2.domain.exact_sum import ExactSum
 from bot_v2.domain.market import LeverageTier
-from bot_v2.domain.money import ZERO
+from bot_v2.domain.money import ZERO, on_grid
 from bot_v2.domain.orders import OrderType
 
 Tiers = Mapping[str, tuple[LeverageTier, ...]]
@@ -60,7 +62,7 @@ class Account:
     def isolated_margin_total(self) -> Decimal:
         return sum(
             (
-                p.margin
+                on_grid(p.margin)
                 for s, p in open_positions(self.state)
                 if self.mode(s) is MarginMode.ISOLATED
             ),
@@ -78,8 +80,8 @@ class Account:
             if symbol == exclude or self.mode(symbol) is not MarginMode.CROSS:
                 continue
             mark = mark_of(symbol)
-            upnl += unrealized(position, mark)
-            maint += maintenance_margin(self.tiers[symbol], position.size * mark)
+            upnl += on_grid(unrealized(position, mark))
+            maint += on_grid(maintenance_margin(self.tiers[symbol], position.size * mark))
         return upnl, maint
 
     def reserved_by_orders(self) -> Decimal:
@@ -100,20 +102,19 @@ class Account:
             if self.mode(symbol) is not MarginMode.CROSS:
                 continue
             mark = mark_of(symbol)
-            upnl += unrealized(position, mark)
-            used += self.initial_margin(symbol, position, mark)
+            upnl += on_grid(unrealized(position, mark))
+            used += on_grid(self.initial_margin(symbol, position, mark))
         return self.cross_wallet() + upnl - used - self.reserved_by_orders()
 
     def initial_margin(self, symbol: str, position: PositionState, mark: Decimal) -> Decimal:
-        """The initial margin a cross position uses at `mark`: one term of `available`, which
-        InstantValuation adds too, so its sums equal this loop's."""
+        """The initial margin a cross position uses at `mark`: one term of `available` (before it is
+        put on the grid), which InstantValuation adds too."""
         return abs(position.size) * mark / self.leverage(symbol)
 
     def cross_terms_each(self, mark_of: MarkOf) -> dict[str, tuple[Decimal, Decimal]]:
         """`cross_terms(mark_of, exclude=s)` for every open cross position `s`, with the same
         values, in O(positions) instead of O(positions²): the sums over all positions less each
-        one's own terms, when that is provably exact (see `_sums_without_each`); otherwise each is
-        summed on its own, as `cross_terms` does."""
+        one's own terms (see `_sums_without_each`)."""
         symbols: list[str] = []
         upnls: list[Decimal] = []
         maints: list[Decimal] = []
@@ -122,12 +123,10 @@ class Account:
                 continue
             mark = mark_of(symbol)
             symbols.append(symbol)
-            upnls.append(unrealized(position, mark))
-            maints.append(maintenance_margin(self.tiers[symbol], position.size * mark))
+            upnls.append(on_grid(unrealized(position, mark)))
+            maints.append(on_grid(maintenance_margin(self.tiers[symbol], position.size * mark)))
         upnl_others = _sums_without_each(upnls)
         maint_others = _sums_without_each(maints)
-        if upnl_others is None or maint_others is None:
-            return {s: self.cross_terms(mark_of, exclude=s) for s in symbols}
         return dict(zip(symbols, zip(upnl_others, maint_others, strict=True), strict=True))
 
     def liquidation_price(
@@ -161,20 +160,15 @@ class Account:
 
     def equity(self, mark_of: MarkOf) -> Decimal:
         return self.state.wallet + sum(
-            (unrealized(p, mark_of(s)) for s, p in open_positions(self.state)), ZERO
+            (on_grid(unrealized(p, mark_of(s))) for s, p in open_positions(self.state)), ZERO
         )
 
 
-def _sums_without_each(values: list[Decimal]) -> list[Decimal] | None:
-    """For each value, the sum of all the others; None when that cannot be done exactly.
-
-    When ExactSum can answer for the whole sum, no sum of any of these values in any order rounds
-    (see ExactSum), so `total - v` is exactly the sum of the others, whatever order they are
-    added in: the same value a loop over the others gives."""
-    acc = ExactSum()
-    for v in values:
-        acc.add(v)
-    total = acc.total()
-    if total is None:
-        return None
-    return [total - v for v in values]
+def _sums_without_each(terms: list[Decimal]) -> list[Decimal]:
+    """For each term (on the grid), the sum of all the others: `total - term` is exact on the grid
+    (see domain.money.GRID), so it is the Decimal a loop over the others gives, in any order; with
+    no others that loop gives ZERO."""
+    if len(terms) < 2:
+        return [ZERO] * len(terms)
+    total = sum(terms, ZERO)
+    return [total - term for term in terms]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
+from bot_v2.domain.money import on_grid
 from bot_v2.domain.orders import OrderRequest
 from bot_v2.domain.positions import Position
 from bot_v2.features.live_trade.risk.context import RiskContext
@@ -19,8 +20,9 @@ def mark_of(ctx: RiskContext, symbol: str) -> Decimal | None:
 
 
 def position_notional(marks: Mapping[str, Decimal], symbol: str, position: Position) -> Decimal:
-    """What an open position adds to total_notional_after: |size| at its mark, or at its entry
-    price without a positive mark. LedgerValuation adds the very same terms."""
+    """What an open position adds to total_notional_after (before it is put on the grid): |size|
+    at its mark, or at its entry price without a positive mark. LedgerValuation adds the very same
+    terms."""
     mark = marks.get(symbol)
     price = mark if mark is not None and mark > 0 else position.entry_price
     return abs(position.size) * price
@@ -32,8 +34,9 @@ def no_mark_reason(symbol: str) -> str:
 
 def total_notional_after(request: OrderRequest, ctx: RiskContext, mark: Decimal) -> Decimal:
     """Sum of |position| * mark over all symbols once the order fills. Other symbols without a mark
-    are valued at their entry price, like the equity calculation does."""
-    total = abs(resulting_size(request, ctx.position(request.symbol))) * mark
+    are valued at their entry price, like the equity calculation does. Every term is on the money
+    grid (domain.money.GRID), so the sum kept by LedgerValuation is this very Decimal."""
+    total = on_grid(abs(resulting_size(request, ctx.position(request.symbol))) * mark)
     if ctx.others_notional is not None:
         kept = ctx.others_notional(request.symbol, total)
         if kept is not None:
@@ -41,5 +44,5 @@ def total_notional_after(request: OrderRequest, ctx: RiskContext, mark: Decimal)
     for symbol, position in ctx.positions.items():
         if symbol == request.symbol or position.size == 0:
             continue
-        total += position_notional(ctx.marks, symbol, position)
+        total += on_grid(position_notional(ctx.marks, symbol, position))
     return total
