@@ -9,10 +9,7 @@ canary caps, with unique client order ids; and no secret reached any log line.""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -22,40 +19,27 @@ import httpx
 import pytest
 import tomli_w
 
-from tests.loopback import API_KEY, API_SECRET, ccxt_config_for, wait_for_state_file
+from tests.e2e._cli import (
+    BIN,
+    cli_env,
+    killed_on_exit,
+    loopback_venue,
+    signal_and_wait,
+    start_canary,
+    tail,
+    wait_for_address,
+    wait_for_cycle,
+)
+from tests.loopback import API_KEY, API_SECRET, ccxt_config_for
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent / "perps-bot"
 CANARY_ORDER_CAP = Decimal(25)
 STEP = Decimal("0.001")
 
 
 @pytest.fixture
 def venue(tmp_path: Path) -> Iterator[str]:
-    state = tmp_path / "venue.json"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.loopback.serve",
-            "binanceusdm",
-            "--state-file",
-            str(state),
-            "--price",
-            "BTCUSDT=20000",
-            "--manual-clock-offset-ms",
-            str(-86_400_000),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        yield str(wait_for_state_file(state)["url"])
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with loopback_venue(tmp_path, "--manual-clock-offset-ms", str(-86_400_000)) as url:
+        yield url
 
 
 def write_config(tmp_path: Path, url: str) -> Path:
@@ -99,45 +83,23 @@ def close_candle_at(url: str, price: str) -> None:
 
 
 def test_canary_trades_within_caps_on_binanceusdm(tmp_path: Path, venue: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PERPS")}
-    env.update(PERPS_API_KEY=API_KEY, PERPS_API_SECRET=API_SECRET)
-    # Files, not pipes: a DEBUG run writes more than a pipe holds before the test reads it.
-    out, err = (tmp_path / "bot.out").open("w+"), (tmp_path / "bot.err").open("w+")
+    err = tmp_path / "bot.err"
     config = write_config(tmp_path, venue)
-    bot = subprocess.Popen(
-        [str(BIN), "--profile", "canary", "--config", str(config), "--log-level", "DEBUG"],
-        stdout=out,
-        stderr=err,
-        text=True,
-        env=env,
-    )
-    try:
-        addr_file = tmp_path / "var" / "http.addr"
-        deadline = time.monotonic() + 60
-        while not (addr_file.exists() and addr_file.read_text().strip()):
-            assert bot.poll() is None, (tmp_path / "bot.err").read_text()[-3000:]
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        health_url = addr_file.read_text().strip() + "/health"
-        while httpx.get(health_url).json().get("cycle", 0) < 1:
-            assert bot.poll() is None, (tmp_path / "bot.err").read_text()[-3000:]
-            time.sleep(0.05)
+    with killed_on_exit(start_canary(tmp_path, config, "--log-level", "DEBUG")) as bot:
+        url = wait_for_address(tmp_path / "var", bot, err)
+        wait_for_cycle(url, bot, err)
         # Down, up, down: whatever side the warm-up history left the averages on, this makes a
         # cross up (open long, closing a short first) and then a cross down (close the long
         # reduce-only, open a short).
         path = ("19600", "19200", "18800", "19800", "20800", "21800", "20800", "19800", "18800")
         for price in path:
             close_candle_at(venue, price)
-        health = httpx.get(health_url).json()
+        health = httpx.get(f"{url}/health").json()
         orders = httpx.get(f"{venue}/__test__/orders").json()
         submits = httpx.get(f"{venue}/__test__/requests", params={"path": "/fapi/v1/order"}).json()
-        bot.send_signal(signal.SIGTERM)
-        bot.wait(timeout=60)
-    finally:
-        if bot.poll() is None:
-            bot.kill()
-    stdout, stderr = (tmp_path / "bot.out").read_text(), (tmp_path / "bot.err").read_text()
-    assert bot.returncode == 0, stderr[-3000:]
+        signal_and_wait(bot)
+    stdout, stderr = (tmp_path / "bot.out").read_text(), err.read_text()
+    assert bot.returncode == 0, tail(err)
     assert health["profile"] == "canary"
 
     # The venue verified every signature: each order request was accepted, none refused.
@@ -160,14 +122,12 @@ def test_canary_trades_within_caps_on_binanceusdm(tmp_path: Path, venue: str) ->
 
 
 def operator_command(tmp_path: Path, venue: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PERPS")}
-    env.update(PERPS_API_KEY=API_KEY, PERPS_API_SECRET=API_SECRET)
     config = write_config(tmp_path, venue)
     return subprocess.run(
         [str(BIN), *args, "--profile", "canary", "--config", str(config)],
         capture_output=True,
         text=True,
-        env=env,
+        env=cli_env(secrets=True),
         timeout=120,
     )
 

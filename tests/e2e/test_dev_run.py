@@ -4,62 +4,22 @@ the SQLite file."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 
-BIN = Path(sys.executable).parent / "perps-bot"
-
-
-def start(data_dir: Path, *extra: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PERPS")}
-    return subprocess.Popen(
-        [
-            str(BIN),
-            "--profile",
-            "dev",
-            "--set",
-            "monitoring.http_port=0",
-            "--set",
-            f"bot.data_dir={data_dir}",
-            "--set",
-            "monitoring.status_interval_s=0.2",
-            *extra,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-
-
-def wait_for_address(data_dir: Path, proc: subprocess.Popen[str]) -> str:
-    addr_file = data_dir / "http.addr"
-    for _ in range(600):
-        if addr_file.exists() and addr_file.read_text().strip():
-            return addr_file.read_text().strip()
-        assert proc.poll() is None, proc.communicate()
-        time.sleep(0.05)
-    raise AssertionError("the bot never wrote its address")
-
-
-def summary_value(stdout: str, label: str) -> str:
-    match = re.search(rf"^{label}\s+(.+)$", stdout, re.MULTILINE)
-    assert match, f"no {label!r} in summary:\n{stdout}"
-    return match.group(1).strip()
+from tests.e2e._cli import BIN, start_dev, summary_value, wait_for_address
 
 
 def test_dev_profile_trades_serves_health_and_stores_state(tmp_path: Path) -> None:
     data_dir = tmp_path / "var"
-    proc = start(data_dir, "--cycles", "1500", "--set", "replay.pace_ms=4")
+    proc = start_dev(data_dir, "--cycles", "1500", "--set", "replay.pace_ms=4")
     try:
         url = wait_for_address(data_dir, proc)
         health: dict[str, object] = {}
@@ -99,7 +59,7 @@ def test_dev_profile_trades_serves_health_and_stores_state(tmp_path: Path) -> No
 
 def test_ctrl_c_stops_cleanly_with_a_summary(tmp_path: Path) -> None:
     data_dir = tmp_path / "var"
-    proc = start(data_dir, "--set", "replay.pace_ms=5")
+    proc = start_dev(data_dir, "--set", "replay.pace_ms=5")
     try:
         wait_for_address(data_dir, proc)
         time.sleep(0.5)

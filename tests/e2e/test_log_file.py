@@ -5,40 +5,29 @@ refused with one line before anything is written."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
-import time
 import tomllib
 from pathlib import Path
 
-import httpx
 import tomli_w
 
+from tests.e2e._cli import (
+    cli_env,
+    dev_command,
+    killed_on_exit,
+    signal_and_wait,
+    start_canary,
+    tail,
+    wait_for_address,
+    wait_for_cycle,
+)
 from tests.e2e.test_canary_binanceusdm import venue, write_config  # noqa: F401 (fixture)
 from tests.loopback import API_KEY, API_SECRET
 
-BIN = Path(sys.executable).parent / "perps-bot"
-
 
 def dev(data_dir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PERPS")}
     return subprocess.run(
-        [
-            str(BIN),
-            "--profile",
-            "dev",
-            "--set",
-            "monitoring.http_port=0",
-            "--set",
-            f"bot.data_dir={data_dir}",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
+        dev_command(data_dir, *extra), capture_output=True, text=True, env=cli_env(), timeout=120
     )
 
 
@@ -73,35 +62,12 @@ def test_canary_json_log_parses_and_holds_no_secret(tmp_path: Path, venue: str) 
     doc = tomllib.loads(config.read_text())
     doc["logging"] = {"format": "json", "level": "DEBUG"}
     config.write_text(tomli_w.dumps(doc))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PERPS")}
-    env.update(PERPS_API_KEY=API_KEY, PERPS_API_SECRET=API_SECRET)
-    out, err = (tmp_path / "bot.out").open("w+"), (tmp_path / "bot.err").open("w+")
+    err = tmp_path / "bot.err"
     # stderr stays at its default level (WARNING); the file gets every DEBUG line.
-    bot = subprocess.Popen(
-        [str(BIN), "--profile", "canary", "--config", str(config)],
-        stdout=out,
-        stderr=err,
-        text=True,
-        env=env,
-    )
-    try:
-        addr_file = tmp_path / "var" / "http.addr"
-        deadline = time.monotonic() + 120
-        while not (addr_file.exists() and addr_file.read_text().strip()):
-            assert bot.poll() is None, (tmp_path / "bot.err").read_text()[-3000:]
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        health_url = addr_file.read_text().strip() + "/health"
-        while httpx.get(health_url).json().get("cycle", 0) < 1:
-            assert bot.poll() is None, (tmp_path / "bot.err").read_text()[-3000:]
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        bot.send_signal(signal.SIGTERM)
-        bot.wait(timeout=60)
-    finally:
-        if bot.poll() is None:
-            bot.kill()
-    assert bot.returncode == 0, (tmp_path / "bot.err").read_text()[-3000:]
+    with killed_on_exit(start_canary(tmp_path, config)) as bot:
+        wait_for_cycle(wait_for_address(tmp_path / "var", bot, err), bot, err)
+        signal_and_wait(bot)
+    assert bot.returncode == 0, tail(err)
     log_dir = tmp_path / "var" / "logs"
     assert [p.name for p in log_dir.iterdir()] == ["perps-bot.jsonl"]
     text = (log_dir / "perps-bot.jsonl").read_text()

@@ -7,10 +7,8 @@ Each test's failure detector is a generous subprocess timeout far below the slee
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 import tomllib
 from collections.abc import Iterator
@@ -20,37 +18,32 @@ import httpx
 import pytest
 import tomli_w
 
+from tests.e2e._cli import (
+    killed_on_exit,
+    loopback_venue,
+    signal_and_wait,
+    start_canary,
+    start_dev,
+    summary_value,
+    tail,
+    wait_for_address,
+    wait_for_cycle,
+)
 from tests.e2e.test_canary_binanceusdm import write_config
-from tests.e2e.test_dev_run import start, summary_value, wait_for_address
-from tests.loopback import API_KEY, API_SECRET, wait_for_state_file
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent / "perps-bot"
 # Far longer than any timeout below: a stop that waited for one would fail the test.
 LONG_PACE_MS = 60_000
 LONG_CYCLE_S = 3_600
 STALL_S = 600
 
 
-def wait_for_cycle(url: str, proc: subprocess.Popen[str], err: Path | None = None) -> None:
-    deadline = time.monotonic() + 120
-    while int(httpx.get(f"{url}/health", timeout=5).json().get("cycle", 0)) < 1:
-        assert proc.poll() is None, err.read_text()[-3000:] if err else proc.communicate()
-        assert time.monotonic() < deadline, "no cycle ran"
-        time.sleep(0.05)
-
-
 def test_sigterm_ends_a_paced_replay_with_its_summary(tmp_path: Path) -> None:
     data_dir = tmp_path / "var"
-    proc = start(data_dir, "--set", f"replay.pace_ms={LONG_PACE_MS}")
-    try:
+    with killed_on_exit(start_dev(data_dir, "--set", f"replay.pace_ms={LONG_PACE_MS}")) as proc:
         wait_for_cycle(wait_for_address(data_dir, proc), proc)
         # Now the replay sleeps its pace before the next candle.
         proc.send_signal(signal.SIGTERM)
         stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 0, stderr
     assert "stopped: signal SIGTERM after 1 cycles" in stdout
     assert summary_value(stdout, "final equity") == "10,000.00"
@@ -59,69 +52,30 @@ def test_sigterm_ends_a_paced_replay_with_its_summary(tmp_path: Path) -> None:
 
 @pytest.fixture
 def venue(tmp_path: Path) -> Iterator[str]:
-    state = tmp_path / "venue.json"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.loopback.serve",
-            "binanceusdm",
-            "--state-file",
-            str(state),
-            "--price",
-            "BTCUSDT=20000",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        yield str(wait_for_state_file(state)["url"])
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
+    with loopback_venue(tmp_path) as url:
+        yield url
 
 
-def start_canary(tmp_path: Path, url: str) -> tuple[subprocess.Popen[str], str]:
+def start_slow_canary(tmp_path: Path, url: str) -> subprocess.Popen[str]:
     """The canary profile on the loopback venue, a cycle an hour, ccxt waiting up to 10 minutes
-    for an answer; returns the process and its operator API address once cycle 1 has run."""
+    for an answer; returns the process once cycle 1 has run."""
     config = write_config(tmp_path, url)
     doc = tomllib.loads(config.read_text())
     doc["bot"]["cycle_interval_s"] = LONG_CYCLE_S
     doc["broker"]["ccxt_config"]["timeout"] = 2 * STALL_S * 1000
     config.write_text(tomli_w.dumps(doc))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PERPS")}
-    env.update(PERPS_API_KEY=API_KEY, PERPS_API_SECRET=API_SECRET)
-    out, err = (tmp_path / "bot.out").open("w+"), (tmp_path / "bot.err").open("w+")
-    proc = subprocess.Popen(
-        [str(BIN), "--profile", "canary", "--config", str(config)],
-        stdout=out,
-        stderr=err,
-        text=True,
-        env=env,
-    )
-    addr_file = tmp_path / "var" / "http.addr"
-    deadline = time.monotonic() + 120
-    while not (addr_file.exists() and addr_file.read_text().strip()):
-        assert proc.poll() is None, (tmp_path / "bot.err").read_text()[-3000:]
-        assert time.monotonic() < deadline, "the bot never wrote its address"
-        time.sleep(0.05)
-    address = addr_file.read_text().strip()
-    wait_for_cycle(address, proc, tmp_path / "bot.err")
-    return proc, address
+    proc = start_canary(tmp_path, config)
+    err = tmp_path / "bot.err"
+    wait_for_cycle(wait_for_address(tmp_path / "var", proc, err), proc, err)
+    return proc
 
 
 def test_sigterm_ends_a_live_clock_wait_with_the_summary(tmp_path: Path, venue: str) -> None:
-    proc, _ = start_canary(tmp_path, venue)
-    try:
+    with killed_on_exit(start_slow_canary(tmp_path, venue)) as proc:
         # Cycle 1 has run; the live clock now waits for the next hour's boundary.
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    stdout, stderr = (tmp_path / "bot.out").read_text(), (tmp_path / "bot.err").read_text()
-    assert proc.returncode == 0, stderr[-3000:]
+        signal_and_wait(proc)
+    stdout = (tmp_path / "bot.out").read_text()
+    assert proc.returncode == 0, tail(tmp_path / "bot.err")
     assert "stopped: signal SIGTERM after 1 cycles" in stdout
     assert summary_value(stdout, "final equity") == "10,000.00"
 
@@ -132,8 +86,7 @@ def stalled_fill_reads(url: str) -> int:
 
 
 def test_a_second_sigint_stops_at_once(tmp_path: Path, venue: str) -> None:
-    proc, _ = start_canary(tmp_path, venue)
-    try:
+    with killed_on_exit(start_slow_canary(tmp_path, venue)) as proc:
         # The venue goes quiet on fill reads: the closing sync of a stop will wait on one.
         httpx.post(
             f"{venue}/__test__/faults",
@@ -142,15 +95,11 @@ def test_a_second_sigint_stops_at_once(tmp_path: Path, venue: str) -> None:
         proc.send_signal(signal.SIGINT)
         deadline = time.monotonic() + 60
         while stalled_fill_reads(venue) == 0:
-            assert proc.poll() is None, (tmp_path / "bot.err").read_text()[-3000:]
+            assert proc.poll() is None, tail(tmp_path / "bot.err")
             assert time.monotonic() < deadline, "the stop never reached its closing sync"
             time.sleep(0.05)
         # The first stop now waits on the venue; the second signal must not.
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+        signal_and_wait(proc, signal.SIGINT)
     stdout, stderr = (tmp_path / "bot.out").read_text(), (tmp_path / "bot.err").read_text()
     assert proc.returncode == 128 + signal.SIGINT, stderr[-3000:]
     assert "SIGINT: stopping after the current step" in stderr

@@ -92,19 +92,25 @@ def environment(**fault: str) -> dict[str, str]:
     return env
 
 
+def bot_command(rig: Rig, pace_ms: int, *extra: str) -> list[str]:
+    """The dev-profile bot on the rig's config at the given replay pace."""
+    return [
+        str(BIN),
+        "--profile",
+        "dev",
+        "--config",
+        str(rig.config),
+        "--set",
+        f"replay.pace_ms={pace_ms}",
+        *extra,
+    ]
+
+
 def start(rig: Rig, pace_ms: int, log: Path, **fault: str) -> subprocess.Popen[bytes]:
     """A bot run with the test-only fault hooks (see orchestration/runtime/fault_pause.py)."""
     with log.open("ab") as out:
         return subprocess.Popen(
-            [
-                str(BIN),
-                "--profile",
-                "dev",
-                "--config",
-                str(rig.config),
-                "--set",
-                f"replay.pace_ms={pace_ms}",
-            ],
+            bot_command(rig, pace_ms),
             stdout=out,
             stderr=subprocess.STDOUT,
             env=environment(PERPS_FAULT_SUBMIT_LOG=str(rig.submit_log), **fault),
@@ -133,17 +139,7 @@ def kill(proc: subprocess.Popen[bytes]) -> None:
 def reconcile_only(rig: Rig, log: Path) -> subprocess.CompletedProcess[bytes]:
     """A restart that reconciles and stops before its first cycle (`--cycles 0`)."""
     return subprocess.run(
-        [
-            str(BIN),
-            "--profile",
-            "dev",
-            "--config",
-            str(rig.config),
-            "--set",
-            "replay.pace_ms=0",
-            "--cycles",
-            "0",
-        ],
+        bot_command(rig, 0, "--cycles", "0"),
         capture_output=True,
         env=environment(PERPS_FAULT_SUBMIT_LOG=str(rig.submit_log)),
         cwd=rig.root,

@@ -21,6 +21,7 @@ from bot_v2.features.live_trade.accounting import Ledger
 from tests.integration.recovery._harness import (
     BIN,
     Rig,
+    bot_command,
     environment,
     exchange_state,
     kill,
@@ -43,17 +44,7 @@ def state(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def bot_run(rig: Rig, cycles: int) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [
-            str(BIN),
-            "--profile",
-            "dev",
-            "--config",
-            str(rig.config),
-            "--set",
-            "replay.pace_ms=0",
-            "--cycles",
-            str(cycles),
-        ],
+        bot_command(rig, 0, "--cycles", str(cycles)),
         capture_output=True,
         text=True,
         env=environment(PERPS_FAULT_SUBMIT_LOG=str(rig.submit_log)),

@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.integration.recovery._harness import BIN, Rig, environment, kill, make_rig
+from tests.integration.recovery._harness import BIN, Rig, bot_command, environment, kill, make_rig
 
 DAY_MS = 86_400_000
 LIMIT = "20"
@@ -18,17 +18,7 @@ HALT = "daily_loss: "
 
 
 def command(rig: Rig, pace_ms: int) -> list[str]:
-    return [
-        str(BIN),
-        "--profile",
-        "dev",
-        "--config",
-        str(rig.config),
-        "--set",
-        f"replay.pace_ms={pace_ms}",
-        "--set",
-        f"risk.daily_loss_limit={LIMIT}",
-    ]
+    return bot_command(rig, pace_ms, "--set", f"risk.daily_loss_limit={LIMIT}")
 
 
 def rows(db_path: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:

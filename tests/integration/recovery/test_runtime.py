@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dependency_injector import providers
 
 from bot_v2.adapters.replay.clock import ReplayClock
 from bot_v2.domain.errors import ConfigError, ExchangeUnavailable
@@ -24,6 +23,7 @@ from bot_v2.orchestration.container import Container
 from bot_v2.orchestration.runtime import fault_pause
 from bot_v2.orchestration.runtime.resume import advance_clock
 from bot_v2.ports.broker import IBroker
+from tests.integration._observed import run_observed
 from tests.integration.recovery._harness import Rig, make_rig
 
 
@@ -55,18 +55,12 @@ def test_an_incomplete_reconciliation_blocks_new_exposure_until_one_completes(
     rig = make_rig(tmp_path, candles=300)
     c = container(rig)
     venue = FlakyVenue(c.broker())
-    c.broker.override(providers.Object(venue))
-    reports: list[CycleReport] = []
-    health: list[dict[str, Any]] = []
 
-    def observe(report: CycleReport) -> None:
-        reports.append(report)
-        health.append(c.monitor().health()[1])
+    def recover_at_100(report: CycleReport) -> None:
         if report.cycle == 100:
             venue.down = False
 
-    bot = PerpsBotBuilder(c, write=lambda _: None, observers=[observe]).build()
-    asyncio.run(bot.run(200))
+    _bot, reports, health = run_observed(c, venue, 200, recover_at_100)
     first = health[0]["reconciliation"]
     assert first["status"] == "failed" and first["reduce_only"] is True
     assert "venue 503 on open orders" in first["reason"]

@@ -14,14 +14,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from dependency_injector import providers
-
 from bot_v2.domain.errors import OrderOutcomeUnknown
 from bot_v2.domain.fills import Fill
 from bot_v2.domain.orders import Order, OrderRequest
 from bot_v2.monitoring.reports import CycleReport
-from bot_v2.orchestration.builders import PerpsBotBuilder, make_container
+from bot_v2.orchestration.builders import make_container
 from bot_v2.orchestration.config import load_config
+from tests.integration._observed import run_observed
 
 HOUR_S = 3600
 
@@ -91,16 +90,7 @@ def run_dev(
     )
     c = make_container(loaded.config, loaded.secrets, tmp_path)
     venue = LaggingVenue(c.broker(), lag)
-    c.broker.override(providers.Object(venue))
-    reports: list[CycleReport] = []
-    health: list[dict[str, Any]] = []
-
-    def observe(report: CycleReport) -> None:
-        reports.append(report)
-        health.append(c.monitor().health()[1])
-
-    bot = PerpsBotBuilder(c, write=lambda _: None, observers=[observe]).build()
-    asyncio.run(bot.run(cycles))
+    bot, reports, health = run_observed(c, venue, cycles)
     return bot, venue, reports, health
 
 

@@ -4,19 +4,20 @@ It connects and subscribes through the transport, watches for stalls (an open so
 reconnects with exponential backoff and jitter, rotates connections before the venue cuts them (new
 one open before the old one closes), polls REST marks through IMarketData while the stream is down,
 and asks the runtime to resync what it may have missed (fills and funding) after every connect
-(`on_resync`)."""
+(`on_resync`). The REST polling lives in fallback.py, the serialised resyncs in resync.py."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 
-from bot_v2.domain.market import Candle, Mark
+from bot_v2.domain.market import Mark
 from bot_v2.features.streaming.backoff import Backoff
 from bot_v2.features.streaming.counters import StreamCounters, StreamStats
 from bot_v2.features.streaming.errors import describe
+from bot_v2.features.streaming.fallback import RestFallback
 from bot_v2.features.streaming.output import (
     AccountEvent,
     StreamOutput,
@@ -24,12 +25,14 @@ from bot_v2.features.streaming.output import (
     forward_only,
 )
 from bot_v2.features.streaming.ratelimited_log import RateLimitedLog
+from bot_v2.features.streaming.resync import OnResync, Resyncs
 from bot_v2.features.streaming.stall import StallDetector
 from bot_v2.features.streaming.transport import IStreamSession, IStreamTransport
 from bot_v2.ports.market_data import IMarketData
 from bot_v2.ports.quote_stream import MarketEvent
 
-OnResync = Callable[[], Awaitable[None]]
+# OnResync is re-exported: callers have always imported it from here.
+__all__ = ["OnResync", "StreamingService"]
 
 _LOGGER = logging.getLogger("bot_v2.streaming")
 _UNHEALTHY_TICK_S = 0.02
@@ -68,14 +71,6 @@ class StreamingService:
         self._symbols = tuple(symbols)
         self._heartbeat_s = heartbeat_s
         self._backoff = backoff if backoff is not None else Backoff()
-        self._fallback = fallback
-        self._fallback_after_s = fallback_after_s
-        self._fallback_poll_s = fallback_poll_s
-        # With a timeframe the fallback also fetches the latest closed candles, so a long outage
-        # does not starve the strategy; market data drops the ones it already has.
-        self._fallback_timeframe_ms = fallback_timeframe_ms
-        # Venue time at which the fallback's next closed candle is due (see _fallback_candles).
-        self._fallback_candles_due_ms = 0
         self._connect_timeout_s = connect_timeout_s
         self._rotation_overlap_s = rotation_overlap_s
         self.on_resync = on_resync
@@ -100,13 +95,29 @@ class StreamingService:
         self._passed_on: dict[str, int] = {}
         self._connected = False
         self._healthy = False
-        self._fallback_active = False
         self._stopping = False
         self._healthy_event = asyncio.Event()
+        self._fallback = (
+            None
+            if fallback is None
+            else RestFallback(
+                fallback,
+                name=transport.name,
+                output=self._output,
+                counters=self._counters,
+                healthy=lambda: self._healthy,
+                after_s=fallback_after_s,
+                poll_s=fallback_poll_s,
+                timeframe_ms=fallback_timeframe_ms,
+                timeout_s=connect_timeout_s,
+                logger=self._logger,
+                log=self._log,
+            )
+        )
         self._task: asyncio.Task[None] | None = None
-        self._fallback_task: asyncio.Task[None] | None = None
-        self._resync_task: asyncio.Task[None] | None = None
-        self._resync_wanted = False
+        self._resyncs = Resyncs(
+            lambda: self.on_resync, name=transport.name, counters=self._counters, log=self._log
+        )
         # Background closes, and old readers that still run through a rotation's overlap.
         self._closers: set[asyncio.Task[None]] = set()
         self._retiring: set[asyncio.Task[None]] = set()
@@ -126,7 +137,9 @@ class StreamingService:
 
     async def stop(self) -> None:
         self._stopping = True
-        tasks = [t for t in (self._task, self._fallback_task, self._resync_task) if t is not None]
+        fallback_task = self._fallback.cancel() if self._fallback is not None else None
+        resync_task = self._resyncs.cancel()
+        tasks = [t for t in (self._task, fallback_task, resync_task) if t is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -135,8 +148,7 @@ class StreamingService:
         pending = self._closers | self._retiring
         if pending:
             await asyncio.wait(pending, timeout=self._connect_timeout_s)
-        self._task = self._fallback_task = self._resync_task = None
-        self._fallback_active = False
+        self._task = None
 
     def drain(self) -> list[MarketEvent]:
         """Marks and closed candles since the last drain, in arrival order. A symbol's marks never
@@ -169,7 +181,7 @@ class StreamingService:
         return self._counters.snapshot(
             connected=self._connected,
             healthy=self._healthy,
-            fallback_active=self._fallback_active,
+            fallback_active=self._fallback is not None and self._fallback.active,
         )
 
     def latest_marks(self) -> dict[str, Mark]:
@@ -252,7 +264,7 @@ class StreamingService:
             self._set_healthy()
         else:
             stall.reset(live_at_open, opened_at)
-        self._schedule_resync()
+        self._resyncs.schedule()
         rotate_after = self._transport.rotate_after_s
         rotate_at = opened_at + rotate_after if rotate_after is not None else None
         try:
@@ -327,12 +339,9 @@ class StreamingService:
         self._healthy = True
         self._healthy_event.set()
         self._backoff.reset()
-        if self._fallback_task is not None:
-            was_active = self._fallback_active
-            self._fallback_task.cancel()
-            self._fallback_task = None
-            self._fallback_active = False
-            if was_active:
+        if self._fallback is not None:
+            was_active = self._fallback.active
+            if self._fallback.cancel() is not None and was_active:
                 self._logger.info("%s: stream healthy again; REST fallback stopped", self.name)
 
     def _compact_if_large(self) -> None:
@@ -341,95 +350,11 @@ class StreamingService:
             # Nobody drains (or too slowly): keep the newest mark per symbol and every candle.
             buffer[:] = coalesce_marks(buffer)
 
-    # ---- resync of private data -----------------------------------------------------------------
-
-    def _schedule_resync(self) -> None:
-        """After every connect, the runtime fetches fills (and funding) it may have missed. Calls are
-        serialised: a reconnect during a running resync queues exactly one more."""
-        if self.on_resync is None:
-            return
-        self._resync_wanted = True
-        if self._resync_task is None or self._resync_task.done():
-            self._resync_task = asyncio.create_task(self._run_resyncs())
-
-    async def _run_resyncs(self) -> None:
-        while self._resync_wanted and self.on_resync is not None:
-            self._resync_wanted = False
-            try:
-                await self.on_resync()
-                self._counters.resyncs += 1
-            except Exception as exc:
-                self._counters.resync_failures += 1
-                self._log.warning(
-                    "resync", "%s: resync after connect failed: %s", self.name, describe(exc)
-                )
-
     # ---- REST fallback ------------------------------------------------------------------------
 
     def _ensure_fallback(self) -> None:
-        if self._fallback is None or not self._symbols or self._stopping:
-            return
-        if self._fallback_task is None or self._fallback_task.done():
-            self._fallback_task = asyncio.create_task(self._run_fallback(self._fallback))
-
-    async def _run_fallback(self, market_data: IMarketData) -> None:
-        await asyncio.sleep(self._fallback_after_s)
-        if self._healthy:
-            return
-        self._fallback_active = True
-        self._counters.fallbacks += 1
-        self._logger.warning(
-            "%s: stream down; polling REST marks every %gs", self.name, self._fallback_poll_s
-        )
-        try:
-            # The health check is a second guard: this task must never outlive a healthy stream.
-            while not self._healthy:
-                try:
-                    async with asyncio.timeout(self._connect_timeout_s):
-                        marks = await market_data.fetch_marks(self._symbols)
-                        candles = await self._fallback_candles(market_data, marks)
-                except Exception as exc:
-                    self._counters.fallback_errors += 1
-                    self._log.warning(
-                        "fallback", "%s: REST fallback failed: %s", self.name, describe(exc)
-                    )
-                else:
-                    self._counters.fallback_polls += 1
-                    self._output.market.extend(candles)
-                    self._accept_rest_marks(marks)
-                await asyncio.sleep(self._fallback_poll_s)
-        finally:
-            self._fallback_active = False
-
-    async def _fallback_candles(
-        self, market_data: IMarketData, marks: Sequence[Mark]
-    ) -> list[Candle]:
-        """The latest closed candles, asked only once the venue's time (its marks') has passed the
-        close of the next one: a poll every few seconds would otherwise fetch the same candle over
-        and over, against the venue's rate limit, during the very outage it stands in for."""
-        timeframe = self._fallback_timeframe_ms
-        if timeframe is None:
-            return []
-        venue_now = max((m.timestamp_ms for m in marks), default=None)
-        if venue_now is not None and venue_now < self._fallback_candles_due_ms:
-            return []
-        candles: list[Candle] = []
-        for symbol in self._symbols:
-            candles += await market_data.fetch_candles(symbol, timeframe, None, 2)
-        if candles:
-            self._fallback_candles_due_ms = max(c.timestamp_ms for c in candles) + 2 * timeframe
-        return candles
-
-    def _accept_rest_marks(self, marks: Sequence[Mark]) -> None:
-        latest = self._output.latest_marks
-        wanted = set(self._symbols)
-        for mark in marks:
-            if mark.symbol not in wanted:
-                continue
-            known = latest.get(mark.symbol)
-            # Never step back in time: a REST answer may be older than the last streamed mark.
-            if known is None or mark.timestamp_ms > known.timestamp_ms:
-                self._output.add_mark(mark)
+        if self._fallback is not None and self._symbols and not self._stopping:
+            self._fallback.ensure(self._symbols)
 
 
 def _retrieve(task: asyncio.Task[None]) -> None:
