@@ -51,31 +51,17 @@ def first_halt(db_path: Path, proc: subprocess.Popen[bytes], timeout_s: float) -
 
 
 def halt_and_kill(rig: Rig, tmp_path: Path) -> int:
-    """Run the bot until the daily loss limit binds, check an operator command is refused while it
-    runs, SIGKILL it; returns the clock ms of the first daily-loss rejection."""
+    """Run the bot until the daily loss limit binds, SIGKILL it; returns the clock ms of the first
+    daily-loss rejection."""
     # Slow enough that a UTC day (24 cycles) takes seconds: the kill lands on the halted day.
     with (tmp_path / "first.log").open("wb") as log:
         first = subprocess.Popen(
             command(rig, 100), stdout=log, stderr=subprocess.STDOUT, env=environment(), cwd=rig.root
         )
     try:
-        while not (rig.data_dir / "bot.lock").exists():
-            assert first.poll() is None, (tmp_path / "first.log").read_text()
-            time.sleep(0.005)
-        # Asked while the bot runs (it answers before the limit binds, in parallel with the poll).
-        busy = subprocess.Popen(
-            risk_command(rig, "show"),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=environment(),
-            cwd=rig.root,
-        )
         _, halt_ms = first_halt(rig.state_db, first, timeout_s=120)
     finally:
         kill(first)
-    _, busy_err = busy.communicate(timeout=60)
-    assert busy.returncode == 1 and "in use by another perps-bot" in busy_err, busy_err
     (watermark,) = rows(rig.state_db, "SELECT MAX(timestamp_ms) FROM equity")[0]
     assert int(str(watermark)) // DAY_MS == halt_ms // DAY_MS, "killed after the halted day ended"
     return halt_ms
@@ -153,3 +139,26 @@ def test_an_operator_clears_a_halted_day_and_the_bot_opens_again_that_day(tmp_pa
     (last_before,) = rows(rig.state_db, "SELECT MAX(id) FROM events")[0]
     restart(rig)
     assert opening(decisions_after(rig, int(str(last_before)), day)), "nothing opened that day"
+
+
+def test_risk_commands_are_refused_while_a_bot_runs(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, candles=96)
+    # A minute per candle: the bot holds the data directory's lock, waiting, for the whole check.
+    with (tmp_path / "bot.log").open("wb") as log:
+        bot = subprocess.Popen(
+            command(rig, 60_000),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=environment(),
+            cwd=rig.root,
+        )
+    try:
+        while not rig.state_db.exists():
+            assert bot.poll() is None, (tmp_path / "bot.log").read_text()
+            time.sleep(0.005)
+        for args in (("show",), ("clear", "--day-halt")):
+            busy = risk(rig, *args)
+            assert busy.returncode == 1 and "in use by another perps-bot" in busy.stderr, busy
+        assert bot.poll() is None, "the bot ran the whole time"
+    finally:
+        kill(bot)
