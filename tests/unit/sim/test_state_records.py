@@ -27,9 +27,20 @@ from bot_v2.adapters.brokers.sim.settings import MarginMode
 from bot_v2.adapters.brokers.sim.state import ExchangeState, OrderState, PositionState
 from bot_v2.domain.fills import Fill, FundingPayment
 from bot_v2.domain.orders import OrderStatus, OrderType, Side, TimeInForce
+from tests.unit.storage._support import (
+    BTC,
+    ETH,
+    RECORDED_FILL,
+    RECORDED_FUNDING,
+    exact,
+    fills,
+    money,
+    payments,
+    stamps,
+    texts,
+)
 
 D = Decimal
-BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
 
 # Bodies as the earlier code wrote them (printed from main's sim/state.py, dumped with sorted keys).
 OLD_ACCOUNT = (
@@ -74,19 +85,8 @@ ORDER = OrderState(
     OrderStatus.PARTIALLY_FILLED,
     1700000000500,
 )
-FILL = Fill(
-    "f-1",
-    "bot-BTC-1",
-    "x-7",
-    BTC,
-    Side.BUY,
-    D("0.004"),
-    D("65000.10"),
-    D("-0.013"),
-    1700000000500,
-    True,
-)
-FUNDING = FundingPayment(ETH, 1700003600000, D("-0.0001"), D("-1.5"), D("3000"), D("0.45"))
+FILL = RECORDED_FILL
+FUNDING = RECORDED_FUNDING
 LIQUIDATION = Liquidated(
     ETH, 1700007200000, D("1.5"), D("2800.5"), D("52.509375"), "cross", "liq-3"
 )
@@ -103,11 +103,6 @@ STATE = ExchangeState(
     order_seq=7,
     fill_seq=1,
 )
-
-
-def exact(value: object) -> str:
-    """repr shows each Decimal's own text, so "0.010" and "0.01" differ (== would not see it)."""
-    return repr(value)
 
 
 def test_a_file_written_by_the_old_record_code_loads_the_same_state(tmp_path: Path) -> None:
@@ -149,10 +144,6 @@ def test_the_state_is_written_as_the_old_bodies(tmp_path: Path) -> None:
 
 # -- round trips through JSON, as the file stores them ------------------------------------------
 
-money = st.decimals(allow_nan=False, allow_infinity=False)
-texts = st.text(max_size=12)
-stamps = st.integers(min_value=0, max_value=2**62)
-
 
 ACCOUNT = json.loads(OLD_ACCOUNT)
 
@@ -180,21 +171,6 @@ orders = st.builds(
     st.sampled_from(OrderStatus),
     stamps,
 )
-fills = st.builds(
-    Fill,
-    texts,
-    texts,
-    texts,
-    texts,
-    st.sampled_from(Side),
-    money,
-    money,
-    money,
-    stamps,
-    st.booleans(),
-    st.booleans(),
-)
-payments = st.builds(FundingPayment, texts, stamps, money, money, money, money)
 liquidations = st.builds(
     Liquidated, texts, stamps, money, money, money, st.sampled_from(["cross", "isolated"]), texts
 )

@@ -19,7 +19,19 @@ from bot_v2.adapters.storage.sqlite.schema import MIGRATIONS
 from bot_v2.domain.fills import Fill, FundingPayment
 from bot_v2.domain.orders import Order, OrderRequest, OrderStatus, OrderType, Side
 from bot_v2.domain.positions import Position
-from tests.unit.storage._support import BTC, ETH, open_store
+from tests.unit.storage._support import (
+    BTC,
+    ETH,
+    RECORDED_FILL,
+    RECORDED_FUNDING,
+    exact,
+    fills,
+    money,
+    open_store,
+    payments,
+    stamps,
+    texts,
+)
 
 D = Decimal
 
@@ -69,25 +81,9 @@ ORDER = Order(
     True,
     1700000000000,
 )
-FILL = Fill(
-    "f-1",
-    "bot-BTC-1",
-    "x-7",
-    BTC,
-    Side.BUY,
-    D("0.004"),
-    D("65000.10"),
-    D("-0.013"),
-    1700000000500,
-    True,
-)
-FUNDING = FundingPayment(ETH, 1700003600000, D("-0.0001"), D("-1.5"), D("3000"), D("0.45"))
+FILL = RECORDED_FILL
+FUNDING = RECORDED_FUNDING
 INTENT = OrderRequest("bot-ETH-2", ETH, Side.BUY, OrderType.MARKET, D("1.5"))
-
-
-def exact(value: object) -> str:
-    """repr shows each Decimal's own text, so "0.010" and "0.01" differ (== would not see it)."""
-    return repr(value)
 
 
 def old_version_1_file(path: Path) -> None:
@@ -142,10 +138,7 @@ def test_values_are_written_as_the_old_rows(tmp_path: Path) -> None:
 
 # -- round trips ------------------------------------------------------------------------------
 
-money = st.decimals(allow_nan=False, allow_infinity=False)
 sizes = st.decimals(min_value="1e-12", max_value="1e12", allow_nan=False, allow_infinity=False)
-texts = st.text(min_size=1, max_size=12)
-stamps = st.integers(min_value=0, max_value=2**62)
 
 
 @pytest.fixture(scope="module")
@@ -190,28 +183,13 @@ def test_orders_round_trip(memory_db: sqlite3.Connection, order: Order) -> None:
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.builds(
-        Fill,
-        texts,
-        texts,
-        texts,
-        texts,
-        st.sampled_from(Side),
-        money,
-        money,
-        money,
-        stamps,
-        st.booleans(),
-        st.booleans(),
-    )
-)
+@given(fills)
 def test_fills_round_trip(memory_db: sqlite3.Connection, fill: Fill) -> None:
     row = through_table(memory_db, "fills", rows.FILL_COLUMNS, rows.fill_params(fill))
     assert exact(rows.fill_from(row)) == exact(fill)
 
 
-@given(st.builds(FundingPayment, texts, stamps, money, money, money, money))
+@given(payments)
 def test_funding_round_trips(memory_db: sqlite3.Connection, payment: FundingPayment) -> None:
     row = through_table(memory_db, "funding", rows.FUNDING_COLUMNS, rows.funding_params(payment))
     assert exact(rows.funding_from(row)) == exact(payment)
