@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import attrs
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -164,12 +163,3 @@ class SystemMonitor:
 
     def metrics_text(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
-
-    @property
-    def last_report(self) -> CycleReport | None:
-        with self._lock:
-            return self._last
-
-
-def report_fields(report: CycleReport) -> dict[str, Any]:
-    return attrs.asdict(report)

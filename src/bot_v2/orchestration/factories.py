@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 # The ccxt package imports ccxt itself only when a broker is built, so sim profiles never pay for it.
 from bot_v2.adapters.brokers.ccxt import RetryPolicy, create_ccxt_broker
 from bot_v2.adapters.brokers.sim.broker import SimBroker
 from bot_v2.adapters.brokers.sim.lookahead import SkipQuiet
 from bot_v2.adapters.brokers.sim.markets import load_sim_markets
-from bot_v2.adapters.brokers.sim.settings import MarginMode, SimSettings
+from bot_v2.adapters.brokers.sim.settings import SimSettings
 from bot_v2.adapters.clock.live import LiveClock
 from bot_v2.adapters.clock.stop import StopSignal
 from bot_v2.adapters.replay.clock import ReplayClock
@@ -21,12 +20,13 @@ from bot_v2.adapters.replay.feed import ReplayFeed, load_feed
 from bot_v2.domain.errors import ConfigError
 from bot_v2.domain.market import MarketSpec
 from bot_v2.features.live_trade.strategies.base import Strategy
-from bot_v2.features.live_trade.strategies.registry import build_strategy
+from bot_v2.features.live_trade.strategies.registry import strategy_class
 from bot_v2.features.market_data.polling_stream import PollingQuoteStream
 from bot_v2.features.market_data.timeframes import timeframe_to_ms
 from bot_v2.features.streaming.backoff import Backoff
 from bot_v2.features.streaming.errors import NoStreamAdapter
 from bot_v2.features.streaming.service import StreamingService
+from bot_v2.orchestration.config.converter import runtime_value
 from bot_v2.orchestration.config.models import BotConfig, Secrets
 from bot_v2.ports.broker import IBroker
 from bot_v2.ports.clock import IClock
@@ -58,20 +58,7 @@ def replay_clock(config: BotConfig, feed: ReplayFeed, stop: StopSignal) -> ICloc
 
 def sim_broker(config: BotConfig, feed: ReplayFeed, clock: IClock) -> IBroker:
     sim = config.broker.sim
-    settings = SimSettings(
-        initial_balance=sim.initial_balance,
-        taker_fee=sim.taker_fee,
-        maker_fee=sim.maker_fee,
-        taker_fees=sim.taker_fees,
-        maker_fees=sim.maker_fees,
-        spread_bps=sim.spread_bps,
-        slippage=sim.slippage,
-        slippage_noise=sim.slippage_noise,
-        volume_share=sim.volume_share,
-        liquidation_fee=sim.liquidation_fee,
-        margin_mode=MarginMode(sim.margin_mode),
-        seed=sim.seed,
-    )
+    settings = sim_settings(config)
     return SimBroker(
         feed=feed,
         clock=clock,
@@ -84,6 +71,11 @@ def sim_broker(config: BotConfig, feed: ReplayFeed, clock: IClock) -> IBroker:
         # Skips quiet candles; lookahead.EveryCandle gives the same fills, one candle at a time.
         look_ahead=SkipQuiet,
     )
+
+
+def sim_settings(config: BotConfig) -> SimSettings:
+    """[broker.sim] as the exchange's settings; state_path is the broker's, not the exchange's."""
+    return runtime_value(config.broker.sim, SimSettings)
 
 
 def _given_markets(config: BotConfig) -> dict[str, MarketSpec]:
@@ -191,17 +183,18 @@ def user_stream(config: BotConfig, broker: IBroker) -> StreamingService | None:
 
 
 def strategy(config: BotConfig) -> Strategy:
-    params: Mapping[str, Any] = {
-        "short_window": config.strategy.short_window,
-        "long_window": config.strategy.long_window,
-        "confirmation_bars": config.strategy.confirmation_bars,
-        "trailing_stop_pct": config.strategy.trailing_stop_pct,
-        "allow_shorts": config.strategy.allow_shorts,
-    }
+    """The strategy named by [strategy], its params class structured from the same table (keys the
+    class lacks, such as position_fraction and leverage, are the runtime's)."""
     try:
-        return build_strategy(config.strategy.name, params)
+        cls = strategy_class(config.strategy.name)
     except ValueError as exc:
         raise ConfigError([f"config.strategy.name: {exc}"]) from None
+    try:
+        params: object = runtime_value(config.strategy, cls.params_type)
+    except ValueError as exc:
+        raise ConfigError([f"config.strategy: {exc}"]) from None
+    built: Strategy = cls(params)
+    return built
 
 
 def state_path(data_dir: Path) -> Path:

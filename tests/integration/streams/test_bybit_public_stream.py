@@ -50,7 +50,7 @@ async def fresh_again(service: StreamingService, venue: BybitLoopback) -> bool:
     since = venue.now_ms
 
     def fresh() -> bool:
-        mark = service.latest_marks().get(BTC)
+        mark = service._output.latest_marks.get(BTC)
         return service.healthy and mark is not None and mark.timestamp_ms > since
 
     return await eventually(fresh)
@@ -153,7 +153,7 @@ def test_bad_frames_and_refused_subscriptions_are_counted() -> None:
             assert after.dropped - before.dropped == 2
             assert after.out_of_order - before.out_of_order == 1
             # The stale price never reached the consumer.
-            assert service.latest_marks()[BTC].price > 2
+            assert service._output.latest_marks[BTC].price > 2
             venue.paused = False
             assert await fresh_again(service, venue)
             assert service.stats().reconnects == 0
@@ -174,7 +174,7 @@ def test_refused_reconnects_fall_back_to_rest_and_hand_back() -> None:
                 venue.refusing = True
                 venue.drop_mid_message()
                 assert await eventually(lambda: rest.calls >= 2 and venue.refused >= 2)
-                assert rest.answered(service.latest_marks()[BTC])
+                assert rest.answered(service._output.latest_marks[BTC])
                 venue.refusing = False
                 assert await fresh_again(service, venue)
                 assert await eventually(lambda: not service.stats().fallback_active)

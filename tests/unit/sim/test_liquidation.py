@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal, localcontext
 
 import attrs
@@ -11,11 +12,12 @@ from hypothesis import strategies as st
 
 from bot_v2.adapters.brokers.sim.events import Filled, Liquidated
 from bot_v2.adapters.brokers.sim.exchange import SimExchange
-from bot_v2.adapters.brokers.sim.liquidation import liquidation_price, margin_balance_gap
+from bot_v2.adapters.brokers.sim.liquidation import liquidation_price
 from bot_v2.adapters.brokers.sim.margin import maintenance_margin, max_notional_at, tier_for
 from bot_v2.adapters.brokers.sim.settings import MarginMode
 from bot_v2.adapters.replay.feed import ReplayFeed, SymbolSeries
 from bot_v2.domain.errors import InvalidOrder
+from bot_v2.domain.market import LeverageTier
 from bot_v2.domain.orders import Side
 from tests.unit.sim._support import NO_COSTS, SYMBOL, T0, TIERS, H, bars, exchange, feed, market
 
@@ -23,6 +25,26 @@ ETH = "ETH/USDT:USDT"
 money = st.decimals(min_value="0.01", max_value="1000000", places=2)
 sizes = st.decimals(min_value="0.001", max_value="500", places=3)
 prices = st.decimals(min_value="1", max_value="100000", places=1)
+
+
+def margin_balance_gap(
+    *,
+    side: int,
+    size: Decimal,
+    entry_price: Decimal,
+    mark_price: Decimal,
+    wallet_balance: Decimal,
+    tiers: Sequence[LeverageTier],
+    other_maintenance: Decimal = Decimal(0),
+    other_unrealized: Decimal = Decimal(0),
+) -> Decimal:
+    """The oracle for liquidation_price (Binance's definition): margin balance minus maintenance
+    margin at `mark_price`; liquidation happens when it is <= 0."""
+    notional = size * mark_price
+    tier = tier_for(tiers, notional)
+    maintenance = notional * tier.maintenance_margin_rate - tier.maintenance_amount
+    balance = wallet_balance + other_unrealized + side * size * (mark_price - entry_price)
+    return balance - other_maintenance - maintenance
 
 
 def test_hand_computed_isolated_long() -> None:

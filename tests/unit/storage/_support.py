@@ -6,12 +6,37 @@ import hashlib
 from decimal import Decimal
 from pathlib import Path
 
+from hypothesis import strategies as st
+
 from bot_v2.adapters.storage.sqlite.store import SqliteStateStore
 from bot_v2.domain.fills import Fill, FundingPayment
 from bot_v2.domain.orders import Order, OrderRequest, OrderStatus, OrderType, Side
 
 BTC = "BTC/USDT:USDT"
 ETH = "ETH/USDT:USDT"
+
+# A fill and a funding payment whose Decimals keep their own exponents ("65000.10", "-0.0001"): the
+# values of the on-disk format tests (storage/test_row_format.py, sim/test_state_records.py).
+RECORDED_FILL = Fill(
+    "f-1",
+    "bot-BTC-1",
+    "x-7",
+    BTC,
+    Side.BUY,
+    Decimal("0.004"),
+    Decimal("65000.10"),
+    Decimal("-0.013"),
+    1700000000500,
+    True,
+)
+RECORDED_FUNDING = FundingPayment(
+    ETH, 1700003600000, Decimal("-0.0001"), Decimal("-1.5"), Decimal("3000"), Decimal("0.45")
+)
+
+
+def exact(value: object) -> str:
+    """repr shows each Decimal's own text, so "0.010" and "0.01" differ (== would not see it)."""
+    return repr(value)
 
 
 def open_store(path: Path) -> SqliteStateStore:
@@ -91,3 +116,24 @@ def snapshot(directory: Path) -> dict[str, tuple[int, int, str]]:
         for p in sorted(directory.iterdir())
         if p.is_file()
     }
+
+
+# Any finite Decimal with its own exponent, for round trips of stored values.
+money = st.decimals(allow_nan=False, allow_infinity=False)
+texts = st.text(max_size=12)
+stamps = st.integers(min_value=0, max_value=2**62)
+fills = st.builds(
+    Fill,
+    texts,
+    texts,
+    texts,
+    texts,
+    st.sampled_from(Side),
+    money,
+    money,
+    money,
+    stamps,
+    st.booleans(),
+    st.booleans(),
+)
+payments = st.builds(FundingPayment, texts, stamps, money, money, money, money)

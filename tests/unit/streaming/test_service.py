@@ -89,7 +89,7 @@ def test_rest_fallback_runs_only_while_the_stream_is_down() -> None:
             assert await eventually(lambda: service.stats().fallback_active and rest.calls >= 3)
             events = service.drain()
             assert {e.symbol for e in events if isinstance(e, Mark)} == {BTC, ETH}
-            assert set(service.latest_marks()) == {BTC, ETH}
+            assert set(service._output.latest_marks) == {BTC, ETH}
 
             transport.refuse = 0
             assert await eventually(lambda: len(transport.sessions) == 1)
@@ -180,7 +180,7 @@ def test_rest_marks_older_than_streamed_ones_are_ignored() -> None:
             assert await service.wait_healthy(1)
             # The session stalls; REST answers with older timestamps than the streamed mark.
             assert await eventually(lambda: rest.calls >= 2)
-            assert service.latest_marks()[BTC].timestamp_ms == 10**9
+            assert service._output.latest_marks[BTC].timestamp_ms == 10**9
             events = service.drain()
             assert [e.timestamp_ms for e in events if isinstance(e, Mark) and e.symbol == BTC] == [
                 10**9
@@ -335,7 +335,7 @@ def test_an_undrained_buffer_is_compacted() -> None:
             for ts in range(200):
                 transport.last.push_mark(BTC, ts)
             assert await eventually(lambda: len(service._output.market) == 1)
-            assert service.drain() == [Mark(BTC, service.latest_marks()[BTC].price, 199)]
+            assert service.drain() == [Mark(BTC, service._output.latest_marks[BTC].price, 199)]
         finally:
             await service.stop()
 

@@ -117,14 +117,6 @@ class SymbolSeries:
         return len(self.columns)
 
     # -- lookups ------------------------------------------------------------------------------
-    def candle_closed_at_or_before(self, ts_ms: int) -> Candle | None:
-        i = self.columns.index_closed_by(ts_ms) - 1
-        return self.columns.candle(i) if i >= 0 else None
-
-    def candle_opening_at_or_after(self, ts_ms: int) -> Candle | None:
-        i = self.columns.index_opening_at_or_after(ts_ms)
-        return self.columns.candle(i) if i < len(self.columns) else None
-
     def mark_at(self, ts_ms: int) -> Decimal | None:
         """Mark price at an instant: the open of the mark candle starting then, else the close of
         the last trade candle closed by then."""
@@ -151,12 +143,6 @@ class SymbolSeries:
             return exact(self.mark_high[i] if high else self.mark_low[i])
         return self.columns.price("high" if high else "low", i)
 
-    def funding_between(self, after_ms: int, until_ms: int) -> list[FundingPoint]:
-        """Settlements in (after_ms, until_ms]."""
-        lo = bisect.bisect_right(self.funding_times, after_ms)
-        hi = bisect.bisect_right(self.funding_times, until_ms)
-        return self.funding[lo:hi]
-
 
 class ReplayFeed:
     def __init__(
@@ -179,9 +165,6 @@ class ReplayFeed:
     @property
     def symbols(self) -> tuple[str, ...]:
         return tuple(self.series)
-
-    def first_open_ms(self) -> int:
-        return min(int(s.opens_ms[0]) for s in self.series.values() if len(s))
 
 
 def _merged(columns: Sequence[npt.NDArray[np.int64]]) -> npt.NDArray[np.int64]:

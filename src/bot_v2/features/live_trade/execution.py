@@ -76,7 +76,6 @@ class ExecutionCoordinator:
         self._sequence = first_sequence
         self.orders_sent = 0
         self.rejections = 0
-        self.last_rejection = ""
 
     async def act(
         self, signal: Signal, open_size: Decimal, ctx: RiskContext, now_ms: int
@@ -113,7 +112,6 @@ class ExecutionCoordinator:
         verdict = self._risk.check(request, ctx)
         if not verdict.approved:
             self.rejections += 1
-            self.last_rejection = verdict.reason
             self._store.record_event(now_ms, "risk_rejected", f"{request.symbol}: {verdict.reason}")
             return OrderOutcome(request, rejected_by=f"risk: {verdict.reason}")
         self._store.record_intent(request, now_ms)

@@ -26,7 +26,6 @@ class MarketDataService:
         self.timeframe_ms = timeframe_ms
         self._windows = {s: CandleWindow(s, timeframe_ms, window) for s in self.symbols}
         self._marks: dict[str, Mark] = {}
-        self.gaps_seen = 0
         # Bumped whenever a mark changes; mark_prices() is rebuilt only then.
         self.marks_version = 0
         self._prices: tuple[int, Mapping[str, Decimal]] = (-1, {})
@@ -53,7 +52,6 @@ class MarketDataService:
                 self._update_mark(event)
             else:
                 ignored += 1
-        self.gaps_seen += len(gaps)
         return IngestResult(tuple(new), tuple(gaps), ignored)
 
     def _update_mark(self, mark: Mark) -> None:

@@ -1,5 +1,5 @@
 """features/streaming: supervision of pushed market data (reconnect, stall, rotation, REST fallback),
-staleness of marks, sequencing checks and counters. Talks to the world through IStreamTransport
+sequencing checks and counters. Talks to the world through IStreamTransport
 (implemented in adapters/streams) and IMarketData (the REST fallback)."""
 
 from bot_v2.features.streaming.backoff import Backoff
@@ -14,7 +14,6 @@ from bot_v2.features.streaming.output import (
 from bot_v2.features.streaming.ratelimited_log import RateLimitedLog
 from bot_v2.features.streaming.sequencing import ClosedCandleTracker, RecentKeys, SequenceTracker
 from bot_v2.features.streaming.service import OnResync, StreamingService
-from bot_v2.features.streaming.staleness import StalenessGuard, StalenessReport
 from bot_v2.features.streaming.stall import StallDetector
 from bot_v2.features.streaming.transport import IStreamSession, IStreamTransport
 
@@ -29,8 +28,6 @@ __all__ = [
     "RateLimitedLog",
     "RecentKeys",
     "SequenceTracker",
-    "StalenessGuard",
-    "StalenessReport",
     "StallDetector",
     "StreamClosed",
     "StreamCounters",

@@ -40,7 +40,7 @@ _UNHEALTHY_TICK_S = 0.02
 
 class StreamingService:
     """Implements IQuoteStream. Public API: start, stop, drain, drain_account, next_account, stats,
-    latest_marks, healthy, wait_healthy and the `on_resync` hook.
+    healthy, wait_healthy and the `on_resync` hook.
 
     `heartbeat_s=None` turns stall detection off (a private stream is silent while nothing trades;
     the websocket's own ping/pong still catches a dead peer); the stream then counts as healthy as
@@ -183,10 +183,6 @@ class StreamingService:
             healthy=self._healthy,
             fallback_active=self._fallback is not None and self._fallback.active,
         )
-
-    def latest_marks(self) -> dict[str, Mark]:
-        """The newest mark per symbol, from the stream or the REST fallback (for StalenessGuard)."""
-        return dict(self._output.latest_marks)
 
     @property
     def name(self) -> str:

@@ -100,7 +100,3 @@ def _day(ts_ms: int | None) -> str:
 
 def describe_gap(gap: Gap) -> str:
     return f"{gap.symbol}: {gap.missing} candle(s) missing after {_day(gap.after_ms)} UTC"
-
-
-def path_of(spec: str) -> Path:
-    return resolve_path(spec)

@@ -46,6 +46,21 @@ def make_converter() -> cattrs.Converter:
     return conv
 
 
+def runtime_value(section: object, cls: type[T]) -> T:
+    """A config section as the value the runtime uses (RiskLimits, SimSettings, a strategy's params
+    class), structured by this converter from the section's fields that `cls` has: nothing is
+    copied field by field, and a field only the runtime knows keeps its default. The section was
+    validated already, so a failure here is the runtime value's own check (a ValueError)."""
+    conv = make_converter()
+    data = conv.unstructure(section)
+    wanted = attrs.fields_dict(cls)  # type: ignore[arg-type]
+    try:
+        value: T = conv.structure({k: v for k, v in data.items() if k in wanted}, cls)
+    except cattrs.BaseValidationError as exc:
+        raise ValueError("; ".join(str(e) for e in exc.exceptions)) from None
+    return value
+
+
 def _is(expected: object) -> Callable[[Any], bool]:
     return lambda candidate: bool(candidate == expected)
 

@@ -35,6 +35,7 @@ from bot_v2.features.market_data.service import MarketDataService
 from bot_v2.features.streaming.service import StreamingService
 from bot_v2.monitoring.reports import CycleReport
 from bot_v2.monitoring.system_monitor import SystemMonitor
+from bot_v2.orchestration.config.converter import runtime_value
 from bot_v2.orchestration.config.models import BotConfig
 from bot_v2.orchestration.runtime import fault_pause
 from bot_v2.orchestration.runtime.resume import advance_clock, warm_up, warm_up_live
@@ -268,11 +269,4 @@ class LifecycleService:
 
 
 def risk_limits(cfg: BotConfig) -> RiskLimits:
-    r = cfg.risk
-    return RiskLimits(
-        max_leverage=r.max_leverage,
-        max_order_notional=r.max_order_notional,
-        max_symbol_notional=r.max_symbol_notional,
-        max_total_notional=r.max_total_notional,
-        daily_loss_limit=r.daily_loss_limit,
-    )
+    return runtime_value(cfg.risk, RiskLimits)

@@ -31,13 +31,9 @@ from bot_v2.adapters.brokers.sim.candles import CandleRules
 from bot_v2.adapters.brokers.sim.events import Liquidated, SimEvent
 from bot_v2.adapters.brokers.sim.margin import default_tiers, max_leverage, max_notional_at
 from bot_v2.adapters.brokers.sim.orders import LIQUIDATION_PREFIX, _reduces
+from bot_v2.adapters.brokers.sim.records import account_record
 from bot_v2.adapters.brokers.sim.settings import MarginMode, SimSettings
-from bot_v2.adapters.brokers.sim.state import (
-    ExchangeState,
-    OrderState,
-    PositionState,
-    account_record,
-)
+from bot_v2.adapters.brokers.sim.state import ExchangeState, OrderState, PositionState
 from bot_v2.adapters.brokers.sim.valuation import InstantValuation
 from bot_v2.adapters.replay.feed import SymbolSeries
 from bot_v2.domain.account import Balance, PositionReport

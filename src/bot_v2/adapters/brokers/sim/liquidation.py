@@ -71,22 +71,3 @@ def liquidation_price(
     if fallback <= 0 and side == 1:
         return None
     return fallback
-
-
-def margin_balance_gap(
-    *,
-    side: int,
-    size: Decimal,
-    entry_price: Decimal,
-    mark_price: Decimal,
-    wallet_balance: Decimal,
-    tiers: Sequence[LeverageTier],
-    other_maintenance: Decimal = ZERO,
-    other_unrealized: Decimal = ZERO,
-) -> Decimal:
-    """Margin balance minus maintenance margin at `mark_price`: liquidation happens when it is <= 0."""
-    notional = size * mark_price
-    tier = tier_for(tiers, notional)
-    maintenance = notional * tier.maintenance_margin_rate - tier.maintenance_amount
-    balance = wallet_balance + other_unrealized + side * size * (mark_price - entry_price)
-    return balance - other_maintenance - maintenance

@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from bot_v2.adapters.brokers.sim.exchange import Changes
-from bot_v2.adapters.brokers.sim.state import (
-    ExchangeState,
+from bot_v2.adapters.brokers.sim.records import (
     fill_record,
     funding_record,
     liquidation_record,
     order_record,
     state_from,
 )
+from bot_v2.adapters.brokers.sim.state import ExchangeState
 from bot_v2.domain.errors import StateError
 
 SCHEMA_VERSION = 1

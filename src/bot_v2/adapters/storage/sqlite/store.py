@@ -285,7 +285,7 @@ def _move_position(db: sqlite3.Connection, fill: Fill) -> None:
         return
     db.execute(
         "INSERT OR REPLACE INTO positions VALUES (?,?,?,?)",
-        (fill.symbol, str(after.size), str(after.entry_price), fill.timestamp_ms),
+        (*rows.position_params(after), fill.timestamp_ms),
     )
 
 
