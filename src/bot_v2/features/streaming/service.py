@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from bot_v2.domain.market import Mark
 from bot_v2.features.streaming.backoff import Backoff
 from bot_v2.features.streaming.counters import StreamCounters, StreamStats
 from bot_v2.features.streaming.errors import describe
