@@ -1,7 +1,15 @@
-"""The one composition root. Selectors keyed by configuration swap adapters; tests override any
-provider with a fake (`container.broker.override(...)`)."""
+"""The one composition root: every object of a run is built here. Selectors keyed by configuration
+swap adapters; the backtest and the tests override providers (`container.broker.override(...)`).
+
+A run's objects: `session` (RunSession: store, operator API, broker, markets, leverage,
+reconciliation, ledger; opened and closed by the lifecycle), then, once it is open, the cycle
+(`execution`, `orchestrator`, `coordinator`) and `user_pump` from what it holds; `lifecycle` and
+`bot` on top. Providers are singletons: one container is one run."""
 
 from __future__ import annotations
+
+import os
+from operator import attrgetter
 
 from dependency_injector import containers, providers
 
@@ -10,15 +18,32 @@ from bot_v2.adapters.http.operator_api import OperatorApiServer
 from bot_v2.adapters.replay.market_data import ReplayMarketData
 from bot_v2.adapters.replay.stream import ReplayQuoteStream
 from bot_v2.adapters.storage.sqlite.store import SqliteStateStore
+from bot_v2.features.live_trade.execution import ExecutionCoordinator
+from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk
+from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
 from bot_v2.features.market_data.service import MarketDataService
-from bot_v2.monitoring.system_monitor import SystemMonitor
-from bot_v2.orchestration import factories
+from bot_v2.orchestration import factories, run_factories
 from bot_v2.orchestration.config.models import BotConfig, Secrets
+from bot_v2.orchestration.runtime import fault_pause
+from bot_v2.orchestration.runtime.lifecycle import LifecycleService, risk_limits
+from bot_v2.orchestration.runtime.perps_bot import PerpsBot
+from bot_v2.orchestration.runtime.runtime_coordinator import RuntimeCoordinator
+from bot_v2.orchestration.runtime.session import RunSession
 
 
 def _market_kind(config: BotConfig) -> str:
     """The sim exchange replays recorded data with its own clock; every other venue is live."""
     return "replay" if config.broker.kind == "sim" else "live"
+
+
+def _setting(config: providers.Provider[BotConfig], path: str) -> providers.Provider[object]:
+    """One configuration value, by its dotted path (`risk.kill_switch`)."""
+    return providers.Callable(attrgetter(path), config)
+
+
+def _ms(config: providers.Provider[BotConfig], path: str) -> providers.Provider[int]:
+    """A configuration duration in seconds, as whole milliseconds."""
+    return providers.Callable(lambda c: int(attrgetter(path)(c) * 1000), config)
 
 
 class Container(containers.DeclarativeContainer):
@@ -69,14 +94,8 @@ class Container(containers.DeclarativeContainer):
     store = providers.Singleton(
         SqliteStateStore, providers.Callable(factories.state_path, data_dir)
     )
-    monitor = providers.Singleton(
-        SystemMonitor,
-        providers.Callable(lambda c: c.profile, config),
-        providers.Callable(lambda c: c.bot.id, config),
-        unhealthy_after_failed_cycles=providers.Callable(
-            lambda c: c.monitoring.unhealthy_after_failed_cycles, config
-        ),
-    )
+    # The stream's metrics join the monitor's registry; a backtest overrides it (QuietMonitor).
+    monitor = providers.Singleton(run_factories.system_monitor, config, stream, user_stream)
     api = providers.Singleton(
         OperatorApiServer,
         monitor,
@@ -89,3 +108,88 @@ class Container(containers.DeclarativeContainer):
         providers.Callable(factories.timeframe_ms, config),
     )
     strategy = providers.Singleton(factories.strategy, config)
+
+    # -- the run ----------------------------------------------------------------------------------
+    # Where lines for the operator go, and extra listeners for every cycle's report (benchmarks,
+    # backtest reports): PerpsBotBuilder overrides both.
+    write = providers.Object(print)
+    observers = providers.Object(())
+    on_report = providers.Singleton(
+        run_factories.report_fanout,
+        providers.Singleton(run_factories.progress, config, write),
+        observers,
+    )
+    announce = providers.Singleton(run_factories.announcer, config, data_dir, write)
+    limits = providers.Singleton(risk_limits, config)
+
+    session = providers.Singleton(
+        RunSession,
+        config=config,
+        symbols=market_data.provided.symbols,
+        clock=clock,
+        broker=broker,
+        store=store,
+        api=api,
+        monitor=monitor,
+        announce=announce,
+    )
+
+    # Orders go to the broker itself, unless the crash tests' fault hooks are set in the
+    # environment (fault_pause: unset in any real run; a backtest overrides `environ` with {}).
+    environ = providers.Object(os.environ)
+    order_broker = providers.Singleton(fault_pause.wrap, broker, environ)
+
+    # Built by the lifecycle once the session is open: they read its markets, ledger and sync.
+    execution = providers.Singleton(
+        ExecutionCoordinator,
+        bot_id=_setting(config, "bot.id"),
+        broker=order_broker,
+        store=store,
+        risk=providers.Singleton(PreTradeRisk, limits),
+        markets=session.provided.markets,
+        first_sequence=providers.Callable(run_factories.first_sequence, store),
+    )
+    orchestrator = providers.Singleton(
+        StrategyOrchestrator,
+        strategy,
+        execution,
+        session.provided.markets,
+        _setting(config, "strategy.position_fraction"),
+        _setting(config, "strategy.leverage"),
+    )
+    coordinator = providers.Singleton(
+        RuntimeCoordinator,
+        clock=clock,
+        stream=stream,
+        market_data=market_data,
+        ledger=session.provided.ledger,
+        account_sync=session.provided.sync,
+        strategies=orchestrator,
+        execution=execution,
+        store=store,
+        monitor=monitor,
+        limits=limits,
+        kill_switch=_setting(config, "risk.kill_switch"),
+        max_mark_staleness_ms=_ms(config, "risk.max_mark_staleness_s"),
+        on_report=on_report,
+        reconciler=session.provided.reconciler,
+        reconcile_interval_ms=_ms(config, "reconciliation.interval_s"),
+        reconcile_pending_timeout_ms=_ms(config, "reconciliation.pending_timeout_s"),
+    )
+    user_pump = providers.Singleton(run_factories.user_pump, user_stream, session, monitor)
+
+    lifecycle = providers.Singleton(
+        LifecycleService,
+        config=config,
+        session=session,
+        clock=clock,
+        stream=stream,
+        monitor=monitor,
+        strategy=strategy,
+        market_data=market_data,
+        cycle=coordinator.provider,
+        user_pump=user_pump.provider,
+        market_source=market_data_source,
+        user_stream=user_stream,
+    )
+    bot = providers.Singleton(PerpsBot, _setting(config, "profile"), lifecycle, stop=stop)

@@ -30,19 +30,15 @@ import numpy as np
 from bot_v2.adapters.brokers.sim.broker import SimBroker
 from bot_v2.adapters.replay.clock import ReplayClock
 from bot_v2.adapters.replay.feed import ReplayFeed
-from bot_v2.adapters.replay.stream import ReplayQuoteStream
 from bot_v2.domain.positions import Position
 from bot_v2.features.live_trade.accounting import Ledger
 from bot_v2.features.live_trade.performance import RunSummary
 from bot_v2.features.live_trade.strategies.base import Strategy
-from bot_v2.features.market_data.service import MarketDataService
 from bot_v2.monitoring.reports import CycleReport
-from bot_v2.orchestration import factories
 from bot_v2.orchestration.backtest.memory_store import MemoryStateStore
-from bot_v2.orchestration.backtest.quiet import NoApi, QuietMonitor
 from bot_v2.orchestration.backtest.runtime import BacktestRuntime
 from bot_v2.orchestration.backtest.skip import Skipper, skipper_for
-from bot_v2.orchestration.backtest.skipping import SkippingMarketData, skipping_quote_stream
+from bot_v2.orchestration.backtest.wiring import backtest_container
 from bot_v2.orchestration.config.models import BotConfig
 from bot_v2.orchestration.runtime.lifecycle import LifecycleService
 from bot_v2.orchestration.runtime.perps_bot import PerpsBot
@@ -86,38 +82,27 @@ def backtest_config(config: BotConfig) -> BotConfig:
 
 
 class _Parts:
-    def __init__(self, config: BotConfig, feed: ReplayFeed, fast: bool) -> None:
-        self.config = config
-        self.clock = ReplayClock(feed.timeline)
-        broker = factories.sim_broker(config, feed, self.clock)
-        assert isinstance(broker, SimBroker)
-        self.broker = broker
-        self.store = MemoryStateStore()
-        self.strategy: Strategy = factories.strategy(config)
-        symbols = config.bot.symbols
-        self.market_data = (
-            SkippingMarketData(symbols, feed.timeframe_ms)
-            if fast
-            else MarketDataService(symbols, feed.timeframe_ms)
-        )
-        self.stream = (
-            skipping_quote_stream(feed, self.clock) if fast else ReplayQuoteStream(feed, self.clock)
-        )
+    """The run's container and what the fast planner reaches into: the clock and the exchange."""
 
-    def lifecycle(self, on_report: Callable[[CycleReport], None]) -> LifecycleService:
-        return LifecycleService(
-            config=self.config,
-            clock=self.clock,
-            broker=self.broker,
-            stream=self.stream,
-            store=self.store,
-            monitor=QuietMonitor(),  # type: ignore[arg-type]
-            api=NoApi(),  # type: ignore[arg-type]
-            strategy=self.strategy,
-            market_data=self.market_data,
-            on_report=on_report,
-            on_started=lambda address: None,
+    def __init__(
+        self,
+        config: BotConfig,
+        feed: ReplayFeed,
+        fast: bool,
+        on_report: Callable[[CycleReport], None],
+    ) -> None:
+        self.config = config
+        self.container = backtest_container(config, feed, fast, on_report)
+        clock, broker, store = (
+            self.container.clock(),
+            self.container.broker(),
+            self.container.store(),
         )
+        assert isinstance(clock, ReplayClock)
+        assert isinstance(broker, SimBroker)
+        assert isinstance(store, MemoryStateStore)
+        self.clock, self.broker, self.store = clock, broker, store
+        self.strategy: Strategy = self.container.strategy()
 
 
 async def run_backtest(
@@ -126,7 +111,9 @@ async def run_backtest(
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     config = backtest_config(config)
-    parts = _Parts(config, feed, fast=mode == "fast")
+    parts = _Parts(
+        config, feed, mode == "fast", _progress_every(progress) if mode == "step" else _ignore
+    )
     started = time.perf_counter()
     with _long_lived_frozen():
         if mode == "step":
@@ -159,13 +146,21 @@ def _long_lived_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-async def _run_step(parts: _Parts, progress: Progress | None) -> tuple[RunSummary, int, Ledger]:
+def _ignore(report: CycleReport) -> None:
+    return None
+
+
+def _progress_every(progress: Progress | None) -> Callable[[CycleReport], None]:
     def on_report(report: CycleReport) -> None:
         if progress is not None and report.cycle % PROGRESS_EVERY == 0:
             progress(PROGRESS_EVERY)
 
-    lifecycle = parts.lifecycle(on_report)
-    bot = PerpsBot(parts.config.profile, lifecycle)
+    return on_report
+
+
+async def _run_step(parts: _Parts, progress: Progress | None) -> tuple[RunSummary, int, Ledger]:
+    bot: PerpsBot = parts.container.bot()
+    lifecycle: LifecycleService = parts.container.lifecycle()
     summary = await bot.run()
     if progress is not None:
         progress(bot.cycle_count % PROGRESS_EVERY)
@@ -176,7 +171,7 @@ async def _run_step(parts: _Parts, progress: Progress | None) -> tuple[RunSummar
 async def _run_fast(
     parts: _Parts, feed: ReplayFeed, progress: Progress | None
 ) -> tuple[RunSummary, int, Ledger]:
-    lifecycle = parts.lifecycle(lambda report: None)
+    lifecycle: LifecycleService = parts.container.lifecycle()
     runtime = BacktestRuntime(parts.config.profile)
     coordinator = await lifecycle.start(runtime)
     try:

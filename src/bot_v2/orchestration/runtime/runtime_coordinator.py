@@ -45,8 +45,8 @@ from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrato
 from bot_v2.features.live_trade.valuation import LedgerValuation
 from bot_v2.features.market_data.service import MarketDataService
 from bot_v2.monitoring.reports import CycleReport
-from bot_v2.monitoring.system_monitor import SystemMonitor
 from bot_v2.ports.clock import IClock
+from bot_v2.ports.monitor import IMonitor
 from bot_v2.ports.quote_stream import IQuoteStream
 from bot_v2.ports.runtime import IBotRuntime
 from bot_v2.ports.state_store import IStateStore
@@ -66,7 +66,7 @@ class RuntimeCoordinator:
         strategies: StrategyOrchestrator,
         execution: ExecutionCoordinator,
         store: IStateStore,
-        monitor: SystemMonitor,
+        monitor: IMonitor,
         limits: RiskLimits,
         kill_switch: bool,
         max_mark_staleness_ms: int,

@@ -1,0 +1,85 @@
+"""Factory functions the container calls for a run's own objects (the adapters' are in
+factories.py): the monitor with its stream metrics, the report fan-out, the start announcement,
+the user stream pump and the first order sequence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot_v2.features.live_trade.reconciliation.service import SEQUENCE_FLOOR_KEY
+from bot_v2.features.streaming.service import StreamingService
+from bot_v2.monitoring.progress import ProgressPrinter
+from bot_v2.monitoring.reports import CycleReport
+from bot_v2.monitoring.stream_metrics import StreamStatsCollector
+from bot_v2.monitoring.system_monitor import SystemMonitor
+from bot_v2.orchestration.config.models import BotConfig
+from bot_v2.orchestration.runtime.session import RunSession
+from bot_v2.orchestration.runtime.user_stream_pump import UserStreamPump
+from bot_v2.ports.monitor import IMonitor
+from bot_v2.ports.quote_stream import IQuoteStream
+from bot_v2.ports.state_store import IStateStore
+
+Write = Callable[[str], None]
+Observer = Callable[[CycleReport], None]
+
+
+def system_monitor(
+    config: BotConfig, stream: IQuoteStream, user_stream: StreamingService | None
+) -> SystemMonitor:
+    monitor = SystemMonitor(
+        config.profile,
+        config.bot.id,
+        unhealthy_after_failed_cycles=config.monitoring.unhealthy_after_failed_cycles,
+    )
+    # One collector for every websocket stream: the series share names, `venue` tells them apart
+    # (a replay has none, and an empty collector yields nothing).
+    metrics = StreamStatsCollector()
+    for streaming in (stream, user_stream):
+        if isinstance(streaming, StreamingService):
+            metrics.add(streaming.name, streaming.stats)
+    monitor.registry.register(metrics)
+    return monitor
+
+
+def progress(config: BotConfig, write: Write) -> ProgressPrinter:
+    return ProgressPrinter(float(config.monitoring.status_interval_s), write)
+
+
+def report_fanout(printer: ProgressPrinter, observers: Sequence[Observer]) -> Observer:
+    """Every cycle's report to the progress line, then to the extra listeners (benchmarks,
+    backtest reports)."""
+    listeners = tuple(observers)
+
+    def on_report(report: CycleReport) -> None:
+        printer.on_cycle(report)
+        for observer in listeners:
+            observer(report)
+
+    return on_report
+
+
+def announcer(config: BotConfig, data_dir: Path, write: Write) -> Write:
+    """Told the operator API's address once it listens: kept in the data directory, printed."""
+
+    def on_started(address: str) -> None:
+        (Path(data_dir) / "http.addr").write_text(address + "\n")
+        write(f"perps-bot {config.profile}: health {address}/health  metrics {address}/metrics")
+
+    return on_started
+
+
+def user_pump(
+    user_stream: StreamingService | None, session: RunSession, monitor: IMonitor
+) -> UserStreamPump | None:
+    """Built once the session is open: the pump books into its AccountSync."""
+    if user_stream is None:
+        return None
+    assert session.sync is not None
+    return UserStreamPump(user_stream, session.sync, monitor.on_error)
+
+
+def first_sequence(store: IStateStore) -> int:
+    """The next order's sequence: past every decision stored and the floor reconciliation set."""
+    floor = int(store.get_meta(SEQUENCE_FLOOR_KEY) or 0)
+    return max(store.decision_count(), floor)
