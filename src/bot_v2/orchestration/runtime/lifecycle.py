@@ -29,6 +29,7 @@ from bot_v2.features.live_trade.reconciliation import (
 )
 from bot_v2.features.live_trade.reconciliation.service import SEQUENCE_FLOOR_KEY
 from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk
+from bot_v2.features.live_trade.risk_context import RiskContextSource
 from bot_v2.features.live_trade.strategies.base import Strategy
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
 from bot_v2.features.market_data.service import MarketDataService
@@ -153,12 +154,23 @@ class LifecycleService:
             markets=markets,
             first_sequence=max(self.store.decision_count(), floor),
         )
+        risk_context = RiskContextSource(
+            ledger=ledger,
+            marks=self.market_data,
+            store=self.store,
+            clock=self.clock,
+            limits=limits,
+            kill_switch=cfg.risk.kill_switch,
+            max_mark_staleness_ms=int(cfg.risk.max_mark_staleness_s * 1000),
+        )
         orchestrator = StrategyOrchestrator(
             self.strategy,
             execution,
             markets,
             cfg.strategy.position_fraction,
             cfg.strategy.leverage,
+            account=sync,
+            risk=risk_context,
         )
         self.coordinator = RuntimeCoordinator(
             clock=self.clock,
@@ -170,9 +182,7 @@ class LifecycleService:
             execution=execution,
             store=self.store,
             monitor=self.monitor,
-            limits=limits,
-            kill_switch=cfg.risk.kill_switch,
-            max_mark_staleness_ms=int(cfg.risk.max_mark_staleness_s * 1000),
+            risk_context=risk_context,
             on_report=self.on_report,
             reconciler=reconciler,
             reconcile_interval_ms=int(cfg.reconciliation.interval_s * 1000),
