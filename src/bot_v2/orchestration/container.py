@@ -20,6 +20,7 @@ from bot_v2.adapters.replay.stream import ReplayQuoteStream
 from bot_v2.adapters.storage.sqlite.store import SqliteStateStore
 from bot_v2.features.live_trade.execution import ExecutionCoordinator
 from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk
+from bot_v2.features.live_trade.risk_context import RiskContextSource
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
 from bot_v2.features.market_data.service import MarketDataService
 from bot_v2.orchestration import factories, run_factories
@@ -149,6 +150,17 @@ class Container(containers.DeclarativeContainer):
         markets=session.provided.markets,
         first_sequence=providers.Callable(run_factories.first_sequence, store),
     )
+    # The cycle's one view of the account for risk: the strategies ask it, nothing calls back up.
+    risk_context = providers.Singleton(
+        RiskContextSource,
+        ledger=session.provided.ledger,
+        marks=market_data,
+        store=store,
+        clock=clock,
+        limits=limits,
+        kill_switch=_setting(config, "risk.kill_switch"),
+        max_mark_staleness_ms=_ms(config, "risk.max_mark_staleness_s"),
+    )
     orchestrator = providers.Singleton(
         StrategyOrchestrator,
         strategy,
@@ -156,6 +168,8 @@ class Container(containers.DeclarativeContainer):
         session.provided.markets,
         _setting(config, "strategy.position_fraction"),
         _setting(config, "strategy.leverage"),
+        account=session.provided.sync,
+        risk=risk_context,
     )
     coordinator = providers.Singleton(
         RuntimeCoordinator,
@@ -168,9 +182,7 @@ class Container(containers.DeclarativeContainer):
         execution=execution,
         store=store,
         monitor=monitor,
-        limits=limits,
-        kill_switch=_setting(config, "risk.kill_switch"),
-        max_mark_staleness_ms=_ms(config, "risk.max_mark_staleness_s"),
+        risk_context=risk_context,
         on_report=on_report,
         reconciler=session.provided.reconciler,
         reconcile_interval_ms=_ms(config, "reconciliation.interval_s"),

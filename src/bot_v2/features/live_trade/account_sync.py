@@ -3,18 +3,20 @@ ignore what they have already seen, so asking again from the last timestamp is a
 ledger has booked is skipped before the store is asked (the ledger only holds what the store has).
 A broker that can tell when it has nothing new (`account_version`) is not asked at all then.
 
-Fills pushed by a private stream come in one at a time through `book_fill`, through the same sinks
-in the same order, so a fill booked from the stream and fetched again by the next sync (or the other
-way round) is booked once: the stream's fill id is the venue's trade id, as in the REST history."""
+Fills pushed by a private stream come in one at a time through `book_fill`. Both ways book through
+the one Bookkeeper (store first, then ledger), so a fill booked from the stream and fetched again by
+the next sync (or the other way round) is booked once: the stream's fill id is the venue's trade id, as in the REST history."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 
 from bot_v2.domain.fills import Fill, FundingPayment
+from bot_v2.domain.positions import Position
 from bot_v2.features.live_trade.accounting import Ledger
+from bot_v2.features.live_trade.booking import Bookkeeper
 from bot_v2.ports.broker import IBroker
 from bot_v2.ports.state_store import IStateStore
 
@@ -44,6 +46,7 @@ class AccountSync:
         self._broker = broker
         self._store = store
         self._ledger = ledger
+        self._books = Bookkeeper(store, ledger)
         self._symbols = tuple(symbols)
         self._fills_since = since_ms
         self._funding_since = since_ms
@@ -84,8 +87,7 @@ class AccountSync:
         if not self._ledger.has_fill(fill.fill_id):
             if not advance:
                 self._note_gap()
-            self._store.record_fill(fill)
-            booked = self._ledger.apply_fill(fill)
+            booked = self._books.book_fill(fill)
         # After booking: if the store raises, the watermark stays and the next sync retries.
         if advance:
             self._fills_since = max(self._fills_since, fill.timestamp_ms)
@@ -96,6 +98,11 @@ class AccountSync:
         if not self._gap_open:
             self._store.set_meta(FILLS_GAP_META, str(self._fills_since))
             self._gap_open = True
+
+    @property
+    def positions(self) -> Mapping[str, Position]:
+        """Open positions as the books have them after the last sync (the ledger's live view)."""
+        return self._ledger.positions
 
     @property
     def fills_since_ms(self) -> int:
@@ -113,17 +120,14 @@ class AccountSync:
             self._fills_since = max(self._fills_since, fill.timestamp_ms)
             if self._ledger.has_fill(fill.fill_id):
                 continue  # asked again from the last timestamp on purpose; already booked
-            # Durable first: if the process dies here, the restart rebuilds the ledger from the store.
-            self._store.record_fill(fill)
-            if self._ledger.apply_fill(fill):
+            if self._books.book_fill(fill):
                 new_fills.append(fill)
         new_funding = []
         for payment in await self._broker.fetch_funding(self._symbols, self._funding_since):
             self._funding_since = max(self._funding_since, payment.timestamp_ms)
             if self._ledger.has_funding(payment.symbol, payment.timestamp_ms):
                 continue  # asked again from the last timestamp on purpose; already booked
-            self._store.record_funding(payment)
-            if self._ledger.apply_funding(payment):
+            if self._books.book_funding(payment):
                 new_funding.append(payment)
         self._synced_version = version
         if self._gap_open and self._gap_bookings == gap_bookings:

@@ -1,10 +1,14 @@
 """StrategyOrchestrator: for each newly closed candle, ask the strategy and hand its signal, with a
-size, to execution. Candles arrive in time order per symbol, exactly as in a live stream."""
+size, to execution. Candles arrive in time order per symbol, exactly as in a live stream.
+
+It asks only what lies below it: the account (positions, and a sync after an order went out) and
+the risk context source; both are given at construction, nothing calls back up into the runtime."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Protocol
 
 from bot_v2.domain.market import Candle, MarketSpec
 from bot_v2.domain.positions import Position
@@ -15,6 +19,23 @@ from bot_v2.features.live_trade.sizing import target_size
 from bot_v2.features.live_trade.strategies.base import Strategy
 
 
+class Account(Protocol):
+    """The account as the books have it (AccountSync)."""
+
+    @property
+    def positions(self) -> Mapping[str, Position]:
+        """Open positions by symbol, a live view: a sync moves them."""
+
+    async def sync(self) -> object:
+        """Book what the venue has that the books do not yet (fills, funding)."""
+
+
+class RiskContexts(Protocol):
+    """Where a decision's risk context comes from (RiskContextSource)."""
+
+    def context(self) -> RiskContext: ...
+
+
 class StrategyOrchestrator:
     def __init__(
         self,
@@ -23,27 +44,26 @@ class StrategyOrchestrator:
         markets: Mapping[str, MarketSpec],
         position_fraction: Decimal,
         leverage: Decimal,
+        *,
+        account: Account,
+        risk: RiskContexts,
     ) -> None:
         self._strategy = strategy
         self._execution = execution
+        self._account = account
+        self._risk = risk
         self._markets = dict(markets)
         # What a symbol without a position is shown: a value, so one per symbol serves every candle.
         self._flat = {symbol: Position(symbol) for symbol in self._markets}
         self._fraction = position_fraction
         self._leverage = leverage
 
-    async def on_candles(
-        self,
-        candles: Sequence[Candle],
-        positions: Mapping[str, Position],
-        sync: Callable[[], Awaitable[object]],
-        context: Callable[[], RiskContext],
-        now_ms: int,
-    ) -> list[OrderOutcome]:
-        """`positions` is the ledger's live view, synced by the caller just before. Most candles
-        hold, so the risk context (equity, marks, staleness) is built only when a signal acts.
-        After a decision that sent an order the account is synced at once, so every later candle
-        and decision sees its fills."""
+    async def on_candles(self, candles: Sequence[Candle], now_ms: int) -> list[OrderOutcome]:
+        """The account was synced by the caller just before. Most candles hold, so the risk
+        context (equity, marks, staleness) is asked for only when a signal acts. After a decision
+        that sent an order the account is synced at once, so every later candle and decision sees
+        its fills."""
+        positions = self._account.positions
         outcomes: list[OrderOutcome] = []
         ctx: RiskContext | None = None
         for candle in candles:
@@ -53,7 +73,7 @@ class StrategyOrchestrator:
             if signal.action is Action.HOLD:
                 continue
             if ctx is None:
-                ctx = context()
+                ctx = self._risk.context()
             size = target_size(
                 ctx.equity,
                 candle.close,
@@ -64,6 +84,6 @@ class StrategyOrchestrator:
             acted = await self._execution.act(signal, size, ctx, now_ms)
             outcomes.extend(acted)
             if any(o.sent for o in acted):
-                await sync()
+                await self._account.sync()
                 ctx = None
         return outcomes

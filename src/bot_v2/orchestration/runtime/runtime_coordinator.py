@@ -8,7 +8,11 @@ on a state it could not check against the venue. The next pass that completes li
 The risk state a restart must not forget (the UTC day and its starting equity, the day's halt once
 its loss reached the limit, the equity peak and drawdown, a reduce-only or kill switch set at run
 time) is a RiskState kept in the store: restored when the coordinator is built, stored whenever it
-changes, before a decision relies on it."""
+changes, before a decision relies on it. It and everything else a decision's risk context holds are
+kept by RiskContextSource (a feature object, given at construction and shared with the
+StrategyOrchestrator): the coordinator tells it what only the runtime knows (reconciliation's
+outcome, the run-time reduce-only) and the orchestrator asks it for a context when a signal acts.
+Each step asks the one below and gets an answer; nothing calls back up into the coordinator."""
 
 from __future__ import annotations
 
@@ -18,7 +22,6 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from bot_v2.domain.errors import BrokerError
-from bot_v2.domain.risk import RiskLimits
 from bot_v2.features.live_trade.account_sync import AccountSync
 from bot_v2.features.live_trade.accounting import Ledger
 from bot_v2.features.live_trade.execution import ExecutionCoordinator, OrderOutcome
@@ -29,20 +32,17 @@ from bot_v2.features.live_trade.reconciliation import (
     ReconciliationService,
 )
 from bot_v2.features.live_trade.reconciliation.intents import unresolved_detail
-from bot_v2.features.live_trade.risk.context import RiskContext
 from bot_v2.features.live_trade.risk.pre_trade import day_loss_breached
 from bot_v2.features.live_trade.risk.state import (
     RiskState,
     day_of,
     engage_kill_switch,
     hold_reduce_only,
-    observe_day_loss,
     observe_equity,
     roll_day,
 )
-from bot_v2.features.live_trade.risk.state_keeper import RiskStateKeeper
+from bot_v2.features.live_trade.risk_context import RiskContextSource
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
-from bot_v2.features.live_trade.valuation import LedgerValuation
 from bot_v2.features.market_data.service import MarketDataService
 from bot_v2.monitoring.reports import CycleReport
 from bot_v2.ports.clock import IClock
@@ -67,9 +67,7 @@ class RuntimeCoordinator:
         execution: ExecutionCoordinator,
         store: IStateStore,
         monitor: IMonitor,
-        limits: RiskLimits,
-        kill_switch: bool,
-        max_mark_staleness_ms: int,
+        risk_context: RiskContextSource,
         on_report: Callable[[CycleReport], None],
         reconciler: ReconciliationService | None = None,
         reconcile_interval_ms: int = 0,
@@ -84,39 +82,26 @@ class RuntimeCoordinator:
         self.execution = execution
         self.store = store
         self.monitor = monitor
-        self.limits = limits
-        self.kill_switch = kill_switch
-        self.max_mark_staleness_ms = max_mark_staleness_ms
+        self.risk_context = risk_context
+        self.limits = risk_context.limits
         self.on_report = on_report
-        self.valuation = LedgerValuation(ledger)
-        self.risk = RiskStateKeeper(store)
-        self._show_risk(self.risk.state)
-        self._runtime: IBotRuntime | None = None
+        self._show_risk(risk_context.state)
         self.errors = 0
         self.reconciler = reconciler
         self.reconcile_interval_ms = reconcile_interval_ms
         self.reconcile_pending_timeout_ms = reconcile_pending_timeout_ms
         self._reconciled_ms: int | None = None
-        # Why new exposure is blocked by reconciliation; empty when the last pass completed.
-        self._unreconciled = ""
-        # Symbols with a pending intent (an order whose outcome is unknown); see _refresh_pending.
-        self._pending_symbols: frozenset[str] = frozenset()
         self._unresolved: list[str] = []
-        self._stale_cache: tuple[int, dict[str, str]] = (-1, {})
         # Orders resting on the venue as the store last saw them (see _count_open_orders).
         self._open_orders = 0
 
     def equity(self) -> Decimal:
         """The ledger at the latest marks (what EquityCalculator gives, kept up to date)."""
-        self._revalue()
-        return self.valuation.equity()
-
-    def _revalue(self) -> None:
-        self.valuation.update(self.market_data.mark_prices(), self.market_data.marks_version)
+        return self.risk_context.equity()
 
     async def run_cycle(self, runtime: IBotRuntime) -> CycleReport:
         started = time.perf_counter()
-        self._runtime = runtime
+        self.risk_context.runtime = runtime
         now = self.clock.now_ms()
         ingest = self.market_data.ingest(self.stream.drain())
         for gap in ingest.gaps:
@@ -126,24 +111,24 @@ class RuntimeCoordinator:
         self._roll_day(now)
         if self._reconcile_due(now):
             await self._reconcile(now)
-        # The strategies see the account as the venue has it now; the risk context is built only
-        # when a signal acts (see StrategyOrchestrator).
+        # The strategies see the account as the venue has it now; the risk context is asked for
+        # only when a signal acts (see StrategyOrchestrator).
         await self.account_sync.sync()
-        outcomes = await self.strategies.on_candles(
-            ingest.new_candles, self.ledger.positions, self.account_sync.sync, self._context, now
-        )
+        outcomes = await self.strategies.on_candles(ingest.new_candles, now)
+        # A decision's context may have halted the day (stored already): show it.
+        self._show_risk_if_changed()
         self._journal(outcomes, now)
         if any(o.pending for o in outcomes):
-            self._refresh_pending()
+            self.risk_context.refresh_pending()
         if any(outcome.sent for outcome in outcomes):
             self._count_open_orders()
         equity = self.equity()
-        self._keep(observe_equity(self.risk.state, equity))
+        self._keep(observe_equity(self.risk_context.state, equity))
         self.store.record_equity(now, equity)
         # No sync here: the one at the top of the cycle and the one after every decision that sent
         # an order leave the ledger current, and a second REST round trip per symbol every cycle
         # would only catch a resting order filling in the last milliseconds (the next cycle does).
-        day_pnl = self.risk.state.day_pnl(equity)
+        day_pnl = self.risk_context.state.day_pnl(equity)
         if day_loss_breached(day_pnl, self.limits):
             self.monitor.set_detail(
                 "daily_loss", f"limit {self.limits.daily_loss_limit} hit: day PnL {day_pnl:.2f}"
@@ -161,10 +146,10 @@ class RuntimeCoordinator:
             risk_rejections=self.execution.rejections,
             errors=self.errors,
             reduce_only_reason=getattr(runtime, "reduce_only_reason", "")
-            or self._unreconciled
-            or self.risk.state.blocked_reason,
+            or self.risk_context.unreconciled
+            or self.risk_context.state.blocked_reason,
             progress=self.clock.progress(),
-            stale_symbols=self._stale(now),
+            stale_symbols=self.risk_context.stale(now),
         )
         self.monitor.on_cycle(report)
         self.on_report(report)
@@ -174,13 +159,14 @@ class RuntimeCoordinator:
     def accept_reconciliation(self, report: ReconciliationReport) -> None:
         """Block or unblock new exposure on a pass's outcome and show it in /health."""
         self._reconciled_ms = report.at_ms
-        self._unreconciled = "" if report.ok else f"reconciliation incomplete: {report.failure}"
+        unreconciled = "" if report.ok else f"reconciliation incomplete: {report.failure}"
+        self.risk_context.unreconciled = unreconciled
         detail = report.health()
-        detail["reduce_only"] = bool(self._unreconciled)
+        detail["reduce_only"] = bool(unreconciled)
         self.monitor.set_detail("reconciliation", detail)
         if not report.ok:
             self.monitor.on_error("reconciliation")
-        self._refresh_pending()
+        self.risk_context.refresh_pending()
         self._count_open_orders()
         for intent in report.plan.unresolved:
             self.monitor.on_error("unresolved_order")
@@ -189,12 +175,6 @@ class RuntimeCoordinator:
             # The newest few: each is in the journal too (event "unresolved_order").
             self._unresolved = self._unresolved[-20:]
             self.monitor.set_detail("unresolved_orders", list(self._unresolved))
-
-    def _refresh_pending(self) -> None:
-        """From the store, the truth; asked after a pass and after a submit left an intent
-        pending, so a cycle with nothing in doubt does not query it."""
-        pending = self.store.load_pending_intents()
-        self._pending_symbols = frozenset(i.request.symbol for i in pending)
 
     def _count_open_orders(self) -> None:
         """From the store, which records every order sent and, at each reconciliation pass, every
@@ -210,7 +190,8 @@ class RuntimeCoordinator:
             return False
         last = self._reconciled_ms
         due = last is None or now_ms - last >= self.reconcile_interval_ms
-        return due or bool(self._unreconciled) or bool(self._pending_symbols)
+        risk = self.risk_context
+        return due or bool(risk.unreconciled) or bool(risk.pending_symbols)
 
     async def _reconcile(self, now_ms: int) -> None:
         assert self.reconciler is not None
@@ -243,20 +224,26 @@ class RuntimeCoordinator:
     # -- risk state (see RiskState) ------------------------------------------------------------
     @property
     def drawdown(self) -> Drawdown:
-        return self.risk.state.drawdown
+        return self.risk_context.state.drawdown
 
     def hold_reduce_only(self, reason: str) -> None:
         """Reduce-only set at run time: stored, so a restart keeps it until an operator clears it."""
-        self._keep(hold_reduce_only(self.risk.state, reason))
+        self._keep(hold_reduce_only(self.risk_context.state, reason))
 
     def engage_kill_switch(self, reason: str) -> None:
-        self._keep(engage_kill_switch(self.risk.state, reason))
+        self._keep(engage_kill_switch(self.risk_context.state, reason))
 
     def _keep(self, state: RiskState) -> None:
-        if self.risk.update(state):
+        self.risk_context.keep(state)
+        self._show_risk_if_changed()
+
+    def _show_risk_if_changed(self) -> None:
+        state = self.risk_context.state
+        if state is not self._shown_risk:
             self._show_risk(state)
 
     def _show_risk(self, state: RiskState) -> None:
+        self._shown_risk = state
         self.monitor.set_detail(
             "risk_state",
             {
@@ -270,42 +257,6 @@ class RuntimeCoordinator:
         )
 
     def _roll_day(self, now_ms: int) -> None:
-        if day_of(now_ms) != self.risk.state.day:
-            self._keep(roll_day(self.risk.state, now_ms, self.equity()))
+        if day_of(now_ms) != self.risk_context.state.day:
+            self._keep(roll_day(self.risk_context.state, now_ms, self.equity()))
             self.monitor.set_detail("daily_loss", "")
-
-    def _stale(self, now_ms: int) -> dict[str, str]:
-        if self._stale_cache[0] == now_ms:
-            return self._stale_cache[1]
-        stale = {}
-        for symbol, age in self.market_data.mark_ages_ms(now_ms).items():
-            if age is None:
-                stale[symbol] = "no mark yet"
-            elif age > self.max_mark_staleness_ms:
-                stale[symbol] = f"mark is {age / 1000:.0f}s old"
-        # Marks only move between cycles, so one look per clock tick serves every decision.
-        self._stale_cache = (now_ms, stale)
-        return stale
-
-    def _context(self) -> RiskContext:
-        """The account as the ledger has it now (the caller synced it), valued at the marks."""
-        equity = self.equity()
-        runtime = self._runtime
-        self._refresh_pending()
-        # A day whose loss reached the limit stays halted: stored before the rule relies on it.
-        self._keep(observe_day_loss(self.risk.state, equity, self.limits.daily_loss_limit))
-        state = self.risk.state
-        return RiskContext(
-            equity=equity,
-            positions=self.ledger.positions,
-            marks=self.market_data.mark_prices(),
-            day_pnl=state.day_pnl(equity),
-            kill_switch=self.kill_switch or bool(state.kill_switch),
-            reduce_only=bool(self._unreconciled)
-            or (runtime is not None and runtime.reduce_only)
-            or bool(state.reduce_only),
-            stale_symbols=frozenset(self._stale(self.clock.now_ms())),
-            pending_symbols=self._pending_symbols,
-            others_notional=self.valuation.others_notional(),
-            day_halt=state.day_halt,
-        )

@@ -16,6 +16,7 @@ from bot_v2.domain.errors import BrokerError, InvalidOrder, OrderNotFound
 from bot_v2.domain.orders import Order
 from bot_v2.features.live_trade.account_sync import FILLS_GAP_META
 from bot_v2.features.live_trade.accounting import Ledger
+from bot_v2.features.live_trade.booking import Bookkeeper
 from bot_v2.features.live_trade.reconciliation.intents import unresolved_detail
 from bot_v2.features.live_trade.reconciliation.plan import reconcile
 from bot_v2.features.live_trade.reconciliation.report import ReconciliationReport
@@ -189,14 +190,11 @@ class ReconciliationService:
     # -- applying -----------------------------------------------------------------------------
     async def _apply(self, plan: ReconciliationPlan, now_ms: int, ledger: Ledger | None) -> None:
         store = self._store
+        books = Bookkeeper(store, ledger)
         for fill in plan.fills:
-            store.record_fill(fill)
-            if ledger is not None:
-                ledger.apply_fill(fill)
+            books.book_fill(fill)
         for payment in plan.funding:
-            store.record_funding(payment)
-            if ledger is not None:
-                ledger.apply_funding(payment)
+            books.book_funding(payment)
         for order in plan.orders:
             store.record_order(order)
         for client_order_id, outcome in plan.intent_outcomes:
@@ -209,9 +207,7 @@ class ReconciliationService:
         for order in plan.cancel:
             await self._cancel(order, now_ms)
         for fill in plan.adjustments:
-            store.record_fill(fill, external=True)
-            if ledger is not None:
-                ledger.apply_fill(fill)
+            books.book_fill(fill, external=True)
         for drift in plan.drift:
             store.record_event(now_ms, "external_position", drift.describe())
             if self._alert is not None:

@@ -1,0 +1,125 @@
+"""RiskContextSource: the one place a decision's RiskContext is built. It owns what goes into it:
+the ledger valued at the latest marks (LedgerValuation), the stored risk state (RiskStateKeeper:
+a day whose loss reached the limit is halted, stored before the rule relies on it), the symbols
+with an order whose outcome is unknown (from the store), stale marks, and the switches that block
+new exposure. The runtime tells it the facts only the runtime knows (a reconciliation that did not
+complete, the bot's run-time reduce-only) before a cycle's decisions; the decisions then ask it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Protocol
+
+from bot_v2.domain.risk import RiskLimits
+from bot_v2.features.live_trade.accounting import Ledger
+from bot_v2.features.live_trade.risk.context import RiskContext
+from bot_v2.features.live_trade.risk.state import RiskState, observe_day_loss
+from bot_v2.features.live_trade.risk.state_keeper import RiskStateKeeper
+from bot_v2.features.live_trade.valuation import LedgerValuation
+from bot_v2.ports.clock import IClock
+from bot_v2.ports.runtime import IBotRuntime
+from bot_v2.ports.state_store import IStateStore
+
+
+class MarkSource(Protocol):
+    """The latest marks (MarketDataService); `marks_version` changes whenever any mark does."""
+
+    @property
+    def marks_version(self) -> int: ...
+
+    def mark_prices(self) -> Mapping[str, Decimal]: ...
+
+    def mark_ages_ms(self, now_ms: int) -> Mapping[str, int | None]: ...
+
+
+class RiskContextSource:
+    def __init__(
+        self,
+        *,
+        ledger: Ledger,
+        marks: MarkSource,
+        store: IStateStore,
+        clock: IClock,
+        limits: RiskLimits,
+        kill_switch: bool,
+        max_mark_staleness_ms: int,
+    ) -> None:
+        self.ledger = ledger
+        self.limits = limits
+        self.valuation = LedgerValuation(ledger)
+        self.keeper = RiskStateKeeper(store)
+        self._marks = marks
+        self._store = store
+        self._clock = clock
+        self._kill_switch = kill_switch
+        self._max_staleness_ms = max_mark_staleness_ms
+        # Why new exposure is blocked by reconciliation; empty when the last pass completed.
+        self.unreconciled = ""
+        self.runtime: IBotRuntime | None = None
+        # Symbols with a pending intent (an order whose outcome is unknown); see refresh_pending.
+        self._pending_symbols: frozenset[str] = frozenset()
+        self._stale_cache: tuple[int, dict[str, str]] = (-1, {})
+
+    # -- what the runtime tells it -------------------------------------------------------------
+    def keep(self, state: RiskState) -> bool:
+        """Store `state` if it changed (before anything relies on it); True when it did."""
+        return self.keeper.update(state)
+
+    @property
+    def state(self) -> RiskState:
+        return self.keeper.state
+
+    # -- what it answers -----------------------------------------------------------------------
+    def equity(self) -> Decimal:
+        """The ledger at the latest marks (what EquityCalculator gives, kept up to date)."""
+        marks = self._marks
+        self.valuation.update(marks.mark_prices(), marks.marks_version)
+        return self.valuation.equity()
+
+    @property
+    def pending_symbols(self) -> frozenset[str]:
+        return self._pending_symbols
+
+    def refresh_pending(self) -> None:
+        """From the store, the truth; asked after a pass, after a submit left an intent pending,
+        and for every context, so a cycle with nothing in doubt does not query it otherwise."""
+        pending = self._store.load_pending_intents()
+        self._pending_symbols = frozenset(i.request.symbol for i in pending)
+
+    def stale(self, now_ms: int) -> dict[str, str]:
+        if self._stale_cache[0] == now_ms:
+            return self._stale_cache[1]
+        stale = {}
+        for symbol, age in self._marks.mark_ages_ms(now_ms).items():
+            if age is None:
+                stale[symbol] = "no mark yet"
+            elif age > self._max_staleness_ms:
+                stale[symbol] = f"mark is {age / 1000:.0f}s old"
+        # Marks only move between cycles, so one look per clock tick serves every decision.
+        self._stale_cache = (now_ms, stale)
+        return stale
+
+    def context(self) -> RiskContext:
+        """The account as the ledger has it now (synced by whoever asks), valued at the marks."""
+        equity = self.equity()
+        runtime = self.runtime
+        self.refresh_pending()
+        # A day whose loss reached the limit stays halted: stored before the rule relies on it.
+        self.keep(observe_day_loss(self.keeper.state, equity, self.limits.daily_loss_limit))
+        state = self.keeper.state
+        return RiskContext(
+            equity=equity,
+            positions=self.ledger.positions,
+            marks=self._marks.mark_prices(),
+            day_pnl=state.day_pnl(equity),
+            kill_switch=self._kill_switch or bool(state.kill_switch),
+            reduce_only=bool(self.unreconciled)
+            or (runtime is not None and runtime.reduce_only)
+            or bool(state.reduce_only),
+            stale_symbols=frozenset(self.stale(self._clock.now_ms())),
+            pending_symbols=self._pending_symbols,
+            others_notional=self.valuation.others_notional(),
+            day_halt=state.day_halt,
+        )
