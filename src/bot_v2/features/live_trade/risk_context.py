@@ -83,8 +83,9 @@ class RiskContextSource:
         return self._pending_symbols
 
     def refresh_pending(self) -> None:
-        """From the store, the truth; asked after a pass, after a submit left an intent pending,
-        and for every context, so a cycle with nothing in doubt does not query it otherwise."""
+        """From the store, the truth; asked after a pass, after the cycle's decisions, and for
+        every context a decision sees (one indexed query per acting signal: an intent left pending
+        by an earlier signal of the same cycle must already make its symbol reduce-only)."""
         pending = self._store.load_pending_intents()
         self._pending_symbols = frozenset(i.request.symbol for i in pending)
 
