@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from tests.loopback import data, market
+from tests.loopback import binance_algo, data, market
 from tests.loopback.book import Book, BookOrder, BookPosition, Reject, Rules, now_ms
 from tests.loopback.server import LoopbackVenue, optional_int
 
@@ -168,6 +168,7 @@ class BinanceUsdmVenue(LoopbackVenue):
             web.post("/fapi/v1/listenKey", self._listen_key),
             web.put("/fapi/v1/listenKey", self._listen_key),
             web.delete("/fapi/v1/listenKey", self._listen_key),
+            *binance_algo.routes(self),
         ]
 
     # ---- signing -------------------------------------------------------------------------------

@@ -248,7 +248,9 @@ class Book:
         reduce_only: bool,
         post_only: bool,
         client_id: str,
+        order_id: int | None = None,
     ) -> BookOrder:
+        """`order_id`: the id to file it under (a fired conditional order that keeps its own)."""
         with self.lock:
             rules = self.rule(symbol)
             if rules.kind != "linear_swap":
@@ -274,7 +276,7 @@ class Book:
             if not reduce_only:
                 self._check_margin(pos, sign, qty, price if type == "LIMIT" else last, symbol)
             order = BookOrder(
-                order_id=self._new_order_id(),
+                order_id=self._new_order_id() if order_id is None else order_id,
                 client_id=client_id,
                 symbol=symbol,
                 side=side,

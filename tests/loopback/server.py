@@ -21,6 +21,7 @@ from aiohttp import web
 from tests.loopback import tls
 from tests.loopback.book import Book, Reject, Rules, now_ms, order_json
 from tests.loopback.faults import Faults
+from tests.loopback.triggers import ChildId, ChildOrderId, Triggers
 
 # Known credentials of every loopback account unless a test chooses others.
 API_KEY = "loopback-api-key-7d1f0c"
@@ -78,6 +79,8 @@ class LoopbackVenue:
         self.faults = Faults()
         self.requests: list[RecordedRequest] = []
         self.book = self._make_book(Decimal(str(balance)))
+        # Conditional orders held apart from the book, and the mark they may watch.
+        self.triggers = Triggers(self.book)
         for symbol, price in (prices or {}).items():
             self.book.prices[self._venue_symbol(symbol)] = Decimal(str(price))
         self._port = port
@@ -154,8 +157,28 @@ class LoopbackVenue:
             if path_contains in r.path and (method is None or r.method == method)
         ]
 
+    # What a fired trigger's book order is called: venue modules override (None: the trigger's
+    # own client id, a new order id).
+    _child_client_id: ChildId | None = None
+    _child_order_id: ChildOrderId | None = None
+
     def set_price(self, symbol: str, price: Decimal | str | float) -> None:
-        self.book.set_price(self._venue_symbol(symbol), Decimal(str(price)))
+        """Moves the last price, and the mark with it: resting limits and triggers it crosses
+        fire."""
+        self._move(symbol, last=Decimal(str(price)))
+
+    def set_mark(self, symbol: str, price: Decimal | str | float) -> None:
+        """Moves the mark price alone (the last stays): mark-price triggers it crosses fire."""
+        self._move(symbol, mark=Decimal(str(price)))
+
+    def _move(self, symbol: str, *, last: Decimal | None = None, mark: Decimal | None = None) -> None:
+        self.triggers.move(
+            self._venue_symbol(symbol),
+            last=last,
+            mark=mark,
+            child_client_id=self._child_client_id,
+            child_order_id=self._child_order_id,
+        )
         self._write_state()
 
     def settle_funding(self, symbol: str, rate: Decimal | str, time_ms: int | None = None) -> None:
@@ -287,6 +310,7 @@ class LoopbackVenue:
             web.get("/__test__/requests", self._t_requests),
             web.get("/__test__/state", self._t_state),
             web.post("/__test__/prices", self._t_prices),
+            web.post("/__test__/marks", self._t_marks),
             web.post("/__test__/faults", self._t_faults),
             web.post("/__test__/funding", self._t_funding),
             web.post("/__test__/clock", self._t_clock),
@@ -319,6 +343,12 @@ class LoopbackVenue:
         for symbol, price in (await request.json()).items():
             self.set_price(symbol, price)
         return web.json_response(self.book.snapshot()["prices"])
+
+    async def _t_marks(self, request: web.Request) -> web.Response:
+        """Body: {"BTCUSDT": "64000"}: moves the mark alone; mark-price triggers crossed fire."""
+        for symbol, price in (await request.json()).items():
+            self.set_mark(symbol, price)
+        return web.json_response({s: str(self.triggers.mark(s)) for s in self.triggers.marks})
 
     async def _t_faults(self, request: web.Request) -> web.Response:
         """Body keys (all optional): clear (true), rate_limit_next / server_error_next /

@@ -147,7 +147,12 @@ class AccountHistory:
             raw_order = await self._calls.call(
                 f"fetch_order {order_id}", self._exchange.fetch_order, order_id, symbol
             )
-            client_id = str((raw_order or {}).get("clientOrderId") or "")
+            # An order a venue placed when a conditional order fired may name only that one
+            # (OKX: algoClOrdId): its fill is the protective order's.
+            info_order = (raw_order or {}).get("info") or {}
+            client_id = str(
+                (raw_order or {}).get("clientOrderId") or info_order.get("algoClOrdId") or ""
+            )
             self._client_ids[order_id] = client_id
         client_id = client_id or ""
         liquidation = str(info.get("execType") or "") in self._venue.liquidation_exec_types or (

@@ -18,7 +18,7 @@ import attrs
 
 from bot_v2.adapters.brokers.ccxt import convert, orders
 from bot_v2.adapters.brokers.ccxt.errors import is_duplicate_client_id, is_no_change
-from bot_v2.adapters.brokers.ccxt.market_data import CcxtMarketData
+from bot_v2.adapters.brokers.ccxt.protective import CcxtProtectiveOrders
 from bot_v2.domain.account import Balance, PositionReport
 from bot_v2.domain.errors import (
     BrokerError,
@@ -34,9 +34,9 @@ from bot_v2.domain.orders import Order, OrderRequest, OrderStatus
 log = logging.getLogger(__name__)
 
 
-class CcxtBroker(CcxtMarketData):
-    """IBroker and IMarketData over one venue account. Construct, `await start()`, use,
-    `await close()`."""
+class CcxtBroker(CcxtProtectiveOrders):
+    """IBroker, IProtectiveOrders and IMarketData over one venue account. Construct,
+    `await start()`, use, `await close()`."""
 
     # ---- account -------------------------------------------------------------------------------
 
@@ -98,11 +98,6 @@ class CcxtBroker(CcxtMarketData):
             tolerate=lambda exc: is_no_change(exc, self._venue),
         )
         self._margin_modes[unified] = mode
-
-    def _margin_params(self, symbol: str) -> dict[str, Any]:
-        if not self._venue.margin_mode_per_order:
-            return {}
-        return {"marginMode": self._margin_modes.get(symbol, "cross")}
 
     async def _current_leverage(self, symbol: str) -> int | float:
         raw = await self._call(
@@ -206,7 +201,14 @@ class CcxtBroker(CcxtMarketData):
         for symbol in symbols:
             unified, _ = self._market(symbol)
             raw = await self._call(
-                f"fetch_open_orders {unified}", self._exchange.fetch_open_orders, unified
+                f"fetch_open_orders {unified}",
+                self._exchange.fetch_open_orders,
+                unified,
+                None,
+                None,
+                # Conditional orders are IProtectiveOrders' business, even where the venue lists
+                # them with plain ones (Bybit).
+                dict(self._style.plain_list_params),
             )
             orders.extend(self._remember(self._order(unified, o)) for o in raw or [])
         return orders
