@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.loopback import data, market
+from tests.loopback import bybit_stops, data, market
 from tests.loopback.binanceusdm import rules_from_exchange_info
 from tests.loopback.book import Book, BookOrder, BookPosition, Reject, Rules, now_ms
 from tests.loopback.server import LoopbackVenue, optional_int
@@ -519,9 +519,14 @@ class BybitVenue(LoopbackVenue):
             "updatedTime": str(order.updated_ms),
         }
 
+    # A fired conditional order keeps its orderId (and orderLinkId).
+    _child_order_id = staticmethod(bybit_stops.child_order_id)
+
     async def _create(self, request: web.Request, p: Params) -> web.Response:
         if p.get("category") != "linear":
             return self.fail(10001, "params error: category invalid")
+        if p.get("triggerPrice") not in (None, ""):
+            return await bybit_stops.create(self, p)
         side = {"Buy": "BUY", "Sell": "SELL"}.get(str(p.get("side")))
         type_ = {"Market": "MARKET", "Limit": "LIMIT"}.get(str(p.get("orderType")))
         if side is None or type_ is None:
@@ -551,6 +556,13 @@ class BybitVenue(LoopbackVenue):
 
     async def _cancel(self, request: web.Request, p: Params) -> web.Response:
         symbol = str(p.get("symbol", ""))
+        conditional = bybit_stops.cancel(self, p)
+        if conditional is not None:
+            return await self._after_cancel(
+                self.ok(
+                    {"orderId": str(conditional.trigger_id), "orderLinkId": conditional.client_id}
+                )
+            )
         order_id = p.get("orderId")
         order = self.book.cancel(
             symbol,
@@ -580,11 +592,20 @@ class BybitVenue(LoopbackVenue):
         return rows[: int(p.get("limit", 50))]
 
     async def _realtime(self, request: web.Request, p: Params) -> web.Response:
-        rows = [self._order_row(o) for o in self._select(p, open_only=True)]
-        return self.ok({"category": "linear", "list": rows, "nextPageCursor": ""})
+        return self._orders_list(p, open_only=True)
 
     async def _history(self, request: web.Request, p: Params) -> web.Response:
-        rows = [self._order_row(o) for o in self._select(p, open_only=False)]
+        return self._orders_list(p, open_only=False)
+
+    def _orders_list(self, p: Params, *, open_only: bool) -> web.Response:
+        """Plain and conditional orders together unless orderFilter picks one kind, as Bybit
+        lists linear orders."""
+        kind = p.get("orderFilter")
+        rows = []
+        if kind in (None, "Order"):
+            rows += [self._order_row(o) for o in self._select(p, open_only=open_only)]
+        if kind in (None, "StopOrder"):
+            rows += bybit_stops.listed(self, p, open_only=open_only, hidden_taken=kind is None)
         return self.ok({"category": "linear", "list": rows, "nextPageCursor": ""})
 
     async def _executions(self, request: web.Request, p: Params) -> web.Response:

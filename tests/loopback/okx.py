@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.loopback import data, market
+from tests.loopback import data, market, okx_algo
 from tests.loopback.binanceusdm import rules_from_exchange_info
 from tests.loopback.book import (
     MAKER_FEE,
@@ -194,6 +194,7 @@ class OkxVenue(LoopbackVenue):
             web.get("/api/v5/trade/orders-history", s(self._orders_history)),
             web.get("/api/v5/trade/fills", s(self._fills)),
             web.get("/api/v5/trade/fills-history", s(self._fills)),
+            *okx_algo.routes(self),
         ]
 
     # ---- signing -------------------------------------------------------------------------------
@@ -692,8 +693,12 @@ class OkxVenue(LoopbackVenue):
 
     # ---- orders --------------------------------------------------------------------------------
 
+    # The order a fired algo order places has no clOrdId; it names the algo order instead.
+    _child_client_id = staticmethod(okx_algo.child_client_id)
+
     def _order_row(self, order: BookOrder) -> dict[str, Any]:
         rules = self.book.rules[order.symbol]
+        parent = okx_algo.parent_of(self, order)
         if order.type == "MARKET":
             ord_type = "market"
         elif order.post_only:
@@ -705,8 +710,8 @@ class OkxVenue(LoopbackVenue):
         fee = -sum((t.fee for t in trades), Decimal(0)) if trades else Decimal(0)
         return {
             "accFillSz": self.contracts(order.symbol, order.executed_qty),
-            "algoClOrdId": "",
-            "algoId": "",
+            "algoClOrdId": "" if parent is None else parent.client_id,
+            "algoId": "" if parent is None else str(parent.trigger_id),
             "attachAlgoClOrdId": "",
             "attachAlgoOrds": [],
             "avgPx": num(order.avg_price) if order.executed_qty else "",

@@ -171,7 +171,9 @@ class LoopbackVenue:
         """Moves the mark price alone (the last stays): mark-price triggers it crosses fire."""
         self._move(symbol, mark=Decimal(str(price)))
 
-    def _move(self, symbol: str, *, last: Decimal | None = None, mark: Decimal | None = None) -> None:
+    def _move(
+        self, symbol: str, *, last: Decimal | None = None, mark: Decimal | None = None
+    ) -> None:
         self.triggers.move(
             self._venue_symbol(symbol),
             last=last,

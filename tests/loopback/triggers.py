@@ -210,4 +210,3 @@ class Triggers:
             trigger.status = "REJECTED"
             return
         trigger.status = "TRIGGERED"
-

@@ -57,8 +57,9 @@ class CcxtProtectiveOrders(CcxtMarketData):
     async def place_protective(self, request: OrderRequest) -> Order:
         operation = f"place_protective {request.client_order_id}"
         if not request.type.is_conditional:
-            raise InvalidOrder(f"{self.exchange_id} {operation}: {request.type.value} is not a "
-                               "conditional order")
+            raise InvalidOrder(
+                f"{self.exchange_id} {operation}: {request.type.value} is not a conditional order"
+            )
         await self._ensure_markets()
         symbol, market = self._market(request.symbol)
         spec = self._specs.get(symbol) or self._spec(symbol, market)
@@ -151,9 +152,7 @@ class CcxtProtectiveOrders(CcxtMarketData):
 
     # ---- internals -----------------------------------------------------------------------------
 
-    async def _placed(
-        self, symbol: str, raw: Mapping[str, Any], request: OrderRequest
-    ) -> Order:
+    async def _placed(self, symbol: str, raw: Mapping[str, Any], request: OrderRequest) -> Order:
         if convert.is_complete_order(raw):
             placed = self._protective(symbol, raw, request.client_order_id)
         else:
@@ -192,9 +191,7 @@ class CcxtProtectiveOrders(CcxtMarketData):
             raw.get("info") or {}
         )
 
-    def _protective(
-        self, symbol: str, raw: Mapping[str, Any], client_order_id: str = ""
-    ) -> Order:
+    def _protective(self, symbol: str, raw: Mapping[str, Any], client_order_id: str = "") -> Order:
         info = raw.get("info") or {}
         style = self._style
         contract = self._contract_size(symbol)
@@ -210,9 +207,7 @@ class CcxtProtectiveOrders(CcxtMarketData):
         kind = OrderType.TAKE_PROFIT_MARKET if take_profit else OrderType.STOP_MARKET
         if price and not take_profit and "market" not in str(raw.get("type") or ""):
             kind = OrderType.STOP_LIMIT
-        trigger = (
-            raw.get("triggerPrice") or raw.get("stopLossPrice") or raw.get("takeProfitPrice")
-        )
+        trigger = raw.get("triggerPrice") or raw.get("stopLossPrice") or raw.get("takeProfitPrice")
         order = Order(
             client_order_id=self._protective_client_id(raw) or client_order_id,
             exchange_order_id=str(raw.get("id") or ""),

@@ -72,7 +72,9 @@ def _binance_create(request: OrderRequest) -> Params:
     params: Params = {
         "clientOrderId": request.client_order_id,
         _trigger_key(request): _trigger(request),
-        "workingType": "MARK_PRICE" if request.trigger_by is TriggerPrice.MARK else "CONTRACT_PRICE",
+        "workingType": "MARK_PRICE"
+        if request.trigger_by is TriggerPrice.MARK
+        else "CONTRACT_PRICE",
     }
     if request.close_position:
         params["closePosition"] = True
