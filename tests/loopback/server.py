@@ -253,6 +253,7 @@ class LoopbackVenue:
             return
         state = {"venue": self.venue, "url": self.url, "tls_port": self.tls_port}
         state.update(self.book.snapshot())
+        state.update(self.triggers.snapshot())
         tmp = self._state_file.with_name(self._state_file.name + ".tmp")
         tmp.write_text(json.dumps(state, indent=1))
         os.replace(tmp, self._state_file)
@@ -338,6 +339,7 @@ class LoopbackVenue:
     async def _t_state(self, request: web.Request) -> web.Response:
         state = {"venue": self.venue, "url": self.url, "tls_port": self.tls_port}
         state.update(self.book.snapshot())
+        state.update(self.triggers.snapshot())
         return web.json_response(state)
 
     async def _t_prices(self, request: web.Request) -> web.Response:

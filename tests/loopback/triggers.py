@@ -136,6 +136,30 @@ class Triggers:
                     return trigger
             return None
 
+    def snapshot(self) -> dict[str, object]:
+        """A JSON-able view for `GET /__test__/state` and the state file: every conditional
+        order and the marks set apart from the last price."""
+        with self.book.lock:
+            return {
+                "marks": {s: str(p) for s, p in self.marks.items()},
+                "triggers": [
+                    {
+                        "trigger_id": t.trigger_id,
+                        "client_id": t.client_id,
+                        "symbol": t.symbol,
+                        "side": t.side,
+                        "kind": t.kind,
+                        "qty": str(t.qty),
+                        "trigger_price": str(t.trigger_price),
+                        "watch": t.watch,
+                        "close_position": t.close_position,
+                        "status": t.status,
+                        "child_order_id": None if t.child is None else t.child.order_id,
+                    }
+                    for t in self.items
+                ],
+            }
+
     def open(self, symbol: str | None = None) -> list[Trigger]:
         with self.book.lock:
             return [t for t in self.items if t.is_open and symbol in (None, t.symbol)]

@@ -11,6 +11,7 @@ from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from typing import Any
 
+import aiohttp
 import pytest
 from ccxt_harness import BTC, market, venue_and_broker
 from tests.loopback import LoopbackVenue, RecordedRequest
@@ -213,3 +214,31 @@ async def test_a_plain_order_type_is_refused_before_anything_is_sent() -> None:
         with pytest.raises(InvalidOrder, match="not a conditional order"):
             await broker.place_protective(market("plain", Side.SELL, "0.01", reduce_only=True))
         assert venue.recorded(PLACE_PATH["binanceusdm"]) == []
+
+
+@pytest.mark.parametrize("venue_id", VENUE_IDS)
+@run_async
+async def test_a_cancel_whose_answer_is_lost_is_found_cancelled(venue_id: str) -> None:
+    async with venue_and_broker(venue_id) as (venue, broker):
+        venue.set_price(BTC, "50000")
+        await broker.submit_order(market("entry8", Side.BUY, "0.01"))
+        await broker.place_protective(protective("sl8", Side.SELL, "0.01", "49000"))
+        venue.faults.fail_next_cancels(1, "5xx")
+        cancelled = await broker.cancel_protective(BTC, "sl8")
+        assert (cancelled.client_order_id, cancelled.status) == ("sl8", OrderStatus.CANCELED)
+        assert await broker.fetch_protective_orders([BTC]) == []
+
+
+@run_async
+async def test_the_test_hooks_move_the_mark_over_http_and_show_the_triggers() -> None:
+    """What a test driving a loopback in another process (the real CLI) uses."""
+    async with venue_and_broker("bybit") as (venue, broker):
+        venue.set_price(BTC, "50000")
+        await broker.submit_order(market("entry9", Side.BUY, "0.01"))
+        await broker.place_protective(protective("sl9", Side.SELL, "0.01", "49000"))
+        async with aiohttp.ClientSession() as http:
+            await http.post(f"{venue.url}/__test__/marks", json={"BTCUSDT": "48900"})
+            state = await (await http.get(f"{venue.url}/__test__/state")).json()
+        assert [(t["client_id"], t["status"]) for t in state["triggers"]] == [("sl9", "TRIGGERED")]
+        assert state["marks"] == {"BTCUSDT": "48900"}
+        assert state["positions"] == []
