@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import aiohttp
+import attrs
 import pytest
 from ccxt_harness import BTC, market, venue_and_broker
 from tests.loopback import LoopbackVenue, RecordedRequest
@@ -242,3 +243,36 @@ async def test_the_test_hooks_move_the_mark_over_http_and_show_the_triggers() ->
         assert [(t["client_id"], t["status"]) for t in state["triggers"]] == [("sl9", "TRIGGERED")]
         assert state["marks"] == {"BTCUSDT": "48900"}
         assert state["positions"] == []
+
+
+@pytest.mark.parametrize("venue_id", VENUE_IDS)
+@run_async
+async def test_a_stop_limit_rests_its_limit_price_when_it_fires(venue_id: str) -> None:
+    async with venue_and_broker(venue_id) as (venue, broker):
+        venue.set_price(BTC, "50000")
+        await broker.submit_order(market("entry10", Side.BUY, "0.01"))
+        request = attrs.evolve(
+            protective("sl10", Side.SELL, "0.01", "49000", by=TriggerPrice.LAST),
+            type=OrderType.STOP_LIMIT,
+            price=Decimal(48900),
+        )
+        await broker.place_protective(request)
+        [listed] = await broker.fetch_protective_orders([BTC])
+        assert (listed.type, listed.price, listed.trigger_price) == (
+            OrderType.STOP_LIMIT,
+            Decimal(48900),
+            Decimal(49000),
+        )
+        # Fired at 48990: a sell limit at 48900 takes the 48990 last price.
+        venue.set_price(BTC, "48990")
+        assert await _position(broker) == 0
+        fills = [f for f in await broker.fetch_fills([BTC], 0) if f.client_order_id == "sl10"]
+        assert [(f.size, f.price) for f in fills] == [(Decimal("0.01"), Decimal(48990))]
+
+
+@run_async
+async def test_submit_order_refuses_a_protective_order_type() -> None:
+    async with venue_and_broker("bybit") as (venue, broker):
+        with pytest.raises(InvalidOrder, match="use place_protective"):
+            await broker.submit_order(protective("sl11", Side.SELL, "0.01", "49000"))
+        assert venue.recorded(PLACE_PATH["bybit"]) == []

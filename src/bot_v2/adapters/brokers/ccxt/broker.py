@@ -112,6 +112,12 @@ class CcxtBroker(CcxtProtectiveOrders):
     # ---- orders --------------------------------------------------------------------------------
 
     async def submit_order(self, request: OrderRequest) -> Order:
+        if request.type.is_conditional:
+            # Venues hold these apart (own endpoints and ids): they go through place_protective.
+            raise InvalidOrder(
+                f"{self.exchange_id} submit_order {request.client_order_id}: "
+                f"{request.type.value} is a protective order: use place_protective"
+            )
         await self._ensure_markets()
         symbol, market = self._market(request.symbol)
         orders.validate(self._venue, request, self._specs.get(symbol) or self._spec(symbol, market))

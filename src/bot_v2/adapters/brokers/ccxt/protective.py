@@ -203,7 +203,7 @@ class CcxtProtectiveOrders(CcxtMarketData):
         take_profit = style.is_take_profit(info)
         if take_profit is None:
             take_profit = raw.get("takeProfitPrice") is not None and not raw.get("stopLossPrice")
-        price = convert.dec(raw.get("price"))
+        price = convert.dec(raw.get("price") or style.limit_price_of(info))
         kind = OrderType.TAKE_PROFIT_MARKET if take_profit else OrderType.STOP_MARKET
         if price and not take_profit and "market" not in str(raw.get("type") or ""):
             kind = OrderType.STOP_LIMIT

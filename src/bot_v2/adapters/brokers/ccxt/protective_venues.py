@@ -50,6 +50,8 @@ class ProtectiveStyle:
     is_take_profit: Callable[[Mapping[str, Any]], bool | None]
     # Extra fetch_open_orders parameters that keep conditional orders out of a plain listing.
     plain_list_params: Mapping[str, Any] = attrs.field(factory=dict)
+    # A stop-limit's limit price, where ccxt does not read it into `price` (OKX's slOrdPx).
+    limit_price_of: Callable[[Mapping[str, Any]], Any] = lambda info: None
 
 
 def _trigger_key(request: OrderRequest) -> str:
@@ -173,6 +175,10 @@ OKX = ProtectiveStyle(
     watches_mark=lambda info: "mark" in (info.get("slTriggerPxType"), info.get("tpTriggerPxType")),
     closes_position=lambda info: str(info.get("closeFraction") or "") == "1",
     is_take_profit=_okx_take_profit,
+    limit_price_of=lambda info: next(
+        (px for px in (info.get("slOrdPx"), info.get("tpOrdPx")) if px not in (None, "", "-1")),
+        None,
+    ),
 )
 
 STYLES: dict[str, ProtectiveStyle] = {s.exchange_id: s for s in (BINANCE, BYBIT, OKX)}
