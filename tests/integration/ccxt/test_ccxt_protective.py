@@ -276,3 +276,28 @@ async def test_submit_order_refuses_a_protective_order_type() -> None:
         with pytest.raises(InvalidOrder, match="use place_protective"):
             await broker.submit_order(protective("sl11", Side.SELL, "0.01", "49000"))
         assert venue.recorded(PLACE_PATH["bybit"]) == []
+
+
+@pytest.mark.parametrize("venue_id", VENUE_IDS)
+@run_async
+async def test_an_orphan_take_profit_stays_until_cancelled_and_never_opens_a_position(
+    venue_id: str,
+) -> None:
+    """After the stop closed the position the take-profit is still on the venue (reconciliation
+    must cancel it); if the price reaches it first, it finds nothing to reduce and fills nothing."""
+    async with venue_and_broker(venue_id) as (venue, broker):
+        venue.set_price(BTC, "50000")
+        await broker.submit_order(market("entry12", Side.BUY, "0.01"))
+        await broker.place_protective(protective("sl12", Side.SELL, "0.01", "49000"))
+        await broker.place_protective(
+            protective("tp12", Side.SELL, "0.01", "51000", kind=OrderType.TAKE_PROFIT_MARKET)
+        )
+        venue.set_price(BTC, "48900")
+        assert await _position(broker) == 0
+        listed = await broker.fetch_protective_orders([BTC])
+        assert [o.client_order_id for o in listed] == ["tp12"]
+        venue.set_price(BTC, "51100")
+        assert await _position(broker) == 0
+        assert await broker.fetch_protective_orders([BTC]) == []
+        fills = await broker.fetch_fills([BTC], 0)
+        assert "tp12" not in {f.client_order_id for f in fills}
