@@ -301,3 +301,19 @@ async def test_an_orphan_take_profit_stays_until_cancelled_and_never_opens_a_pos
         assert await broker.fetch_protective_orders([BTC]) == []
         fills = await broker.fetch_fills([BTC], 0)
         assert "tp12" not in {f.client_order_id for f in fills}
+
+
+@pytest.mark.parametrize("venue_id", VENUE_IDS)
+@run_async
+async def test_a_stop_that_would_fire_at_once_or_off_the_tick_is_refused(venue_id: str) -> None:
+    async with venue_and_broker(venue_id) as (venue, broker):
+        venue.set_price(BTC, "50000")
+        await broker.submit_order(market("entry13", Side.BUY, "0.01"))
+        # Above the price for a long's stop: the venue refuses it rather than fire it.
+        with pytest.raises(InvalidOrder, match="sl13"):
+            await broker.place_protective(protective("sl13", Side.SELL, "0.01", "50100"))
+        with pytest.raises(InvalidOrder, match="not a multiple"):
+            await broker.place_protective(protective("sl14", Side.SELL, "0.01", "49000.05"))
+        assert _sends(venue, "sl14") == []
+        assert await broker.fetch_protective_orders([BTC]) == []
+        assert await _position(broker) == Decimal("0.01")
