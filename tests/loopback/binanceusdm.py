@@ -347,7 +347,7 @@ class BinanceUsdmVenue(LoopbackVenue):
         rows = [
             {
                 "symbol": s,
-                "markPrice": num(self.book.prices[s]),
+                "markPrice": num(self.triggers.mark(s)),
                 "indexPrice": num(self.book.prices[s]),
                 "estimatedSettlePrice": num(self.book.prices[s]),
                 "lastFundingRate": num(market.last_funding_rate(self.book, s)),
@@ -526,7 +526,7 @@ class BinanceUsdmVenue(LoopbackVenue):
 
     def _position_v3(self, pos: BookPosition) -> dict[str, Any]:
         book = self.book
-        mark = book.prices[pos.symbol]
+        mark = self.triggers.mark(pos.symbol)
         notional = pos.size * mark
         margin = abs(notional) / book.leverage_of(pos.symbol)
         isolated = book.margin_mode_of(pos.symbol) == "isolated"

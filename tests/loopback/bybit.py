@@ -257,7 +257,7 @@ class BybitVenue(LoopbackVenue):
                     "symbol": rules.symbol,
                     "lastPrice": num(last),
                     "indexPrice": num(last),
-                    "markPrice": num(last),
+                    "markPrice": num(self.triggers.mark(rules.symbol)),
                     "prevPrice24h": num(last),
                     "price24hPcnt": "0",
                     "highPrice24h": num(last),
@@ -389,7 +389,7 @@ class BybitVenue(LoopbackVenue):
     def _position_row(self, pos: BookPosition) -> dict[str, Any]:
         book = self.book
         rules = book.rules[pos.symbol]
-        mark = book.prices[pos.symbol]
+        mark = self.triggers.mark(pos.symbol)
         leverage = book.leverage_of(pos.symbol)
         liq = Decimal(0)
         if pos.size != 0:

@@ -398,7 +398,7 @@ class OkxVenue(LoopbackVenue):
             {
                 "instId": self.inst_id(r),
                 "instType": "SWAP",
-                "markPx": num(self.book.prices[r.symbol]),
+                "markPx": num(self.triggers.mark(r.symbol)),
                 "ts": now,
             }
             for r in self._swap_rules(dict(request.query))
@@ -514,7 +514,7 @@ class OkxVenue(LoopbackVenue):
     def _position_row(self, pos: BookPosition) -> dict[str, Any]:
         book = self.book
         rules = book.rules[pos.symbol]
-        mark = book.prices[pos.symbol]
+        mark = self.triggers.mark(pos.symbol)
         leverage = book.leverage_of(pos.symbol)
         move = Decimal(1) / leverage - Decimal("0.004")
         liq = pos.entry * (1 - move) if pos.size > 0 else pos.entry * (1 + move)
@@ -534,7 +534,7 @@ class OkxVenue(LoopbackVenue):
             "instType": "SWAP",
             "interest": "",
             "idxPx": num(mark),
-            "last": num(mark),
+            "last": num(book.prices[pos.symbol]),
             "lever": str(leverage),
             "liab": "",
             "liabCcy": "",

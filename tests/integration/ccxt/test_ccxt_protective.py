@@ -317,3 +317,19 @@ async def test_a_stop_that_would_fire_at_once_or_off_the_tick_is_refused(venue_i
         assert _sends(venue, "sl14") == []
         assert await broker.fetch_protective_orders([BTC]) == []
         assert await _position(broker) == Decimal("0.01")
+
+
+@pytest.mark.parametrize("venue_id", VENUE_IDS)
+@run_async
+async def test_the_moved_mark_is_the_mark_the_venue_reports(venue_id: str) -> None:
+    """The mark a stop watches is the one the bot reads (marks and positions), not the last."""
+    async with venue_and_broker(venue_id) as (venue, broker):
+        venue.set_price(BTC, "50000")
+        await broker.submit_order(market("entry15", Side.BUY, "0.01"))
+        venue.set_mark(BTC, "49500")
+        [mark] = await broker.fetch_marks([BTC])
+        [position] = await broker.fetch_positions([BTC])
+        assert (mark.price, position.mark_price) == (Decimal(49500), Decimal(49500))
+        venue.set_price(BTC, "50100")
+        [mark] = await broker.fetch_marks([BTC])
+        assert mark.price == Decimal(50100)
