@@ -46,11 +46,12 @@ def ladder(
     for index, (target, away) in enumerate(
         zip(rung_sizes(fractions, entry_size, market.step_size), distances, strict=True)
     ):
-        rest = min(max(before + target - closed, ZERO), target)
         before += target
-        if rest == 0:
+        if before <= closed:
+            # Used up: the rungs before it and this one add up to no more than what was closed.
             used_up += 1
             continue
+        rest = min(before - closed, target)
         if rest >= market.min_size:
             rungs.append(
                 TakeProfitRung(index, rung_at(side, entry_price, away, market.tick_size), rest)
