@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot_v2.domain.orders import Side
@@ -91,7 +91,7 @@ sizes = st.integers(min_value=1, max_value=5000).map(lambda n: n * MARKET.step_s
 entries = st.decimals(min_value=D(10), max_value=D(100000), places=1)
 
 
-@settings(deadline=None, max_examples=200)
+@settings(deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(exit_settings(), sides, sizes, entries, st.lists(moves, max_size=40))
 def test_the_stop_only_moves_in_the_positions_favour_and_sits_on_the_tick(
     exits: ExitSettings, side: Side, size: Decimal, entry: Decimal, steps: list
@@ -108,7 +108,7 @@ def test_the_stop_only_moves_in_the_positions_favour_and_sits_on_the_tick(
         previous = plan.stop_price
 
 
-@settings(deadline=None, max_examples=200)
+@settings(deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(exit_settings(), sides, sizes, entries, st.lists(moves, max_size=40))
 def test_the_first_stop_is_never_farther_from_entry_than_configured(
     exits: ExitSettings, side: Side, size: Decimal, entry: Decimal, steps: list
@@ -130,7 +130,7 @@ def test_the_first_stop_is_never_farther_from_entry_than_configured(
         assert (entry - state.stop_price) * side.sign <= entry * farthest
 
 
-@settings(deadline=None, max_examples=200)
+@settings(deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(exit_settings(), sides, sizes, entries, st.lists(moves, max_size=40))
 def test_break_even_once_armed_stays_and_keeps_the_stop_at_entry_plus_fees(
     exits: ExitSettings, side: Side, size: Decimal, entry: Decimal, steps: list
@@ -147,7 +147,7 @@ def test_break_even_once_armed_stays_and_keeps_the_stop_at_entry_plus_fees(
             assert armed
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(exit_settings(), sides, sizes, entries, st.lists(moves, max_size=40))
 def test_the_rungs_left_never_close_more_than_the_position(
     exits: ExitSettings, side: Side, size: Decimal, entry: Decimal, steps: list
@@ -163,7 +163,7 @@ def test_the_rungs_left_never_close_more_than_the_position(
         assert all(r.price % MARKET.tick_size == 0 for r in rungs)
 
 
-@settings(deadline=None, max_examples=200)
+@settings(deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(exit_settings(), sides, sizes, entries, st.lists(moves, max_size=40))
 def test_a_bot_side_exit_fires_at_most_once_per_position(
     exits: ExitSettings, side: Side, size: Decimal, entry: Decimal, steps: list
