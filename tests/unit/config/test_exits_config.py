@@ -80,14 +80,15 @@ def test_the_section_becomes_exit_settings_exactly(tmp_path: Path) -> None:
             f"{AT}.take_profit_distances[1]: must be < 1, got 1.5",
         ),
         (
-            ["strategy.leverage=5", "strategy.exits.stop_loss_pct=0.1"],
-            f"{AT}.stop_loss_pct: must be < 0.1, inside the liquidation price at strategy.leverage 5 "
-            "(1/leverage less a maintenance margin of up to 1/(2 x leverage)), got 0.1",
+            # The sim's brackets: BTC and ETH at 100000 (risk.max_symbol_notional) keep 0.5%.
+            ["strategy.leverage=5", "strategy.exits.stop_loss_pct=0.195"],
+            f"{AT}.stop_loss_pct: must be < 0.195, inside the liquidation price at strategy.leverage 5 "
+            "(1/leverage less the sim's maintenance margin 0.5%), got 0.195",
         ),
         (
-            ['strategy.exits.trailing="percent"', "strategy.exits.trailing_pct=0.3"],
-            f"{AT}.trailing_pct: must be < 0.25, inside the liquidation price at strategy.leverage 2 "
-            "(1/leverage less a maintenance margin of up to 1/(2 x leverage)), got 0.3",
+            ['strategy.exits.trailing="percent"', "strategy.exits.trailing_pct=0.5"],
+            f"{AT}.trailing_pct: must be < 0.495, inside the liquidation price at strategy.leverage 2 "
+            "(1/leverage less the sim's maintenance margin 0.5%), got 0.5",
         ),
         (
             ['strategy.exits.flatten_at_utc="25:00"'],
@@ -118,8 +119,56 @@ def test_bad_exits_are_one_line_each(overrides: list[str], line: str) -> None:
     assert errors("dev", overrides=overrides) == [line]
 
 
+def test_a_larger_position_limit_reaches_a_bracket_with_a_higher_maintenance_rate() -> None:
+    # BTC's brackets: 1% from 3000000 to 12000000 of notional.
+    assert errors(
+        "dev",
+        overrides=[
+            "strategy.leverage=5",
+            "strategy.exits.stop_loss_pct=0.19",
+            "risk.max_symbol_notional=5000000",
+            "risk.max_total_notional=10000000",
+        ],
+    ) == [
+        f"{AT}.stop_loss_pct: must be < 0.19, inside the liquidation price at strategy.leverage 5 "
+        "(1/leverage less the sim's maintenance margin 1%), got 0.19"
+    ]
+
+
+def test_a_live_venue_uses_the_conservative_bound() -> None:
+    # prod trades on a venue whose brackets are fetched at start: half the initial margin.
+    assert errors(
+        "prod", overrides=["strategy.leverage=5", "strategy.exits.stop_loss_pct=0.1"]
+    ) == [
+        f"{AT}.stop_loss_pct: must be < 0.1, inside the liquidation price at strategy.leverage 5 "
+        "(1/leverage less a maintenance margin of up to 1/(2 x leverage)), got 0.1"
+    ]
+    assert load("prod", overrides=["strategy.leverage=5", "strategy.exits.stop_loss_pct=0.099"])
+
+
+def test_a_symbol_without_bundled_brackets_uses_the_conservative_bound() -> None:
+    assert errors(
+        "dev",
+        overrides=[
+            'bot.symbols=["SOL/USDT:USDT"]',
+            "strategy.leverage=5",
+            "strategy.exits.stop_loss_pct=0.1",
+        ],
+    ) == [
+        f"{AT}.stop_loss_pct: must be < 0.1, inside the liquidation price at strategy.leverage 5 "
+        "(1/leverage less a maintenance margin of up to 1/(2 x leverage)), got 0.1"
+    ]
+
+
 def test_a_stop_beyond_liquidation_is_fine_when_that_stop_is_off() -> None:
-    loaded = load("dev", overrides=["strategy.leverage=5", 'strategy.exits.stop_loss="off"'])
+    loaded = load(
+        "dev",
+        overrides=[
+            "strategy.leverage=5",
+            "strategy.exits.stop_loss_pct=0.3",
+            'strategy.exits.stop_loss="off"',
+        ],
+    )
     assert loaded.config.strategy.exits.stop_loss == "off"
 
 

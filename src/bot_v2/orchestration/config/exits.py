@@ -3,11 +3,17 @@ ExitSettings. validation.py runs the checks with the rest of the config."""
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
+from bot_v2.adapters.brokers.sim.margin import tier_for
+from bot_v2.adapters.brokers.sim.markets import LEVERAGE_TIERS
+from bot_v2.adapters.replay.csv_files import resolve_path
+from bot_v2.domain.market import LeverageTier
 from bot_v2.features.live_trade.exits.settings import ExitSettings, StopMode, stop_room, utc_minute
 from bot_v2.orchestration.config.converter import runtime_value
 from bot_v2.orchestration.config.models import BotConfig, StrategySection
@@ -73,7 +79,7 @@ def exit_relations(c: BotConfig, leverage_ok: bool) -> list[Problem]:
     e = c.strategy.exits
     problems = _ladder(e.take_profit_distances, e.take_profit_fractions)
     if leverage_ok:
-        problems += _inside_liquidation(c.strategy)
+        problems += _inside_liquidation(c)
     if e.trailing == "off" and e.trailing_activation_pct != 0:
         problems.append(
             Problem(
@@ -124,10 +130,11 @@ def _ladder(distances: tuple[Decimal, ...], fractions: tuple[Decimal, ...]) -> l
     return problems
 
 
-def _inside_liquidation(s: StrategySection) -> list[Problem]:
-    """A stop farther than the liquidation price never fills: the venue liquidates first. Checked
-    against `stop_room` without the market's maintenance rate (the config is read offline)."""
-    room = stop_room(s.leverage)
+def _inside_liquidation(c: BotConfig) -> list[Problem]:
+    """A stop farther than the liquidation price never fills: the venue liquidates first."""
+    s = c.strategy
+    room, why = stop_room_of(c)
+    refs = ("strategy.leverage", "broker.kind", "bot.symbols", "risk.max_symbol_notional")
     problems: list[Problem] = []
     for mode_key, key, value in (
         ("stop_loss", "stop_loss_pct", s.exits.stop_loss_pct),
@@ -139,12 +146,58 @@ def _inside_liquidation(s: StrategySection) -> list[Problem]:
             Problem(
                 f"{AT}.{key}",
                 f"must be < {room.normalize():f}, inside the liquidation price at strategy.leverage "
-                f"{s.leverage} (1/leverage less a maintenance margin of up to 1/(2 x leverage))",
+                f"{s.leverage} ({why})",
                 value,
-                refs=("strategy.leverage", f"{AT}.{mode_key}"),
+                refs=(*refs, f"{AT}.{mode_key}"),
             )
         )
     return problems
+
+
+def stop_room_of(c: BotConfig) -> tuple[Decimal, str]:
+    """How far a stop may be from the entry (`stop_room`), and how that was found: with the
+    maintenance rate of the brackets the simulated exchange uses (the bundled Binance ones) at the
+    largest position the limits allow (risk.max_symbol_notional; a bracket's rate grows with the
+    notional), the highest among the traded symbols; otherwise, a live venue's brackets being
+    fetched only at start, the conservative bound."""
+    rate = _sim_rate(c) if c.broker.kind == "sim" else None
+    if rate is None:
+        return stop_room(c.strategy.leverage), _BOUND
+    shown = f"{(rate * 100).normalize():f}%"
+    return stop_room(
+        c.strategy.leverage, rate
+    ), f"1/leverage less the sim's maintenance margin {shown}"
+
+
+_BOUND: Final = "1/leverage less a maintenance margin of up to 1/(2 x leverage)"
+
+
+def _sim_rate(c: BotConfig) -> Decimal | None:
+    brackets = _bundled_brackets()
+    rates = []
+    for symbol in c.bot.symbols:
+        tiers = brackets.get(symbol)
+        if not tiers:
+            return None
+        rates.append(tier_for(tiers, c.risk.max_symbol_notional).maintenance_margin_rate)
+    return max(rates, default=None)
+
+
+@functools.cache
+def _bundled_brackets() -> Mapping[str, tuple[LeverageTier, ...]]:
+    raw = json.loads(resolve_path(LEVERAGE_TIERS).read_text(encoding="utf-8"))
+    return {
+        symbol: tuple(
+            LeverageTier(
+                min_notional=Decimal(t["info"]["notionalFloor"]),
+                max_notional=Decimal(t["info"]["notionalCap"]),
+                maintenance_margin_rate=Decimal(t["info"]["maintMarginRatio"]),
+                max_leverage=Decimal(t["info"]["initialLeverage"]),
+            )
+            for t in rows
+        )
+        for symbol, rows in raw.items()
+    }
 
 
 def exit_settings(strategy: StrategySection) -> ExitSettings:
