@@ -53,3 +53,16 @@ def test_dev_refuses_a_live_venue(tmp_path: Path) -> None:
         "perps-bot: config.broker.kind: the dev profile is offline and must use sim;"
         " use canary or prod for a venue, got 'ccxt'"
     ]
+
+
+def test_a_ladder_over_the_whole_position_is_refused_by_the_command(tmp_path: Path) -> None:
+    path = tmp_path / "user.toml"
+    path.write_text(
+        "[strategy.exits]\ntake_profit_distances = [0.01, 0.02]\n"
+        "take_profit_fractions = [0.7, 0.7]\n",
+        encoding="utf-8",
+    )
+    assert run(tmp_path, "--config", str(path)) == [
+        "perps-bot: config.strategy.exits.take_profit_fractions: must sum to at most 1 (the whole "
+        "position), got [0.7, 0.7]"
+    ]
