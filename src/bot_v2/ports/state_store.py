@@ -10,7 +10,7 @@ import attrs
 
 from bot_v2.domain.fills import Fill, FundingPayment
 from bot_v2.domain.orders import Order, OrderRequest
-from bot_v2.domain.positions import Position
+from bot_v2.domain.positions import FillEffect, Position
 
 
 @attrs.frozen
@@ -43,10 +43,13 @@ class IStateStore(Protocol):
         """Insert or update the order by client order id, keep its state transitions, and mark its
         intent sent."""
 
-    def record_fill(self, fill: Fill, external: bool = False) -> bool:
-        """Store the fill once and move the stored position with it; False when it was already
-        stored. `external` marks a booking the bot made for a change it did not trade (a manual
-        trade, a liquidation or auto-deleveraging that the venue's fill history does not show)."""
+    def record_fill(self, fill: Fill, external: bool = False) -> FillEffect | None:
+        """Store the fill once and move the stored position with it: the one fold of our books
+        (`domain.positions.apply_fill` on the stored position). Returns that fold's result (the
+        position after the fill and the PnL it realized), which the ledger takes as it is; None
+        when the fill was already stored. `external` marks a booking the bot made for a change it
+        did not trade (a manual trade, a liquidation or auto-deleveraging that the venue's fill
+        history does not show)."""
 
     def record_funding(self, payment: FundingPayment) -> bool: ...
 

@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from bot_v2.domain.errors import StateError
 from bot_v2.domain.fills import Fill
+from bot_v2.domain.money import ZERO
 from bot_v2.domain.orders import OrderRequest, OrderType, Side
+from bot_v2.domain.positions import FillEffect, Position
 from bot_v2.features.live_trade.indicators import RollingMean
 from bot_v2.orchestration.backtest.memory_store import MemoryStateStore
 from bot_v2.orchestration.backtest.skip import baseline as baseline_skip
@@ -68,6 +70,7 @@ def test_memory_store_refuses_a_reused_id_and_moves_positions_with_fills() -> No
         store.record_intent(request, 6)
     assert [i.request for i in store.load_pending_intents()] == [request]
     fill = Fill("f1", "bt-1", "x1", BTC, Side.BUY, Decimal(2), Decimal(100), Decimal(0), 7)
-    assert store.record_fill(fill) and not store.record_fill(fill)
+    assert store.record_fill(fill) == FillEffect(Position(BTC, Decimal(2), Decimal(100)), ZERO)
+    assert store.record_fill(fill) is None
     assert store.load_positions()[BTC].size == 2
     assert (store.last_fill_ms(), store.watermark_ms(), store.decision_count()) == (7, 7, 1)

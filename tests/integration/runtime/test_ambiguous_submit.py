@@ -43,6 +43,10 @@ class LaggingVenue:
     def account_version(self) -> int | None:
         return None  # always ask: the sim's shortcut would skip the lagging reads
 
+    # Nor the sim's hand-over of its fills (ports.account_news; None opts out of the Protocol):
+    # a venue over the network is asked, and its lagging read side hides the lost order's fill.
+    take_account_news = None
+
     def _hidden(self, client_order_id: str) -> bool:
         lost = self.lost
         return (

@@ -63,6 +63,10 @@ class FailingVenue:
     def account_version(self) -> int | None:
         return None  # always ask, so every cycle reaches the failure
 
+    # A venue over the network: asked for its fills, never handing them over as the sim does
+    # (ports.account_news; None opts out of the Protocol), so every cycle reaches the failure.
+    take_account_news = None
+
     async def fetch_fills(self, symbols: Sequence[str], since_ms: int) -> list[Fill]:
         if self.down > 0:
             self.seen_before_failures.append(health(self._container))

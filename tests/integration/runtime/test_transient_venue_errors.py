@@ -37,6 +37,10 @@ class FlakyBroker:
     def account_version(self) -> int | None:
         return None  # always ask, so the failures below are reached
 
+    # A venue over the network: asked for its fills, never handing them over as the sim does
+    # (ports.account_news; None opts out of the Protocol), so the failures below are reached.
+    take_account_news = None
+
     async def fetch_fills(self, symbols: Sequence[str], since_ms: int) -> list[Fill]:
         self.fill_calls += 1
         if self.watch is not None:

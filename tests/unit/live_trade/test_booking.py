@@ -1,6 +1,7 @@
 """Bookkeeper: every booking goes to the store first, then the ledger, once. Whatever order and
 repetition the fills arrive in, the store's durable positions and the ledger's are the same fold of
-the same fills, and a booking the store refused never reaches the ledger."""
+the same fills, folded once (by the store), and a booking the store refused never reaches the
+ledger."""
 
 from __future__ import annotations
 
@@ -12,12 +13,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot_v2.adapters.storage.sqlite import store as sqlite_store
 from bot_v2.adapters.storage.sqlite.store import SqliteStateStore
 from bot_v2.domain.errors import StateError
 from bot_v2.domain.fills import Fill, FundingPayment
 from bot_v2.domain.orders import Side
+from bot_v2.domain.positions import FillEffect, Position, apply_fill
+from bot_v2.features.live_trade import accounting
 from bot_v2.features.live_trade.accounting import Ledger
 from bot_v2.features.live_trade.booking import Bookkeeper
+from bot_v2.orchestration.backtest import memory_store
+from bot_v2.orchestration.backtest.memory_store import MemoryStateStore
+from bot_v2.ports.state_store import IStateStore
 
 BTC = "BTC/USDT:USDT"
 ETH = "ETH/USDT:USDT"
@@ -66,7 +73,48 @@ def test_store_and_ledger_hold_the_same_positions(
         assert booked == [True] * len(made) + [False] * (len(arrivals) - len(made))
         assert store.load_positions() == dict(ledger.positions)
         assert [f.fill_id for f in store.load_fills()] == [f.fill_id for f in made]
+        # The ledger took the store's folds; one rebuilt on a restart folds the stored fills
+        # itself, and the two are the same books.
+        rebuilt = Ledger(Decimal(10000))
+        for f in store.load_fills():
+            rebuilt.apply_fill(f)
+        assert dict(rebuilt.positions) == dict(ledger.positions)
+        assert (rebuilt.realized_pnl, rebuilt.cash) == (ledger.realized_pnl, ledger.cash)
+        assert rebuilt.closed_trades == ledger.closed_trades
         store.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "memory"])
+def test_a_fill_is_folded_into_its_position_once(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store folds the fill (in the transaction that keeps it) and the ledger takes the
+    result: one fold on our side, not one per copy."""
+    folds: list[str] = []
+
+    def counted(position: Position, side: Side, size: Decimal, price: Decimal) -> FillEffect:
+        folds.append(position.symbol)
+        return apply_fill(position, side, size, price)
+
+    for module in (accounting, sqlite_store, memory_store):
+        monkeypatch.setattr(module, "apply_fill", counted)
+    store: IStateStore = SqliteStateStore(tmp_path / "state.db")
+    if kind == "memory":
+        store = MemoryStateStore()
+    store.open()
+    ledger = Ledger(Decimal(10000))
+    books = Bookkeeper(store, ledger)
+    assert books.book_fill(a_fill(1, BTC, Side.BUY, 2000, 100))
+    assert books.book_fill(a_fill(2, BTC, Side.SELL, 3000, 110))
+    assert not books.book_fill(a_fill(2, BTC, Side.SELL, 3000, 110))
+    assert folds == [BTC, BTC]
+    assert ledger.realized_pnl == Decimal(20)  # 2 long closed 10 higher
+    assert (
+        store.load_positions()
+        == dict(ledger.positions)
+        == {BTC: Position(BTC, Decimal(-1), Decimal(110))}
+    )
+    store.close()
 
 
 def test_without_a_ledger_the_store_alone_is_booked(tmp_path: Path) -> None:

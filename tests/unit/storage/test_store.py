@@ -16,7 +16,7 @@ from bot_v2.adapters.storage.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
 from bot_v2.adapters.storage.sqlite.store import SqliteStateStore
 from bot_v2.domain.errors import StateError
 from bot_v2.domain.orders import OrderStatus, Side
-from bot_v2.domain.positions import Position, apply_fill
+from bot_v2.domain.positions import FillEffect, Position, apply_fill
 from tests.unit.storage._support import (
     BTC,
     ETH,
@@ -31,7 +31,8 @@ from tests.unit.storage._support import (
 def test_round_trips_every_record_exactly(tmp_path: Path) -> None:
     store = open_store(tmp_path / "state.db")
     f = fill("f1", price="42123.456789012345", size="0.001")
-    assert store.record_fill(f) is True
+    opened = Position(BTC, Decimal("0.001"), Decimal("42123.456789012345"))
+    assert store.record_fill(f) == FillEffect(opened, Decimal(0))
     assert store.record_funding(funding(10)) is True
     store.record_order(order("c1", ts=5))
     store.set_meta("initial_balance", "10000.5")
@@ -47,8 +48,8 @@ def test_round_trips_every_record_exactly(tmp_path: Path) -> None:
 
 def test_fills_and_funding_are_stored_once(tmp_path: Path) -> None:
     store = open_store(tmp_path / "state.db")
-    assert store.record_fill(fill("f1")) is True
-    assert store.record_fill(fill("f1")) is False
+    assert store.record_fill(fill("f1")) is not None
+    assert store.record_fill(fill("f1")) is None
     assert store.record_funding(funding(10)) is True
     assert store.record_funding(funding(10)) is False
     assert len(store.load_fills()) == 1 and len(store.load_funding()) == 1
@@ -131,9 +132,12 @@ def test_stored_positions_equal_the_fills_applied_in_order(
     store = open_store(tmp_path_factory.mktemp("db") / "state.db")
     expected: dict[str, Position] = {}
     for i, (symbol, side, size, price) in enumerate(legs):
-        store.record_fill(fill(f"f{i}", side, str(size), str(price), ts=i, symbol=symbol))
+        folded = store.record_fill(fill(f"f{i}", side, str(size), str(price), ts=i, symbol=symbol))
         before = expected.get(symbol, Position(symbol))
-        expected[symbol] = apply_fill(before, side, size, price).position
+        effect = apply_fill(before, side, size, price)
+        # What the store hands the ledger (Bookkeeper) is its fold: the position after, the PnL.
+        assert folded == effect
+        expected[symbol] = effect.position
     assert store.load_positions() == {s: p for s, p in expected.items() if not p.is_flat}
     store.close()
 

@@ -5,11 +5,17 @@ A broker that can tell when it has nothing new (`account_version`) is not asked 
 
 Fills pushed by a private stream come in one at a time through `book_fill`. Both ways book through
 the one Bookkeeper (store first, then ledger), so a fill booked from the stream and fetched again by
-the next sync (or the other way round) is booked once: the stream's fill id is the venue's trade id, as in the REST history."""
+the next sync (or the other way round) is booked once: the stream's fill id is the venue's trade id, as in the REST history.
+
+A venue that hands over what it made (ports.account_news: the sim broker) is not asked at all: each
+sync books what it handed over since the last one, through the same Bookkeeper, with the same
+skipping of what the books already have."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TypeVar
 
 import attrs
 
@@ -17,6 +23,7 @@ from bot_v2.domain.fills import Fill, FundingPayment
 from bot_v2.domain.positions import Position
 from bot_v2.features.live_trade.accounting import Ledger
 from bot_v2.features.live_trade.booking import Bookkeeper
+from bot_v2.ports.account_news import IAccountNews
 from bot_v2.ports.broker import IBroker
 from bot_v2.ports.state_store import IStateStore
 
@@ -28,6 +35,7 @@ class SyncResult:
 
 
 NOTHING_NEW = SyncResult((), ())
+_News = TypeVar("_News", Fill, FundingPayment)
 # Store meta, set while a streamed fill is booked beyond a gap no REST sync has closed yet: where
 # the fill history was last known complete. A restart asks the venue for fills from there (restore
 # and the reconciliation read it), so a fill missed in the gap is found even after a crash.
@@ -42,12 +50,18 @@ class AccountSync:
         ledger: Ledger,
         symbols: Sequence[str],
         since_ms: int = 0,
+        news: IAccountNews | None = None,
     ) -> None:
         self._broker = broker
+        self._news = news
+        # Handed over by `news` and not booked yet (a booking raised): the next sync books them first.
+        self._news_fills: deque[Fill] = deque()
+        self._news_funding: deque[FundingPayment] = deque()
         self._store = store
         self._ledger = ledger
         self._books = Bookkeeper(store, ledger)
         self._symbols = tuple(symbols)
+        self._markets = frozenset(symbols)
         self._fills_since = since_ms
         self._funding_since = since_ms
         # The broker's account_version at the last completed sync (None: never, or it cannot tell).
@@ -110,28 +124,59 @@ class AccountSync:
         return self._fills_since
 
     async def sync(self) -> SyncResult:
+        if self._news is not None:
+            return self._book_news(self._news)
         # Read before fetching: news landing during the fetch then shows as a newer version.
         version = self._broker.account_version()
         if version is not None and version == self._synced_version:
             return NOTHING_NEW
         gap_bookings = self._gap_bookings
-        new_fills = []
-        for fill in await self._broker.fetch_fills(self._symbols, self._fills_since):
-            self._fills_since = max(self._fills_since, fill.timestamp_ms)
-            if self._ledger.has_fill(fill.fill_id):
-                continue  # asked again from the last timestamp on purpose; already booked
-            if self._books.book_fill(fill):
-                new_fills.append(fill)
-        new_funding = []
-        for payment in await self._broker.fetch_funding(self._symbols, self._funding_since):
-            self._funding_since = max(self._funding_since, payment.timestamp_ms)
-            if self._ledger.has_funding(payment.symbol, payment.timestamp_ms):
-                continue  # asked again from the last timestamp on purpose; already booked
-            if self._books.book_funding(payment):
-                new_funding.append(payment)
+        fills = deque(await self._broker.fetch_fills(self._symbols, self._fills_since))
+        new_fills = self._book_fills(fills)
+        funding = deque(await self._broker.fetch_funding(self._symbols, self._funding_since))
+        new_funding = self._book_funding(funding)
         self._synced_version = version
         if self._gap_open and self._gap_bookings == gap_bookings:
             # This sync asked from before the gap and nothing was booked past it meanwhile.
             self._store.set_meta(FILLS_GAP_META, "")
             self._gap_open = False
-        return SyncResult(tuple(new_fills), tuple(new_funding))
+        return SyncResult(new_fills, new_funding)
+
+    def _book_news(self, news: IAccountNews) -> SyncResult:
+        fills, funding = news.take_account_news()
+        self._news_fills.extend(_of(fills, self._markets))
+        self._news_funding.extend(_of(funding, self._markets))
+        return SyncResult(
+            self._book_fills(self._news_fills), self._book_funding(self._news_funding)
+        )
+
+    def _book_fills(self, fills: deque[Fill]) -> tuple[Fill, ...]:
+        """Book `fills` in order, each taken off the queue once booked (or known): what is left
+        when a booking raises is what a caller that keeps the queue books next time."""
+        new_fills = []
+        while fills:
+            fill = fills[0]
+            self._fills_since = max(self._fills_since, fill.timestamp_ms)
+            # A REST sync asks again from the last timestamp on purpose: what is booked is skipped.
+            if not self._ledger.has_fill(fill.fill_id) and self._books.book_fill(fill):
+                new_fills.append(fill)
+            fills.popleft()
+        return tuple(new_fills)
+
+    def _book_funding(self, funding: deque[FundingPayment]) -> tuple[FundingPayment, ...]:
+        """As _book_fills, for funding payments."""
+        new_funding = []
+        while funding:
+            payment = funding[0]
+            self._funding_since = max(self._funding_since, payment.timestamp_ms)
+            if not self._ledger.has_funding(
+                payment.symbol, payment.timestamp_ms
+            ) and self._books.book_funding(payment):
+                new_funding.append(payment)
+            funding.popleft()
+        return tuple(new_funding)
+
+
+def _of(news: Iterable[_News], markets: frozenset[str]) -> Iterator[_News]:
+    """The bot's markets only: the account may trade more (as in book_fill)."""
+    return (item for item in news if item.symbol in markets)

@@ -15,7 +15,7 @@ import attrs
 from bot_v2.domain.fills import Fill, FundingPayment
 from bot_v2.domain.money import ZERO, on_grid
 from bot_v2.domain.orders import Side
-from bot_v2.domain.positions import Position, apply_fill
+from bot_v2.domain.positions import FillEffect, Position, apply_fill
 
 
 @attrs.frozen
@@ -96,14 +96,21 @@ class Ledger:
         # The symbol of every booked fill, in order: who values the ledger asks what moved since.
         self._moves: list[str] = []
 
-    def apply_fill(self, fill: Fill) -> bool:
-        """Book a fill. False, and nothing changes, when this fill_id was already booked."""
+    def apply_fill(self, fill: Fill, effect: FillEffect | None = None) -> bool:
+        """Book a fill. False, and nothing changes, when this fill_id was already booked.
+
+        `effect`: the fill folded into this symbol's position already, by the store that booked it
+        first (the Bookkeeper hands it over), so a fill is folded once on our side. The ledger holds
+        the store's fills in the store's order (it is built from them on every start), so its
+        position before the fill is the one the store folded. Without it (the rebuild from the
+        store on a start) the ledger folds the fill itself."""
         if fill.fill_id in self._fill_ids:
             return False
         if fill.size <= 0:
             raise ValueError(f"fill {fill.fill_id}: size must be > 0, got {fill.size}")
         before = self.position(fill.symbol)
-        effect = apply_fill(before, fill.side, fill.size, fill.price)
+        if effect is None:
+            effect = apply_fill(before, fill.side, fill.size, fill.price)
         self._book_trade(fill, before, effect.position, effect.realized_pnl)
         if effect.position.is_flat:
             self._positions.pop(fill.symbol, None)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from bot_v2.domain.errors import StateError
 from bot_v2.domain.fills import Fill, FundingPayment
 from bot_v2.domain.orders import Order, OrderRequest
-from bot_v2.domain.positions import Position, apply_fill
+from bot_v2.domain.positions import FillEffect, Position, apply_fill
 from bot_v2.ports.state_store import StoredIntent
 
 
@@ -19,6 +19,7 @@ class MemoryStateStore:
         self._orders: dict[str, Order] = {}
         self._fills: list[Fill] = []
         self._fill_ids: set[str] = set()
+        self._positions: dict[str, Position] = {}
         self._venue_fill_ms = 0
         self._funding: list[FundingPayment] = []
         self._funding_keys: set[tuple[str, int]] = set()
@@ -70,15 +71,22 @@ class MemoryStateStore:
         return [o for o in self._orders.values() if o.status.is_open]
 
     # -- money --------------------------------------------------------------------------------
-    def record_fill(self, fill: Fill, external: bool = False) -> bool:
+    def record_fill(self, fill: Fill, external: bool = False) -> FillEffect | None:
         if fill.fill_id in self._fill_ids:
-            return False
+            return None
+        symbol = fill.symbol
+        before = self._positions.get(symbol) or Position(symbol)
+        effect = apply_fill(before, fill.side, fill.size, fill.price)
+        if effect.position.is_flat:
+            self._positions.pop(symbol, None)
+        else:
+            self._positions[symbol] = effect.position
         self._fill_ids.add(fill.fill_id)
         self._fills.append(fill)
         if not external:
             self._venue_fill_ms = max(self._venue_fill_ms, fill.timestamp_ms)
             self._seen(fill.timestamp_ms)
-        return True
+        return effect
 
     def record_funding(self, payment: FundingPayment) -> bool:
         key = (payment.symbol, payment.timestamp_ms)
@@ -101,17 +109,7 @@ class MemoryStateStore:
         return sorted(found, key=lambda p: (p.timestamp_ms, p.symbol))
 
     def load_positions(self) -> dict[str, Position]:
-        # Folded from the fills when asked (reconciliation, once per backtest) rather than kept up
-        # to date on every fill of the run.
-        positions: dict[str, Position] = {}
-        for fill in self._fills:
-            before = positions.get(fill.symbol) or Position(fill.symbol)
-            after = apply_fill(before, fill.side, fill.size, fill.price).position
-            if after.is_flat:
-                positions.pop(fill.symbol, None)
-            else:
-                positions[fill.symbol] = after
-        return dict(sorted(positions.items()))
+        return dict(sorted(self._positions.items()))
 
     def last_fill_ms(self) -> int:
         return self._venue_fill_ms

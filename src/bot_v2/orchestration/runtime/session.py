@@ -25,6 +25,7 @@ from bot_v2.features.live_trade.reconciliation import (
 )
 from bot_v2.orchestration.config.models import BotConfig
 from bot_v2.orchestration.runtime.resume import advance_clock
+from bot_v2.ports.account_news import IAccountNews
 from bot_v2.ports.broker import IBroker
 from bot_v2.ports.clock import IClock
 from bot_v2.ports.monitor import IMonitor, IOperatorApi
@@ -127,7 +128,9 @@ class RunSession:
 
     def _books(self, initial: Decimal) -> tuple[Ledger, AccountSync]:
         ledger = Ledger(initial)
-        sync = AccountSync(self.broker, self.store, ledger, self.symbols)
+        # A venue that hands over its fills (the sim) is not asked for them again every cycle.
+        news = self.broker if isinstance(self.broker, IAccountNews) else None
+        sync = AccountSync(self.broker, self.store, ledger, self.symbols, news=news)
         sync.restore(self.store.load_fills(), self.store.load_funding())
         return ledger, sync
 

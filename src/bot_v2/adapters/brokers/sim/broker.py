@@ -43,6 +43,9 @@ class SimBroker:
         self._look_ahead = look_ahead
         self.exchange = SimExchange(feed.series, self._markets, settings, look_ahead=look_ahead())
         self._loaded = False
+        # How much of the exchange's fill and funding history was handed to the account sync
+        # (take_account_news), counted from the start of that history: reset with the exchange.
+        self._handed = (0, 0)
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -66,6 +69,7 @@ class SimBroker:
                 state,
                 look_ahead=self._look_ahead(),
             )
+            self._handed = (0, 0)
         self._loaded = True
 
     def _save(self) -> None:
@@ -152,6 +156,17 @@ class SimBroker:
     async def fetch_funding(self, symbols: Sequence[str], since_ms: int) -> list[FundingPayment]:
         self._catch_up()
         return self.exchange.funding_since(symbols, since_ms)
+
+    def take_account_news(self) -> tuple[list[Fill], list[FundingPayment]]:
+        """ports.account_news: the fills and funding payments the exchange made since the last
+        call (its whole history on the first, loaded state included: what the books have is skipped
+        there), taken from its records by position, as `take_changes` does for the state file, so
+        no call that moved the exchange can drop one."""
+        self._catch_up()
+        state = self.exchange.state
+        fills_at, funding_at = self._handed
+        self._handed = (len(state.fills), len(state.funding))
+        return state.fills[fills_at:], state.funding[funding_at:]
 
     def account_version(self) -> int | None:
         """Fills and funding payments so far (brought up to the clock): the exchange's histories

@@ -22,7 +22,7 @@ from bot_v2.adapters.storage.sqlite.schema import MIGRATIONS, REBUILD_POSITIONS_
 from bot_v2.domain.errors import StateError
 from bot_v2.domain.fills import Fill, FundingPayment
 from bot_v2.domain.orders import Order, OrderRequest
-from bot_v2.domain.positions import Position, apply_fill
+from bot_v2.domain.positions import FillEffect, Position, apply_fill
 from bot_v2.ports.state_store import StoredIntent
 
 OUTCOMES = ("sent", "never_sent", "unresolved")
@@ -187,7 +187,7 @@ class SqliteStateStore:
         return [rows.order_from(r) for r in found]
 
     # -- money --------------------------------------------------------------------------------
-    def record_fill(self, fill: Fill, external: bool = False) -> bool:
+    def record_fill(self, fill: Fill, external: bool = False) -> FillEffect | None:
         with self._tx() as db:
             cursor = db.execute(
                 f"INSERT OR IGNORE INTO fills ({rows.FILL_COLUMNS}, source) "
@@ -195,9 +195,8 @@ class SqliteStateStore:
                 (*rows.fill_params(fill), "external" if external else "venue"),
             )
             if cursor.rowcount != 1:
-                return False
-            _move_position(db, fill)
-        return True
+                return None
+            return _move_position(db, fill)
 
     def record_funding(self, payment: FundingPayment) -> bool:
         changed = self._write(
@@ -272,21 +271,23 @@ def _hint(exc: sqlite3.Error) -> str:
     return ""
 
 
-def _move_position(db: sqlite3.Connection, fill: Fill) -> None:
+def _move_position(db: sqlite3.Connection, fill: Fill) -> FillEffect:
     """The stored position follows its fills in the fills' own transaction, so the two never
     disagree, whenever the process dies."""
     row = db.execute(
         "SELECT symbol, size, entry_price FROM positions WHERE symbol=?", (fill.symbol,)
     ).fetchone()
     before = rows.position_from(row) if row else Position(fill.symbol)
-    after = apply_fill(before, fill.side, fill.size, fill.price).position
+    effect = apply_fill(before, fill.side, fill.size, fill.price)
+    after = effect.position
     if after.is_flat:
         db.execute("DELETE FROM positions WHERE symbol=?", (fill.symbol,))
-        return
-    db.execute(
-        "INSERT OR REPLACE INTO positions VALUES (?,?,?,?)",
-        (*rows.position_params(after), fill.timestamp_ms),
-    )
+    else:
+        db.execute(
+            "INSERT OR REPLACE INTO positions VALUES (?,?,?,?)",
+            (*rows.position_params(after), fill.timestamp_ms),
+        )
+    return effect
 
 
 def _rebuild_positions(db: sqlite3.Connection) -> None:
