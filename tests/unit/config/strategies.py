@@ -125,6 +125,7 @@ def bot_configs(draw: st.DrawFn, profile: str | None = None) -> BotConfig:
                 spread_bps=draw(decimals("0", "100")),
                 state_path=draw(text),
                 seed=draw(st.integers(min_value=-(2**63), max_value=2**63 - 1)),
+                intrabar_order=draw(st.sampled_from(["pessimistic", "optimistic"])),
             ),
         ),
         replay=ReplaySection(

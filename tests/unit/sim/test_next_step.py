@@ -64,6 +64,15 @@ actions = st.lists(
             st.booleans(),
         ),
         st.tuples(st.just("cancel"), st.integers(0, 1), st.just(Side.BUY), st.integers(0, 9)),
+        # A stop-market `offset` tenths of a percent away (close-position when `reduce`).
+        st.tuples(
+            st.just("stop"),
+            st.integers(0, 1),
+            st.sampled_from(list(Side)),
+            st.integers(1, 300),
+            st.integers(1, 60),
+            st.booleans(),
+        ),
         # (kind, candles to pass, stop before a change): quiet stretches, one call or many.
         *[st.tuples(st.just("wait"), st.integers(1, 12), st.booleans())] * 3,
     ),
@@ -142,6 +151,22 @@ def test_kept_steps_change_nothing(
             request = attrs.evolve(
                 market(f"o-{n}", side, str(size), reduce_only=reduce_only), symbol=symbol
             )
+        elif kind == "stop":
+            both("advance", now, False)
+            away = Decimal(offset if side is Side.BUY else -offset) / 1000
+            trigger = (kept.mark(symbol) * (1 + away)).quantize(Decimal("0.1"))
+            stop = OrderRequest(
+                f"o-{n}",
+                symbol,
+                side,
+                OrderType.STOP_MARKET,
+                size,
+                reduce_only=True,
+                trigger_price=trigger,
+                close_position=reduce_only,
+            )
+            both("place_conditional", stop, now)
+            continue
         else:
             both("advance", now, False)
             price = (kept.mark(symbol) * (1 + Decimal(offset) / 1000)).quantize(Decimal("0.1"))

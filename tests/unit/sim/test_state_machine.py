@@ -10,6 +10,9 @@ a small reference model that books only what the exchange reports. After every s
 - an exchange that looks afresh on every turn of its loop (keeps no step) answers every call alike;
 - an exchange that steps through every candle (lookahead.EveryCandle, no skipping) answers every
   call alike and has the same fills, funding, liquidations, wallet, positions and orders.
+Conditional orders (stop-market, take-profit-market, stop-limit; mark or last price; close-position)
+are placed and cancelled among the rest, on mark candles of their own where drawn, so fast mode
+(SkipQuiet) must stop at every candle one of them triggers on, as stepping does.
 """
 
 from __future__ import annotations
@@ -24,10 +27,13 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from bot_v2.adapters.brokers.sim.events import Filled, FundingSettled, Liquidated, SimEvent
 from bot_v2.adapters.brokers.sim.lookahead import EveryCandle
-from bot_v2.adapters.brokers.sim.settings import MarginMode, SimSettings
+from bot_v2.adapters.brokers.sim.settings import IntrabarOrder, MarginMode, SimSettings
+from bot_v2.adapters.brokers.sim.triggers import triggers_on_fall
+from bot_v2.adapters.replay.csv_files import MarkPoint
 from bot_v2.domain.errors import BrokerError
+from bot_v2.domain.market import Candle
 from bot_v2.domain.money import ZERO
-from bot_v2.domain.orders import OrderRequest, OrderType, Side, TimeInForce
+from bot_v2.domain.orders import OrderRequest, OrderType, Side, TimeInForce, TriggerPrice
 from bot_v2.domain.positions import Position, apply_fill
 from tests.unit.sim._support import SYMBOL, T0, H, bars, exchange, feed, walk
 from tests.unit.sim.test_next_step import LooksAfresh
@@ -36,6 +42,27 @@ CANDLES = 40
 sides = st.sampled_from([Side.BUY, Side.SELL])
 EPSILON = Decimal("1e-12")
 lots = st.integers(min_value=1, max_value=400).map(lambda n: Decimal(n) / 100)
+CONDITIONAL = [OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET, OrderType.STOP_LIMIT]
+TENTH = Decimal("0.1")
+
+
+def _gapped(candles: list[Candle], gaps: list[int]) -> list[Candle]:
+    """Candles whose open jumps `gap` per mille from the previous close (a range that holds it)."""
+    out = []
+    for c, gap in zip(candles, gaps, strict=True):
+        o = (c.open * (1 + Decimal(gap) / 1000)).quantize(TENTH)
+        out.append(attrs.evolve(c, open=o, high=max(c.high, o), low=min(c.low, o)))
+    return out
+
+
+def _marks(candles: list[Candle], shifts: list[int]) -> list[MarkPoint]:
+    """Mark candles beside the trade candles: each shifted by its own per-mille amount."""
+    points = []
+    for c, shift in zip(candles, shifts, strict=True):
+        f = 1 + Decimal(shift) / 1000
+        o, h, lo, cl = ((p * f).quantize(TENTH) for p in (c.open, c.high, c.low, c.close))
+        points.append(MarkPoint(c.timestamp_ms, o, cl, h, lo))
+    return points
 
 
 class ExchangeMachine(RuleBasedStateMachine):
@@ -47,6 +74,11 @@ class ExchangeMachine(RuleBasedStateMachine):
         every=st.sampled_from([1, 4, 8]),
         mode=st.sampled_from(list(MarginMode)),
         leverage=st.integers(1, 50),
+        shifts=st.none() | st.lists(st.integers(-8, 8), min_size=CANDLES, max_size=CANDLES),
+        intrabar=st.sampled_from(list(IntrabarOrder)),
+        gaps=st.lists(
+            st.sampled_from([0, 0, 0, -30, -10, 10, 30]), min_size=CANDLES, max_size=CANDLES
+        ),
     )
     def setup(
         self,
@@ -57,17 +89,21 @@ class ExchangeMachine(RuleBasedStateMachine):
         every: int,
         mode: MarginMode,
         leverage: int,
+        shifts: list[int] | None,
+        intrabar: IntrabarOrder,
+        gaps: list[int],
     ) -> None:
         candles = bars(walk(moves, wiggles))
         candles = [
             attrs.evolve(c, volume=Decimal(v)) for c, v in zip(candles, volumes, strict=True)
         ]
+        candles = _gapped(candles, gaps)
         funding = [
             (T0 + k * H, str(Decimal(r) / 10000))
             for k, r in enumerate(rates)
             if k % every == 0 and k
         ]
-        market_feed = feed(candles, funding)
+        market_feed = feed(candles, funding, _marks(candles, shifts) if shifts else ())
         self.settings = SimSettings(
             initial_balance=Decimal(5000),
             taker_fee=Decimal("0.0005"),
@@ -76,6 +112,7 @@ class ExchangeMachine(RuleBasedStateMachine):
             slippage=Decimal("0.5"),
             volume_share=Decimal("0.2"),
             margin_mode=mode,
+            intrabar_order=intrabar,
         )
         self.ex = exchange(market_feed, self.settings)
         self.twin = exchange(market_feed, self.settings)
@@ -118,18 +155,19 @@ class ExchangeMachine(RuleBasedStateMachine):
     def _send(self, request: OrderRequest) -> None:
         if request.reduce_only:
             self.reduce_only_ids.add(request.client_order_id)
+        call = "place_conditional" if request.type.is_conditional else "submit"
         with contextlib.suppress(BrokerError):
-            self.twin.submit(request, self.now)
+            getattr(self.twin, call)(request, self.now)
         try:
-            expected = self.fresh.submit(request, self.now)
+            expected = getattr(self.fresh, call)(request, self.now)
         except BrokerError as exc:
             expected = exc
         try:
-            stepped = self.every.submit(request, self.now)
+            stepped = getattr(self.every, call)(request, self.now)
         except BrokerError as exc:
             stepped = exc
         try:
-            order, events = self.ex.submit(request, self.now)
+            order, events = getattr(self.ex, call)(request, self.now)
         except BrokerError as exc:
             assert repr(exc) == repr(expected) == repr(stepped)
             return
@@ -188,6 +226,70 @@ class ExchangeMachine(RuleBasedStateMachine):
             )
         )
 
+    @rule(
+        kind=st.sampled_from(CONDITIONAL),
+        side=sides,
+        size=lots,
+        offset=st.integers(-5, 60),
+        limit_offset=st.integers(-20, 20),
+        by=st.sampled_from(list(TriggerPrice)),
+        close_position=st.booleans(),
+        protecting=st.booleans(),
+    )
+    def protective_order(
+        self,
+        kind: OrderType,
+        side: Side,
+        size: Decimal,
+        offset: int,
+        limit_offset: int,
+        by: TriggerPrice,
+        close_position: bool,
+        protecting: bool,
+    ) -> None:
+        """A trigger `offset` per mille away from the mark, on the side it waits for (a negative
+        offset would trigger at once: refused alike by every exchange). `protecting`: on the side
+        that reduces the position held, as a bot places it."""
+        self.liquidated_this_step = False
+        self._catch_up()
+        if protecting and self.position.size != 0:
+            side = Side.SELL if self.position.size > 0 else Side.BUY
+        away = Decimal(offset) / 1000
+        mark = self.ex.mark(SYMBOL)
+        trigger = mark * (1 - away if triggers_on_fall(kind, side) else 1 + away)
+        trigger = trigger.quantize(TENTH)
+        limit = (trigger * (1 + Decimal(limit_offset) / 1000)).quantize(TENTH)
+        if trigger <= 0 or limit <= 0:
+            return
+        self._send(
+            OrderRequest(
+                self._next_id(),
+                SYMBOL,
+                side,
+                kind,
+                size,
+                limit if kind is OrderType.STOP_LIMIT else None,
+                reduce_only=True,
+                trigger_price=trigger,
+                trigger_by=by,
+                close_position=close_position and kind is not OrderType.STOP_LIMIT,
+            )
+        )
+
+    @rule(pick=st.integers(0, 10))
+    def cancel_protective(self, pick: int) -> None:
+        self.liquidated_this_step = False
+        self._catch_up()
+        held = self.ex.conditional_orders([SYMBOL])
+        if not held:
+            return
+        coid = held[pick % len(held)].client_order_id
+        result = self.ex.cancel_conditional(SYMBOL, coid, self.now)
+        assert result == self.fresh.cancel_conditional(SYMBOL, coid, self.now)
+        assert result == self.every.cancel_conditional(SYMBOL, coid, self.now)
+        self._book(result[1])
+        self.twin.cancel_conditional(SYMBOL, coid, self.now)
+
     @rule(pick=st.integers(0, 10))
     def cancel(self, pick: int) -> None:
         self.liquidated_this_step = False
@@ -236,6 +338,9 @@ class ExchangeMachine(RuleBasedStateMachine):
     @invariant()
     def orders_add_up(self) -> None:
         open_ids = {o.client_order_id for o in self.ex.open_orders([SYMBOL])}
+        held = {o.client_order_id for o in self.ex.conditional_orders([SYMBOL])}
+        assert not open_ids & held  # listed apart
+        open_ids |= held
         for coid, state in self.ex.state.orders.items():
             order = state.to_order()
             assert order.filled + order.remaining == order.size

@@ -18,6 +18,7 @@ from bot_v2.orchestration.config.ranges import Range
 PROFILES: Final = ("dev", "canary", "prod")
 BROKER_KINDS: Final = ("sim", "ccxt")
 SIM_MARGIN_MODES: Final = ("cross", "isolated")
+SIM_INTRABAR_ORDERS: Final = ("pessimistic", "optimistic")
 UNKNOWN_ORDER_POLICIES: Final = ("cancel", "adopt")
 TIMEFRAMES: Final = ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d")
 REPLAY_KINDS: Final = ("candles", "mark", "funding")
@@ -124,6 +125,7 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
         ("broker.sim.volume_share", c.broker.sim.volume_share, _FRACTION),
         ("broker.sim.liquidation_fee", c.broker.sim.liquidation_fee, _FEE),
         ("broker.sim.seed", c.broker.sim.seed, Range(-(2**63), 2**63 - 1)),
+        ("broker.sim.intrabar_order", c.broker.sim.intrabar_order, _one_of(SIM_INTRABAR_ORDERS)),
         *(
             (f"broker.sim.{kind}[{symbol!r}]", rate, _FEE)
             for kind, table in (
