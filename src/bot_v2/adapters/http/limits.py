@@ -11,14 +11,6 @@ Scope = dict[str, Any]
 Message = dict[str, Any]
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
-class BodyTooSlow(Exception):
-    pass
-
-
 class BodyCap:
     def __init__(self, app: Any, max_bytes: int, idle_s: float) -> None:
         self.app = app
@@ -38,38 +30,48 @@ class BodyCap:
         seen = 0
         started = False
         body_done = False
+        # Set once this middleware answered for the app: what the app sends after is dropped.
+        refused = False
+
+        async def stop(status: int, detail: str) -> Message:
+            nonlocal refused
+            if not started and not refused:
+                await _refuse(send, status, detail)
+            refused = True
+            # The app sees the client gone and stops reading.
+            return {"type": "http.disconnect"}
 
         async def counted() -> Message:
             nonlocal seen, body_done
-            if body_done:
+            if body_done or refused:
                 # Past the body: what is left is waiting for a disconnect, which has no deadline.
                 message: Message = await receive()
                 return message
             try:
                 message = await asyncio.wait_for(receive(), self.idle_s)
             except TimeoutError:
-                raise BodyTooSlow from None
+                return await stop(408, "request body stalled longer than api.idle_timeout_s")
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
-                raise BodyTooLarge
+                return await stop(
+                    413, f"request body larger than api.max_body_bytes ({self.max_bytes})"
+                )
             body_done = not message.get("more_body", False)
             return message
 
         async def tracked(message: Message) -> None:
             nonlocal started
+            if refused:
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, counted, tracked)
-        except BodyTooLarge:
-            if not started:
-                await _refuse(
-                    send, 413, f"request body larger than api.max_body_bytes ({self.max_bytes})"
-                )
-        except BodyTooSlow:
-            if not started:
-                await _refuse(send, 408, "request body stalled longer than api.idle_timeout_s")
+        except Exception:
+            # The app's reaction to the disconnect we handed it; the client has its answer.
+            if not refused:
+                raise
 
 
 async def _refuse(send: Any, status: int, detail: str) -> None:
