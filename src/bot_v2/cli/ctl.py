@@ -75,9 +75,8 @@ def run(args: argparse.Namespace) -> int:
         method, path, body = _request(args)
     except ValueError as exc:
         return _fail(EXIT_USAGE, str(exc))
-    token = os.environ.get("PERPS_OPERATOR_TOKEN") or (
-        os.environ.get("PERPS_VIEWER_TOKEN") if method == "GET" else ""
-    )
+    # The viewer token alone reads; a control sent with it gets the bot's own 403.
+    token = os.environ.get("PERPS_OPERATOR_TOKEN") or os.environ.get("PERPS_VIEWER_TOKEN", "")
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
         url = _address(args)

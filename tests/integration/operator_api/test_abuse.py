@@ -103,3 +103,17 @@ def test_an_unfinished_head_over_the_header_cap_is_refused(tmp_path: Path) -> No
         except ConnectionResetError:
             pass
         assert answer.startswith(b"HTTP/1.1 4"), answer
+
+
+def test_a_body_that_stalls_is_answered_408(tmp_path: Path) -> None:
+    with served(tmp_path, limits=SMALL) as (url, queue, _), _connect(url) as sock:
+        sock.sendall(
+            b"POST /api/v1/control/flatten HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer " + OPERATOR.encode() + b"\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+        )
+        answer = b""
+        while chunk := sock.recv(4096):
+            answer += chunk
+        assert answer.startswith(b"HTTP/1.1 408"), answer
+        assert queue.take() == []
