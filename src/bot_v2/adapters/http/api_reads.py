@@ -57,7 +57,8 @@ def reads_router(parts: ApiParts, status: IStatusSource, reader: Any) -> APIRout
 
     @router.get("/positions")
     def positions() -> dict[str, Any]:
-        funding = store.funding_by_symbol()
+        held = parts.view.snapshot().positions
+        funding = store.funding_by_symbol(tuple(p.symbol for p in held))
         rows = [
             {
                 "symbol": p.symbol,
@@ -72,7 +73,7 @@ def reads_router(parts: ApiParts, status: IStatusSource, reader: Any) -> APIRout
                 "liquidation_distance": None,
                 "protective_orders": None,
             }
-            for p in parts.view.snapshot().positions
+            for p in held
         ]
         return {"positions": rows}
 

@@ -7,6 +7,7 @@ in the wrong shape must not come back in a response or a log)."""
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -17,6 +18,7 @@ from bot_v2.adapters.http.api_controls import controls_router
 from bot_v2.adapters.http.api_reads import reads_router
 from bot_v2.adapters.http.auth import COOKIE, OPERATOR
 from bot_v2.adapters.http.parts import ApiParts
+from bot_v2.adapters.http.stream import stream_router
 from bot_v2.ports.status import IStatusSource
 
 
@@ -109,4 +111,12 @@ def _mount_api(app: FastAPI, status: IStatusSource, parts: ApiParts) -> None:
         return {"role": role, "read_only": auth.read_only}
 
     app.include_router(reads_router(parts, status, reader))
+    app.include_router(stream_router(parts, status, reader))
+
+    @app.get("/", include_in_schema=False)
+    def console() -> Response:
+        # The page itself holds nothing secret: it asks for a login before it shows anything.
+        page = resources.files("bot_v2.adapters.http").joinpath("static/index.html").read_bytes()
+        return Response(page, media_type="text/html; charset=utf-8")
+
     app.include_router(controls_router(parts, operator))

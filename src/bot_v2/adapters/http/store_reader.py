@@ -53,8 +53,12 @@ class StoreReader:
         )
         return [dict(r) for r in rows]
 
-    def funding_by_symbol(self) -> dict[str, str]:
-        rows = self._query("SELECT symbol, amount FROM funding")
+    def funding_by_symbol(self, symbols: tuple[str, ...]) -> dict[str, str]:
+        """Funding booked for each of `symbols` over the run, summed exactly."""
+        if not symbols:
+            return {}
+        marks = ",".join("?" * len(symbols))
+        rows = self._query(f"SELECT symbol, amount FROM funding WHERE symbol IN ({marks})", symbols)
         totals: dict[str, Decimal] = {}
         for row in rows:
             # Decimal text summed exactly, as the ledger does.
