@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot_v2.cli import account as account_command
 from bot_v2.cli import backtest as backtest_command
+from bot_v2.cli import ctl as ctl_command
 from bot_v2.cli import orders as orders_command
 from bot_v2.cli import risk as risk_command
 from bot_v2.cli import run as run_command
@@ -19,7 +20,7 @@ from bot_v2.cli.options import add_config_options
 from bot_v2.domain.errors import BotError
 from bot_v2.orchestration.config import load_config, render_config_show
 
-COMMANDS = ("run", "config", "account", "orders", "risk")
+COMMANDS = ("run", "config", "account", "orders", "risk", "ctl")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     clear_p = risk_sub.add_parser("clear", help="lift a day halt, reduce-only or kill switch")
     add_config_options(clear_p)
     risk_command.add_clear_arguments(clear_p)
+    ctl_p = sub.add_parser("ctl", help="steer the running bot through its operator API")
+    add_config_options(ctl_p)
+    ctl_command.add_arguments(ctl_p)
     return parser
 
 
@@ -83,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
+        if args.command == "ctl":
+            return ctl_command.run(args)
         loaded = load_config(args.profile, args.config, os.environ, args.overrides)
         if args.command == "config":
             print(render_config_show(loaded), end="")

@@ -16,7 +16,7 @@ from bot_v2.features.live_trade.risk.state_keeper import RiskStateKeeper
 from bot_v2.orchestration.config import LoadedConfig, resolve_data_dir
 from bot_v2.orchestration.factories import state_path
 
-SWITCHES = ("day_halt", "reduce_only", "kill_switch")
+SWITCHES = ("day_halt", "reduce_only", "kill_switch", "paused")
 
 
 def add_clear_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,13 +29,16 @@ def add_clear_arguments(parser: argparse.ArgumentParser) -> None:
         "--reduce-only", action="store_true", help="lift reduce-only set at run time"
     )
     parser.add_argument("--kill-switch", action="store_true", help="lift the kill switch")
+    parser.add_argument(
+        "--paused", action="store_true", help="resume entries paused by an operator"
+    )
 
 
 def run(loaded: LoadedConfig, args: argparse.Namespace) -> int:
     asked = {name: bool(getattr(args, name, False)) for name in SWITCHES}
     if args.risk_command == "clear" and not any(asked.values()):
         raise ConfigError(
-            ["risk clear: name what to lift: --day-halt, --reduce-only, --kill-switch"]
+            ["risk clear: name what to lift: --day-halt, --reduce-only, --kill-switch, --paused"]
         )
     data_dir = resolve_data_dir(loaded.config)
     path = state_path(data_dir)
@@ -79,6 +82,7 @@ def describe(state: RiskState) -> str:
         ("max drawdown", f"{d.max_drawdown * 100:.2f}% ({d.max_drawdown_abs:,.2f})"),
         ("reduce-only", state.reduce_only or "-"),
         ("kill switch", state.kill_switch or "-"),
+        ("paused", state.paused or "-"),
     ]
     width = max(len(label) for label, _ in rows)
     return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)

@@ -19,6 +19,7 @@ from bot_v2.adapters.storage.sqlite.preflight import check_state_file
 from bot_v2.cli.logs import run_logs
 from bot_v2.domain.errors import StateError
 from bot_v2.features.live_trade.performance import RunSummary, format_summary
+from bot_v2.orchestration.api_factories import refuse_open_api
 from bot_v2.orchestration.builders import PerpsBotBuilder, make_container
 from bot_v2.orchestration.config import LoadedConfig, require_secrets, resolve_data_dir
 from bot_v2.orchestration.factories import state_path
@@ -86,6 +87,7 @@ async def _run(bot: PerpsBot, cycles: int | None) -> RunSummary:
 
 def run(loaded: LoadedConfig, cycles: int | None) -> int:
     require_secrets(loaded)
+    refuse_open_api(loaded.config, os.environ)
     data_dir = resolve_data_dir(loaded.config)
     # One bot per data directory, for the whole run: a second one is refused before it reads or
     # moves anything. The kernel drops the lock however this process ends. The log file opens once

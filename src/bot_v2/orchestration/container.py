@@ -14,7 +14,6 @@ from operator import attrgetter
 from dependency_injector import containers, providers
 
 from bot_v2.adapters.clock.stop import StopSignal
-from bot_v2.adapters.http.operator_api import OperatorApiServer
 from bot_v2.adapters.replay.market_data import ReplayMarketData
 from bot_v2.adapters.replay.stream import ReplayQuoteStream
 from bot_v2.adapters.storage.sqlite.store import SqliteStateStore
@@ -23,9 +22,10 @@ from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk
 from bot_v2.features.live_trade.risk_context import RiskContextSource
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
 from bot_v2.features.market_data.service import MarketDataService
-from bot_v2.orchestration import factories, run_factories
+from bot_v2.orchestration import api_factories, factories, run_factories
 from bot_v2.orchestration.config.models import BotConfig, Secrets
 from bot_v2.orchestration.runtime import fault_pause
+from bot_v2.orchestration.runtime.control_queue import ControlQueue, SnapshotBoard
 from bot_v2.orchestration.runtime.lifecycle import LifecycleService, risk_limits
 from bot_v2.orchestration.runtime.perps_bot import PerpsBot
 from bot_v2.orchestration.runtime.runtime_coordinator import RuntimeCoordinator
@@ -97,11 +97,20 @@ class Container(containers.DeclarativeContainer):
     )
     # The stream's metrics join the monitor's registry; a backtest overrides it (QuietMonitor).
     monitor = providers.Singleton(run_factories.system_monitor, config, stream, user_stream)
+    # The process environment: the API's tokens, and the crash tests' fault hooks (order_broker).
+    environ = providers.Object(os.environ)
+    # Between the operator API's thread and the trading loop: controls in, snapshots out.
+    control_queue = providers.Singleton(ControlQueue)
+    snapshot_board = providers.Singleton(SnapshotBoard)
     api = providers.Singleton(
-        OperatorApiServer,
+        api_factories.operator_api,
+        config,
+        secrets,
         monitor,
-        providers.Callable(lambda c: c.monitoring.http_host, config),
-        providers.Callable(lambda c: c.monitoring.http_port, config),
+        environ,
+        control_queue,
+        snapshot_board,
+        data_dir,
     )
     market_data = providers.Singleton(
         MarketDataService,
@@ -137,7 +146,6 @@ class Container(containers.DeclarativeContainer):
 
     # Orders go to the broker itself, unless the crash tests' fault hooks are set in the
     # environment (fault_pause: unset in any real run; a backtest overrides `environ` with {}).
-    environ = providers.Object(os.environ)
     order_broker = providers.Singleton(fault_pause.wrap, broker, environ)
 
     # Built by the lifecycle once the session is open: they read its markets, ledger and sync.
@@ -171,6 +179,21 @@ class Container(containers.DeclarativeContainer):
         account=session.provided.sync,
         risk=risk_context,
     )
+    # Applies the operator's controls between cycles; a backtest overrides it with None.
+    control_desk = providers.Singleton(
+        api_factories.control_desk,
+        providers.Singleton(api_factories.control_metrics, monitor),
+        config=config,
+        queue=control_queue,
+        board=snapshot_board,
+        risk_context=risk_context,
+        execution=execution,
+        orchestrator=orchestrator,
+        account_sync=session.provided.sync,
+        market_data=market_data,
+        broker=order_broker,
+        store=store,
+    )
     coordinator = providers.Singleton(
         RuntimeCoordinator,
         clock=clock,
@@ -187,6 +210,7 @@ class Container(containers.DeclarativeContainer):
         reconciler=session.provided.reconciler,
         reconcile_interval_ms=_ms(config, "reconciliation.interval_s"),
         reconcile_pending_timeout_ms=_ms(config, "reconciliation.pending_timeout_s"),
+        controls=control_desk,
     )
     user_pump = providers.Singleton(run_factories.user_pump, user_stream, session, monitor)
 

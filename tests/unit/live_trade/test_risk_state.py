@@ -123,6 +123,7 @@ def test_a_restart_anywhere_ends_in_the_same_state(
         ),
         reduce_only=st.text(),
         kill_switch=st.text(),
+        paused=st.text(),
     )
 )
 def test_the_stored_form_gives_back_the_same_state(state: RiskState) -> None:

@@ -118,7 +118,9 @@ class RiskContextSource:
             kill_switch=self._kill_switch or bool(state.kill_switch),
             reduce_only=bool(self.unreconciled)
             or (runtime is not None and runtime.reduce_only)
-            or bool(state.reduce_only),
+            or bool(state.reduce_only)
+            # Paused entries: only reducing orders pass, exactly as in reduce-only.
+            or bool(state.paused),
             stale_symbols=frozenset(self.stale(self._clock.now_ms())),
             pending_symbols=self._pending_symbols,
             others_notional=self.valuation.others_notional(),

@@ -58,6 +58,11 @@ class StrategyOrchestrator:
         self._fraction = position_fraction
         self._leverage = leverage
 
+    def use(self, strategy: Strategy, position_fraction: Decimal) -> None:
+        """An operator's new parameters, between two cycles: the next candle goes to `strategy`."""
+        self._strategy = strategy
+        self._fraction = position_fraction
+
     async def on_candles(self, candles: Sequence[Candle], now_ms: int) -> list[OrderOutcome]:
         """The account was synced by the caller just before. Most candles hold, so the risk
         context (equity, marks, staleness) is asked for only when a signal acts. After a decision

@@ -32,6 +32,7 @@ def backtest_container(
     c.store.override(providers.Singleton(MemoryStateStore))
     c.monitor.override(providers.Singleton(QuietMonitor))
     c.api.override(providers.Singleton(NoApi))
+    c.control_desk.override(providers.Object(None))
     c.announce.override(providers.Object(lambda address: None))
     c.on_report.override(providers.Object(on_report))
     c.environ.override(providers.Object({}))

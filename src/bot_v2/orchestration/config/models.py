@@ -142,6 +142,26 @@ class MonitoringSection:
 
 
 @attrs.frozen
+class ApiSection:
+    """The operator API (/api/v1) on monitoring.http_host:http_port, beside /health and /metrics.
+    Tokens come only from PERPS_VIEWER_TOKEN and PERPS_OPERATOR_TOKEN (docs/console.md)."""
+
+    enabled: bool = True
+    # Lifetime of a browser session (the signed cookie POST /api/v1/login hands out).
+    session_ttl_s: int = 3600
+    # Failed logins allowed per client address per minute; the next ones answer 429.
+    login_attempts_per_minute: int = 5
+    # An idle keep-alive connection (and one that never sends a full request) is closed after this.
+    idle_timeout_s: Decimal = Decimal(5)
+    # Connections served at once; more are answered 503 at once instead of queueing.
+    max_connections: int = 100
+    # Largest request body; a bigger one is answered 413 before it is read.
+    max_body_bytes: int = 65_536
+    # Largest request line plus headers; a bigger one closes the connection.
+    max_header_bytes: int = 16_384
+
+
+@attrs.frozen
 class StreamingSection:
     """Websocket market data for live profiles (binanceusdm, bybit); other venues, or
     enabled = false, poll REST instead. `user_stream` is the private stream (binanceusdm), on or
@@ -210,6 +230,7 @@ class BotConfig:
     strategy: StrategySection = StrategySection()
     risk: RiskSection = RiskSection()
     monitoring: MonitoringSection = MonitoringSection()
+    api: ApiSection = ApiSection()
     streaming: StreamingSection = StreamingSection()
     reconciliation: ReconciliationSection = ReconciliationSection()
     # [markets."XRP/USDT:USDT"]: rules for the simulated exchange, per symbol (docs/configuration.md).

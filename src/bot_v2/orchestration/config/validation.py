@@ -157,6 +157,13 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
             c.monitoring.unhealthy_after_failed_cycles,
             _FAILED_CYCLES,
         ),
+        ("api.session_ttl_s", c.api.session_ttl_s, Range(60, _DAY_S)),
+        ("api.login_attempts_per_minute", c.api.login_attempts_per_minute, Range(1, 1_000)),
+        ("api.idle_timeout_s", c.api.idle_timeout_s, Range("0.1", 600)),
+        ("api.max_connections", c.api.max_connections, Range(4, 10_000)),
+        # A strategy's parameters fit in a few hundred bytes; a megabyte is no control request.
+        ("api.max_body_bytes", c.api.max_body_bytes, Range(1_024, 1_048_576)),
+        ("api.max_header_bytes", c.api.max_header_bytes, Range(1_024, 1_048_576)),
         ("streaming.heartbeat_s", c.streaming.heartbeat_s, _STREAM_S),
         ("streaming.fallback_after_s", c.streaming.fallback_after_s, _STREAM_S),
         ("streaming.fallback_poll_s", c.streaming.fallback_poll_s, _STREAM_S),

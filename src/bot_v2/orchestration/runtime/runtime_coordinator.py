@@ -45,6 +45,7 @@ from bot_v2.features.live_trade.risk_context import RiskContextSource
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
 from bot_v2.features.market_data.service import MarketDataService
 from bot_v2.monitoring.reports import CycleReport
+from bot_v2.orchestration.runtime.control_desk import ControlDesk
 from bot_v2.ports.clock import IClock
 from bot_v2.ports.monitor import IMonitor
 from bot_v2.ports.quote_stream import IQuoteStream
@@ -72,6 +73,7 @@ class RuntimeCoordinator:
         reconciler: ReconciliationService | None = None,
         reconcile_interval_ms: int = 0,
         reconcile_pending_timeout_ms: int = 0,
+        controls: ControlDesk | None = None,
     ) -> None:
         self.clock = clock
         self.stream = stream
@@ -94,6 +96,8 @@ class RuntimeCoordinator:
         self._unresolved: list[str] = []
         # Orders resting on the venue as the store last saw them (see _count_open_orders).
         self._open_orders = 0
+        # The operator's controls, applied between cycles; None in a backtest.
+        self.controls = controls
 
     def equity(self) -> Decimal:
         """The ledger at the latest marks (what EquityCalculator gives, kept up to date)."""
@@ -114,6 +118,8 @@ class RuntimeCoordinator:
         # The strategies see the account as the venue has it now; the risk context is asked for
         # only when a signal acts (see StrategyOrchestrator).
         await self.account_sync.sync()
+        if self.controls is not None:
+            await self._apply_controls(runtime, now)
         outcomes = await self.strategies.on_candles(ingest.new_candles, now)
         # A decision's context may have halted the day (stored already): show it.
         self._show_risk_if_changed()
@@ -153,7 +159,17 @@ class RuntimeCoordinator:
         )
         self.monitor.on_cycle(report)
         self.on_report(report)
+        if self.controls is not None:
+            self.controls.publish(report, runtime)
         return report
+
+    async def _apply_controls(self, runtime: IBotRuntime, now_ms: int) -> None:
+        """What an operator asked since the last cycle, before this cycle's decisions see it."""
+        assert self.controls is not None
+        await self.controls.apply_pending(runtime, now_ms)
+        self._show_risk_if_changed()
+        if self.controls.orders_moved:
+            self._count_open_orders()
 
     # -- reconciliation ------------------------------------------------------------------------
     def accept_reconciliation(self, report: ReconciliationReport) -> None:
@@ -253,6 +269,7 @@ class RuntimeCoordinator:
                 "max_drawdown": str(state.drawdown.max_drawdown),
                 "reduce_only": state.reduce_only,
                 "kill_switch": state.kill_switch,
+                "paused": state.paused,
             },
         )
 

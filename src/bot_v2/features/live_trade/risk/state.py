@@ -29,6 +29,9 @@ class RiskState:
     # they hold across restarts until an operator clears them.
     reduce_only: str = ""
     kill_switch: str = ""
+    # Entries paused by an operator (the console or `perps-bot ctl pause`): like reduce-only, kept
+    # apart so lifting one does not lift the other.
+    paused: str = ""
 
     def day_pnl(self, equity: Decimal) -> Decimal:
         return equity - self.day_start_equity
@@ -36,7 +39,7 @@ class RiskState:
     @property
     def blocked_reason(self) -> str:
         """Why new exposure is blocked by this state, or empty."""
-        return self.kill_switch or self.reduce_only or self.day_halt
+        return self.kill_switch or self.reduce_only or self.paused or self.day_halt
 
 
 def day_of(now_ms: int) -> int:
@@ -85,12 +88,19 @@ def engage_kill_switch(state: RiskState, reason: str) -> RiskState:
     return attrs.evolve(state, kill_switch=reason)
 
 
+def pause(state: RiskState, reason: str) -> RiskState:
+    if state.paused or not reason:
+        return state
+    return attrs.evolve(state, paused=reason)
+
+
 def clear(
     state: RiskState,
     *,
     day_halt: bool = False,
     reduce_only: bool = False,
     kill_switch: bool = False,
+    paused: bool = False,
 ) -> RiskState:
     """What an operator lifts by hand. Clearing the day's halt forgets the day: the next cycle
     starts it again from the equity it then has (kept, the old start would halt it again at the
@@ -102,4 +112,6 @@ def clear(
         cleared = attrs.evolve(cleared, reduce_only="")
     if kill_switch and state.kill_switch:
         cleared = attrs.evolve(cleared, kill_switch="")
+    if paused and state.paused:
+        cleared = attrs.evolve(cleared, paused="")
     return cleared

@@ -56,6 +56,7 @@ def encode(state: RiskState) -> str:
             "max_drawdown_abs": str(d.max_drawdown_abs),
             "reduce_only": state.reduce_only,
             "kill_switch": state.kill_switch,
+            "paused": state.paused,
         },
         sort_keys=True,
     )
@@ -81,6 +82,8 @@ def decode(text: str) -> RiskState:
         ),
         reduce_only=_text(raw, "reduce_only"),
         kill_switch=_text(raw, "kill_switch"),
+        # Absent in a state stored before pausing existed: not paused.
+        paused=_text(raw, "paused") if "paused" in raw else "",
     )
 
 

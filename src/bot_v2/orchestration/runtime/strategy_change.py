@@ -1,0 +1,64 @@
+"""A strategy's parameters changed at run time (POST /api/v1/control/strategy_params): validated
+exactly like the config file (the same converter, range checks and profile caps), then a fresh
+strategy is built from the new [strategy] table and warmed up on the candles market data holds, so
+its indicators start where the old one's were."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import attrs
+
+from bot_v2.domain.errors import ConfigError
+from bot_v2.domain.positions import Position
+from bot_v2.features.live_trade.accounting import Ledger
+from bot_v2.features.live_trade.strategies.base import Strategy
+from bot_v2.features.market_data.service import MarketDataService
+from bot_v2.orchestration import factories
+from bot_v2.orchestration.config.caps import cap_problems
+from bot_v2.orchestration.config.converter import make_converter
+from bot_v2.orchestration.config.models import BotConfig
+from bot_v2.orchestration.config.problems import structure_error_lines
+from bot_v2.orchestration.config.validation import validate
+
+# Set once at start: the name picks the code, and the venue's leverage is set on it at start.
+FIXED_AT_START: Final = ("name", "leverage")
+
+
+def revised(config: BotConfig, params: Mapping[str, Any]) -> BotConfig:
+    """`config` with [strategy] keys replaced by `params`, or ConfigError with one line a problem."""
+    for key in FIXED_AT_START:
+        if key in params:
+            raise ConfigError([f"config.strategy.{key}: changes only at the next start"])
+    if not params:
+        raise ConfigError(["config.strategy: name at least one parameter to change"])
+    converter = make_converter()
+    data = converter.unstructure(config)
+    data["strategy"] = {**data["strategy"], **params}
+    try:
+        candidate = converter.structure(data, BotConfig)
+    except Exception as exc:
+        raise ConfigError(structure_error_lines(exc)) from None
+    candidate, problems = validate(candidate)
+    problems += cap_problems(candidate)
+    if problems:
+        raise ConfigError([problem.line() for problem in problems])
+    return candidate
+
+
+def changed_keys(old: BotConfig, new: BotConfig) -> dict[str, str]:
+    before, after = attrs.asdict(old.strategy), attrs.asdict(new.strategy)
+    return {key: str(value) for key, value in after.items() if before[key] != value}
+
+
+def warmed_strategy(config: BotConfig, market_data: MarketDataService, ledger: Ledger) -> Strategy:
+    """The strategy [strategy] names, fed every candle market data holds (flat until each symbol's
+    last candle, which sees the position held now), its signals ignored: those moments passed."""
+    strategy = factories.strategy(config)
+    for symbol in market_data.symbols:
+        candles = market_data.candles(symbol)
+        for index, candle in enumerate(candles):
+            held = ledger.position(symbol) if index == len(candles) - 1 else Position(symbol)
+            strategy.on_candle(candle, held)
+    return strategy
