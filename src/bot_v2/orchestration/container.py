@@ -23,7 +23,7 @@ from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk
 from bot_v2.features.live_trade.risk_context import RiskContextSource
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
 from bot_v2.features.market_data.service import MarketDataService
-from bot_v2.orchestration import factories, run_factories
+from bot_v2.orchestration import alert_factories, factories, run_factories
 from bot_v2.orchestration.config.models import BotConfig, Secrets
 from bot_v2.orchestration.runtime import fault_pause
 from bot_v2.orchestration.runtime.lifecycle import LifecycleService, risk_limits
@@ -92,11 +92,19 @@ class Container(containers.DeclarativeContainer):
         live=providers.Singleton(factories.user_stream, config, broker),
     )
 
-    store = providers.Singleton(
-        SqliteStateStore, providers.Callable(factories.state_path, data_dir)
-    )
     # The stream's metrics join the monitor's registry; a backtest overrides it (QuietMonitor).
     monitor = providers.Singleton(run_factories.system_monitor, config, stream, user_stream)
+    # Alerts (None without alerts.notifiers): the notifiers' workers, started when built; the CLI
+    # closes them. They hear the journal: the store is wrapped so what it records raises alerts.
+    alerts = providers.Singleton(
+        alert_factories.alerts, config, secrets, monitor, stream, user_stream
+    )
+    store = providers.Singleton(
+        alert_factories.journaled,
+        providers.Singleton(SqliteStateStore, providers.Callable(factories.state_path, data_dir)),
+        alerts,
+        config,
+    )
     api = providers.Singleton(
         OperatorApiServer,
         monitor,
