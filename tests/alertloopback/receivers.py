@@ -27,6 +27,8 @@ class Reply:
     status: int
     body: Any = None
     headers: tuple[tuple[str, str], ...] = ()
+    # Seconds the receiver holds the request before answering (a hung service).
+    delay_s: float = 0.0
 
 
 @attrs.frozen
@@ -175,6 +177,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             reply = receiver.answer(self.path, raw, self.headers.get("Content-Type") or "")
+            if reply.delay_s:
+                time.sleep(reply.delay_s)
             payload = b""
             if reply.body is not None:
                 text = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
