@@ -23,7 +23,6 @@ JOURNAL_ALERTS: dict[str, tuple[str, Severity, str]] = {
     "unresolved_order": ("unresolved_order", CRITICAL, "an order's outcome is unknown"),
     "unknown_order_cancelled": ("external_change", WARNING, "unknown order on the venue cancelled"),
     "submit_unknown": ("submit_unknown", WARNING, "an order submit got no answer"),
-    "risk_cleared": ("risk_cleared", INFO, "risk flag cleared by hand"),
     # Protection (issue 12) journals these when they act.
     "liquidation_distance": (
         "liquidation_distance",
