@@ -69,9 +69,7 @@ def run_logs(settings: LoggingSection, data_dir: Path, secrets: Secrets) -> Iter
     """For the length of a run: the redaction on every root handler and, when enabled, the log
     file. Yields the file's path (None when disabled); everything is taken back afterwards."""
     root = logging.getLogger()
-    redacting = RedactingFilter(
-        Redactor((secrets.api_key, secrets.api_secret, secrets.api_password))
-    )
+    redacting = RedactingFilter(Redactor(secrets.redacted))
     stderr_handlers = list(root.handlers)
     saved_levels = [(h, h.level) for h in stderr_handlers]
     root_level = root.level

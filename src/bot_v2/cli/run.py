@@ -22,6 +22,7 @@ from bot_v2.features.live_trade.performance import RunSummary, format_summary
 from bot_v2.orchestration.api_factories import refuse_open_api
 from bot_v2.orchestration.builders import PerpsBotBuilder, make_container
 from bot_v2.orchestration.config import LoadedConfig, require_secrets, resolve_data_dir
+from bot_v2.orchestration.config.credentials import redact
 from bot_v2.orchestration.factories import state_path
 from bot_v2.orchestration.runtime.perps_bot import PerpsBot
 
@@ -114,7 +115,17 @@ def _run_locked(
     container = make_container(loaded.config, loaded.secrets, data_dir)
     bot = PerpsBotBuilder(container, write=lambda line: print(line, flush=True)).build()
     started = time.monotonic()
-    summary = asyncio.run(_run(bot, cycles))
+    alerts = container.alerts()
+    try:
+        summary = asyncio.run(_run(bot, cycles))
+    except Exception as exc:
+        if alerts is not None:
+            alerts.fatal(exc, int(time.time() * 1000), lambda text: redact(text, loaded.secrets))
+        raise
+    finally:
+        if alerts is not None:
+            # What is queued (the last fills, a fatal error) is delivered, for a few seconds.
+            alerts.close()
     elapsed = time.monotonic() - started
     stopped = f"stopped: {bot.stop_reason} after {bot.cycle_count} cycles in {elapsed:.1f}s"
     log.info("%s\n%s", stopped, format_summary(summary))

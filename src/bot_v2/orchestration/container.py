@@ -22,7 +22,7 @@ from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk
 from bot_v2.features.live_trade.risk_context import RiskContextSource
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
 from bot_v2.features.market_data.service import MarketDataService
-from bot_v2.orchestration import api_factories, factories, run_factories
+from bot_v2.orchestration import alert_factories, api_factories, factories, run_factories
 from bot_v2.orchestration.config.models import BotConfig, Secrets
 from bot_v2.orchestration.runtime import fault_pause
 from bot_v2.orchestration.runtime.control_queue import ControlQueue, SnapshotBoard
@@ -92,9 +92,6 @@ class Container(containers.DeclarativeContainer):
         live=providers.Singleton(factories.user_stream, config, broker),
     )
 
-    store = providers.Singleton(
-        SqliteStateStore, providers.Callable(factories.state_path, data_dir)
-    )
     # The stream's metrics join the monitor's registry; a backtest overrides it (QuietMonitor).
     monitor = providers.Singleton(run_factories.system_monitor, config, stream, user_stream)
     # The process environment: the API's tokens, and the crash tests' fault hooks (order_broker).
@@ -102,6 +99,17 @@ class Container(containers.DeclarativeContainer):
     # Between the operator API's thread and the trading loop: controls in, snapshots out.
     control_queue = providers.Singleton(ControlQueue)
     snapshot_board = providers.Singleton(SnapshotBoard)
+    # Alerts (None without alerts.notifiers): the notifiers' workers, started when built; the CLI
+    # closes them. They hear the journal: the store is wrapped so what it records raises alerts.
+    alerts = providers.Singleton(
+        alert_factories.alerts, config, secrets, monitor, stream, user_stream
+    )
+    store = providers.Singleton(
+        alert_factories.journaled,
+        providers.Singleton(SqliteStateStore, providers.Callable(factories.state_path, data_dir)),
+        alerts,
+        config,
+    )
     api = providers.Singleton(
         api_factories.operator_api,
         config,

@@ -222,6 +222,34 @@ class LoggingSection:
 
 
 @attrs.frozen
+class AlertsSection:
+    """Alerts to a JSON webhook, Slack, Telegram or Discord (docs/alerts.md). Their URLs and tokens
+    come from the environment only (PERPS_WEBHOOK_URL, PERPS_SLACK_WEBHOOK_URL, ...)."""
+
+    # Which notifiers are on: any of "webhook", "slack", "telegram", "discord".
+    notifiers: tuple[str, ...] = ()
+    # "info", "warning" or "critical": alerts below it are not sent.
+    min_severity: str = "info"
+    # Per notifier; a burst of this many goes at once, later ones wait their turn.
+    rate_limit_per_min: int = 20
+    # The same alert (same kind and subject) again within this time is not sent again.
+    dedup_window_s: Decimal = Decimal(300)
+    # A stream down or on its REST fallback for longer than this raises stream_down.
+    stream_down_after_s: Decimal = Decimal(60)
+    # A summary of each UTC day when the next one starts.
+    daily_summary: bool = True
+    # Sends per alert before it counts failed; waits backoff_s, doubling up to backoff_max_s (or
+    # what a 429 asks).
+    max_attempts: int = 5
+    backoff_s: Decimal = Decimal(1)
+    backoff_max_s: Decimal = Decimal(60)
+    # Alerts waiting per notifier; when full, the oldest is dropped (and counted).
+    queue_size: int = 100
+    timeout_s: Decimal = Decimal(10)
+    telegram_api_url: str = "https://api.telegram.org"
+
+
+@attrs.frozen
 class BotConfig:
     profile: str = "dev"
     bot: BotSection = BotSection()
@@ -236,6 +264,7 @@ class BotConfig:
     # [markets."XRP/USDT:USDT"]: rules for the simulated exchange, per symbol (docs/configuration.md).
     markets: dict[str, MarketRules] = attrs.field(factory=dict)
     logging: LoggingSection = LoggingSection()
+    alerts: AlertsSection = AlertsSection()
 
 
 @attrs.frozen
@@ -245,6 +274,25 @@ class Secrets:
     api_key: str = attrs.field(default="", repr=False)
     api_secret: str = attrs.field(default="", repr=False)
     api_password: str = attrs.field(default="", repr=False)
+    # Alerts (docs/alerts.md): each URL and the bot token is a credential.
+    webhook_url: str = attrs.field(default="", repr=False)
+    slack_webhook_url: str = attrs.field(default="", repr=False)
+    telegram_bot_token: str = attrs.field(default="", repr=False)
+    telegram_chat_id: str = attrs.field(default="", repr=False)
+    discord_webhook_url: str = attrs.field(default="", repr=False)
+
+    @property
+    def redacted(self) -> tuple[str, ...]:
+        """Every value masked wherever text leaves the bot (the chat id is no credential)."""
+        return (
+            self.api_key,
+            self.api_secret,
+            self.api_password,
+            self.webhook_url,
+            self.slack_webhook_url,
+            self.telegram_bot_token,
+            self.discord_webhook_url,
+        )
 
     @property
     def present(self) -> bool:

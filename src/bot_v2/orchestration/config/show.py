@@ -34,6 +34,13 @@ def render_config_show(loaded: LoadedConfig) -> str:
         _secret_line("api_key", "PERPS_API_KEY", secrets.api_key),
         _secret_line("api_secret", "PERPS_API_SECRET", secrets.api_secret),
         _secret_line("api_password", "PERPS_API_PASSWORD", secrets.api_password),
+        _secret_line("webhook_url", "PERPS_WEBHOOK_URL", secrets.webhook_url),
+        _secret_line("slack_webhook_url", "PERPS_SLACK_WEBHOOK_URL", secrets.slack_webhook_url),
+        _secret_line("telegram_bot_token", "PERPS_TELEGRAM_BOT_TOKEN", secrets.telegram_bot_token),
+        _secret_line("telegram_chat_id", "PERPS_TELEGRAM_CHAT_ID", secrets.telegram_chat_id),
+        _secret_line(
+            "discord_webhook_url", "PERPS_DISCORD_WEBHOOK_URL", secrets.discord_webhook_url
+        ),
     ]
     return redact("\n".join(lines) + "\n", secrets)
 

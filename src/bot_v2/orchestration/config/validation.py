@@ -27,6 +27,9 @@ LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
 # A log file smaller than 64 KiB would rotate every few cycles; one over 1 GiB is a disk problem.
 LOG_MAX_BYTES: Final = (65_536, 1_073_741_824)
 LOG_MAX_BACKUPS: Final = 100
+# adapters/notifiers/registry.py's names (a test keeps them equal; config loading stays httpx-free).
+NOTIFIER_NAMES: Final = ("webhook", "slack", "telegram", "discord")
+SEVERITIES: Final = ("info", "warning", "critical")
 _SYMBOL_FORM: Final = "must be a perpetual symbol in BASE/QUOTE:SETTLE form"
 
 _DAY_S: Final = 86_400
@@ -60,6 +63,7 @@ def validate(config: BotConfig) -> tuple[BotConfig, list[Problem]]:
     problems.extend(_strategy_relations(config))
     problems.extend(exit_relations(config, _LEVERAGE.holds(config.strategy.leverage)))
     problems.extend(_streaming_relations(config))
+    problems.extend(_alerts_relations(config))
     problems.extend(_ccxt_secrets(config.broker.ccxt_config))
     problems.extend(_market_rules(config.markets))
     return config, problems
@@ -97,6 +101,11 @@ _LOOKBACK: Final = Range(0, 7 * _DAY_S)
 _RETRY_AFTER: Final = Range(0, 600)
 # A failed cycle costs one interval; a million in a row is a bot nobody watches.
 _FAILED_CYCLES: Final = Range(1, 1_000_000)
+# Alert delivery: waits from a millisecond to an hour; up to ten sends a second per notifier.
+_ALERT_WAIT_S: Final = Range("0.001", 3_600)
+_HTTP_URL = _rule(
+    lambda v: v.startswith(("https://", "http://")), "must be an http:// or https:// URL"
+)
 _NOT_EMPTY = _rule(lambda v: v.strip() != "", "must not be empty")
 _WS_URL = _rule(
     lambda v: v == "" or v.startswith(("ws://", "wss://")),
@@ -183,6 +192,20 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
         ("logging.level", c.logging.level.upper(), _one_of(LOG_LEVELS)),
         ("logging.max_bytes", c.logging.max_bytes, _LOG_BYTES),
         ("logging.backup_count", c.logging.backup_count, _LOG_BACKUPS),
+        *(
+            (f"alerts.notifiers[{i}]", name, _one_of(NOTIFIER_NAMES))
+            for i, name in enumerate(c.alerts.notifiers)
+        ),
+        ("alerts.min_severity", c.alerts.min_severity, _one_of(SEVERITIES)),
+        ("alerts.rate_limit_per_min", c.alerts.rate_limit_per_min, Range(1, 600)),
+        ("alerts.dedup_window_s", c.alerts.dedup_window_s, Range(0, _DAY_S)),
+        ("alerts.stream_down_after_s", c.alerts.stream_down_after_s, Range(1, _DAY_S)),
+        ("alerts.max_attempts", c.alerts.max_attempts, Range(1, 20)),
+        ("alerts.backoff_s", c.alerts.backoff_s, _ALERT_WAIT_S),
+        ("alerts.backoff_max_s", c.alerts.backoff_max_s, _ALERT_WAIT_S),
+        ("alerts.queue_size", c.alerts.queue_size, Range(1, 100_000)),
+        ("alerts.timeout_s", c.alerts.timeout_s, Range("0.1", 300)),
+        ("alerts.telegram_api_url", c.alerts.telegram_api_url, _HTTP_URL),
     ]
 
 
@@ -205,6 +228,26 @@ def _streaming_relations(c: BotConfig) -> list[Problem]:
             )
         ]
     return []
+
+
+def _alerts_relations(c: BotConfig) -> list[Problem]:
+    a = c.alerts
+    problems = [
+        Problem(f"alerts.notifiers[{i}]", f"repeats alerts.notifiers[{a.notifiers.index(n)}]", n)
+        for i, n in enumerate(a.notifiers)
+        if a.notifiers.index(n) != i
+    ]
+    in_range = _ALERT_WAIT_S.holds(a.backoff_s) and _ALERT_WAIT_S.holds(a.backoff_max_s)
+    if in_range and a.backoff_max_s < a.backoff_s:
+        problems.append(
+            Problem(
+                "alerts.backoff_max_s",
+                f"must be >= alerts.backoff_s ({a.backoff_s})",
+                a.backoff_max_s,
+                refs=("alerts.backoff_s",),
+            )
+        )
+    return problems
 
 
 def _strategy_relations(c: BotConfig) -> list[Problem]:
