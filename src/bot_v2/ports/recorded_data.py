@@ -26,6 +26,10 @@ class SeriesSummary:
 
 class ISeriesFile(Protocol):
     @property
+    def where(self) -> str:
+        """The file's path, as the manifest names it."""
+
+    @property
     def first_ms(self) -> int | None:
         """The first row kept (a finished file's, or an interrupted run's), None when empty."""
 
@@ -50,6 +54,9 @@ class IRecordedData(Protocol):
         self, exchange_id: str, specs: Mapping[str, MarketSpec], fetched_at_ms: int
     ) -> str:
         """Merges the symbols' rules into the venue's market snapshot; returns its path."""
+
+    def read_manifest(self) -> Mapping[str, Any] | None:
+        """The manifest the last completed download left, None when there is none (or unreadable)."""
 
     def write_manifest(self, manifest: Mapping[str, Any]) -> str: ...
 

@@ -59,6 +59,14 @@ class RecordedFiles:
         _write_json(path, snapshot)
         return str(path)
 
+    def read_manifest(self) -> Mapping[str, Any] | None:
+        path = self.venue_dir / MANIFEST_NAME
+        try:
+            body = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None  # no manifest, or not one: resume from the files' own tails
+        return body if isinstance(body, dict) else None
+
     def write_manifest(self, manifest: Mapping[str, Any]) -> str:
         path = self.venue_dir / MANIFEST_NAME
         body = dict(manifest)

@@ -38,6 +38,10 @@ class CsvSeriesFile:
         self._first_ms, self._last_ms = _ends(source) if source.is_file() else (None, None)
 
     @property
+    def where(self) -> str:
+        return str(self.path)
+
+    @property
     def first_ms(self) -> int | None:
         return self._first_ms
 

@@ -8,7 +8,8 @@ each series resumes. Bad input therefore fails before anything is written."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import attrs
 
@@ -39,6 +40,8 @@ class SeriesResult:
     fetched: int
     dropped: int
     gaps: tuple[Gap, ...]
+    # How far this series has been asked for (exclusive).
+    covered_to_ms: int | None = None
 
 
 @attrs.frozen
@@ -66,6 +69,8 @@ class _Series:
     span_ms: int
     start_ms: int
     end_ms: int
+    # Gaps an earlier download found in the rows kept.
+    known_gaps: tuple[Gap, ...]
 
     @property
     def pages(self) -> int:
@@ -114,8 +119,10 @@ class DownloadService:
         fetched_at = self._now_ms()
         timeframe_ms = timeframe_to_ms(request.timeframe)
         end_ms = plan.closed_end(request.end_ms, fetched_at, timeframe_ms)
+        previous = self._files.read_manifest() or {}
+        entries = {str(e.get("path")): e for e in previous.get("files") or []}
         series = [
-            self._series(request, symbol, kind, timeframe_ms, end_ms)
+            self._series(request, symbol, kind, timeframe_ms, end_ms, entries)
             for symbol in request.symbols
             for kind in request.kinds
         ]
@@ -126,7 +133,7 @@ class DownloadService:
         report = DownloadReport(
             venue.exchange_id, request, fetched_at, end_ms, tuple(results), markets_path, ""
         )
-        manifest_path = self._files.write_manifest(manifest(report))
+        manifest_path = self._files.write_manifest(manifest(report, entries))
         return attrs.evolve(report, manifest_path=manifest_path)
 
     def _series(
@@ -136,6 +143,7 @@ class DownloadService:
         kind: SeriesKind,
         timeframe_ms: int,
         end_ms: int,
+        entries: Mapping[str, Mapping[str, Any]],
     ) -> _Series:
         file = self._files.series(symbol, kind, request.timeframe)
         limit = self._venue.page_limit(kind)
@@ -152,8 +160,11 @@ class DownloadService:
                     "download only appends; choose another --out or remove that file"
                 ]
             )
+        covered, known = plan.kept_coverage(entries.get(file.where), file.last_ms, timeframe_ms)
         resume = plan.resume_at(start, file.last_ms, step)
-        return _Series(symbol, kind, file, request.timeframe, step, span, resume, end)
+        if covered is not None and file.first_ms is not None:
+            resume = max(resume, covered)
+        return _Series(symbol, kind, file, request.timeframe, step, span, resume, end, known)
 
     async def _download(self, s: _Series) -> SeriesResult:
         where = f"{self._venue.exchange_id} {s.kind} {s.symbol}"
@@ -184,19 +195,28 @@ class DownloadService:
         if s.kind != "funding" and pages:
             tail = plan.trailing_gap(s.symbol, s.step_ms, previous, s.start_ms, s.end_ms)
             found += [tail] if tail is not None else []
+        # A gap found now supersedes the one an earlier run saw after the same candle (that run's
+        # range ended inside it).
+        kept = [g for g in s.known_gaps if all(g.after_ms != n.after_ms for n in found)]
+        summary = s.file.finish()
         return SeriesResult(
-            s.symbol, s.kind, s.file.finish(), pages, fetched, dropped, tuple(found)
-        )
+            s.symbol, s.kind, summary, pages, fetched, dropped, (*kept, *found),
+            max(s.start_ms, s.end_ms),
+        )  # fmt: skip
 
     @staticmethod
     def _markets(specs: dict[str, MarketSpec]) -> dict[str, MarketSpec]:
         return dict(sorted(specs.items()))
 
 
-def manifest(report: DownloadReport) -> dict[str, object]:
+def manifest(report: DownloadReport, earlier: Mapping[str, Mapping[str, Any]]) -> dict[str, object]:
     """What the manifest beside the files says: the venue, what was asked and when, and per file
-    its rows, span and sha256."""
+    (this download's and those of earlier ones) its rows, span, sha256, how far it was asked for
+    and the gaps found in it."""
     request = report.request
+    files = dict(earlier)
+    for r in report.results:
+        files[r.summary.path] = _file_entry(r, report.end_ms)
     return {
         "venue": report.exchange_id,
         "fetched_at_ms": report.fetched_at_ms,
@@ -209,23 +229,24 @@ def manifest(report: DownloadReport) -> dict[str, object]:
             "kinds": list(request.kinds),
         },
         "markets": report.markets_path,
-        "files": [
-            {
-                "symbol": r.symbol,
-                "kind": r.kind,
-                "path": r.summary.path,
-                "rows": r.summary.rows,
-                "first_ms": r.summary.first_ms,
-                "last_ms": r.summary.last_ms,
-                "sha256": r.summary.sha256,
-                "fetched_rows": r.fetched,
-                "pages": r.pages,
-                "duplicates_dropped": r.dropped,
-                "gaps": [
-                    {"after_ms": g.after_ms, "before_ms": g.before_ms, "missing": g.missing}
-                    for g in r.gaps
-                ],
-            }
-            for r in report.results
+        "files": [files[path] for path in sorted(files)],
+    }
+
+
+def _file_entry(r: SeriesResult, end_ms: int) -> dict[str, Any]:
+    return {
+        "symbol": r.symbol,
+        "kind": r.kind,
+        "path": r.summary.path,
+        "rows": r.summary.rows,
+        "first_ms": r.summary.first_ms,
+        "last_ms": r.summary.last_ms,
+        "sha256": r.summary.sha256,
+        "covered_to_ms": r.covered_to_ms if r.covered_to_ms is not None else end_ms,
+        "fetched_rows": r.fetched,
+        "requests": r.pages,
+        "duplicates_dropped": r.dropped,
+        "gaps": [
+            {"after_ms": g.after_ms, "before_ms": g.before_ms, "missing": g.missing} for g in r.gaps
         ],
     }
