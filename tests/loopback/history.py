@@ -10,7 +10,7 @@ bundled real mark series where there is one), plus what a download test needs to
 
 Set from a test with `knobs(venue)` (in process) or `POST /__test__/history` (a venue subprocess):
 {"holes": {"BTCUSDT": [[first_ms, last_ms], ...]}, "spoil_next": {"what": "after_end" |
-"off_grid", "path": "/fapi/v1/klines"}, "stall_after": {"path": "/fapi/v1/klines", "pages": 2},
+"off_grid", "path": "/fapi/v1/klines", "skip": pages answered well first}, "stall_after": {"path": "/fapi/v1/klines", "pages": 2},
 "clear": true}."""
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ STALL_S = 600.0
 @dataclass
 class HistoryKnobs:
     holes: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
-    spoil: list[tuple[str, str]] = field(default_factory=list)
+    # [what, path fragment, pages still answered unspoiled first]
+    spoil: list[list[Any]] = field(default_factory=list)
     # path fragment -> pages still answered before the next one stalls
     stall_after: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -58,17 +59,21 @@ class HistoryKnobs:
             for symbol, spans in (spec.get("holes") or {}).items():
                 self.holes.setdefault(symbol, []).extend((int(a), int(b)) for a, b in spans)
             if "spoil_next" in spec:
-                self.spoil.append((spec["spoil_next"]["what"], spec["spoil_next"].get("path", "")))
+                spoil = spec["spoil_next"]
+                self.spoil.append([spoil["what"], spoil.get("path", ""), int(spoil.get("skip", 0))])
             if "stall_after" in spec:
                 stall = spec["stall_after"]
                 self.stall_after[stall["path"]] = int(stall["pages"])
 
     def take_spoil(self, path: str) -> str | None:
         with self.lock:
-            for i, (what, fragment) in enumerate(self.spoil):
+            for i, (what, fragment, skip) in enumerate(self.spoil):
                 if fragment in path:
+                    if skip > 0:
+                        self.spoil[i][2] = skip - 1
+                        return None
                     del self.spoil[i]
-                    return what
+                    return str(what)
         return None
 
     def take_stall(self, path: str) -> bool:
@@ -146,7 +151,7 @@ def _spoiled(what: str | None, rows: list[Row], step: int, end_ms: int | None) -
     last = rows[-1]
     if what == "after_end":
         beyond = (end_ms if end_ms is not None else last[0]) + step
-        return [*rows, (beyond - beyond % step, *last[1:])]
+        return [*rows[:-1], (beyond - beyond % step, *last[1:])]
     if what == "off_grid":
         return [*rows[:-1], (last[0] + 1, *last[1:])]
     raise ValueError(f"unknown spoil {what!r}")

@@ -291,7 +291,7 @@ class LoopbackVenue:
             web.post("/__test__/faults", self._t_faults),
             web.post("/__test__/funding", self._t_funding),
             web.post("/__test__/clock", self._t_clock),
-            web.post("/__test__/history", lambda request: history.configure(self, request)),
+            web.post("/__test__/history", self._t_history),
         ]
 
     async def _t_orders(self, request: web.Request) -> web.Response:
@@ -359,6 +359,10 @@ class LoopbackVenue:
         spec = await request.json()
         self.clock.advance(int(spec.get("advance_ms", 0)))
         return web.json_response({"now_ms": self.clock()})
+
+    async def _t_history(self, request: web.Request) -> web.Response:
+        """The download tests' knobs: holes, spoiled answers, stalled pages (history.py)."""
+        return await history.configure(self, request)
 
     async def _t_funding(self, request: web.Request) -> web.Response:
         spec = await request.json()
