@@ -210,8 +210,8 @@ async def bybit_kline(venue: Any, request: web.Request) -> web.Response:
 
 async def okx_candles(venue: Any, request: web.Request) -> web.Response:
     """GET /api/v5/market/(history-)candles and (history-)mark-price-candles: `after` older than,
-    `before` newer than (both excluded), newest first; limit max 300 on candles, 100 on history
-    and mark candles. Mark rows are [ts, o, h, l, c, confirm]."""
+    `before` newer than (both excluded), newest first; limit max 300 on (history) candles, 100 on
+    mark candles. Mark rows are [ts, o, h, l, c, confirm]."""
     from tests.loopback.okx import BARS
     from tests.loopback.server import optional_int
 
@@ -221,7 +221,7 @@ async def okx_candles(venue: Any, request: web.Request) -> web.Response:
     if interval is None:
         return venue.fail("51000", "Parameter bar error")
     mark = "mark-price" in request.path
-    cap = 100 if mark or "history" in request.path else 300
+    cap = 100 if mark else 300
     before, after = optional_int(q.get("before")), optional_int(q.get("after"))
     limit = min(int(q.get("limit") or 100), cap)
     start = None if before is None else before + 1

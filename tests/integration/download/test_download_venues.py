@@ -46,7 +46,7 @@ HISTORY_PATHS = {
 BTC = "BTC/USDT:USDT"
 H = 3_600_000
 JAN_1 = int(datetime(2024, 1, 1, tzinfo=UTC).timestamp() * 1000)
-# Q1 2024: 2184 hourly candles, more than one page on every venue (OKX: 22 pages of 100).
+# Q1 2024: 2184 hourly candles, more than one page on every venue (OKX: 8 of 300 candles, 22 of 100 marks).
 APR_1 = int(datetime(2024, 4, 1, tzinfo=UTC).timestamp() * 1000)
 QUICK_RETRY = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.05, seed=3)
 

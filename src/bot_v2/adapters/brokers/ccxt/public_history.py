@@ -20,8 +20,8 @@ from bot_v2.ports.market_data import FundingRecord, SeriesKind
 PAGE_LIMITS: dict[str, dict[SeriesKind, int]] = {
     "binanceusdm": {"candles": 1000, "mark": 1000, "funding": 1000},
     "bybit": {"candles": 1000, "mark": 1000, "funding": 200},
-    # OKX: 100 rows of history candles and of mark candles, 100 funding rates.
-    "okx": {"candles": 100, "mark": 100, "funding": 100},
+    # OKX: 300 candles (history candles too), 100 mark candles, 100 funding rates.
+    "okx": {"candles": 300, "mark": 100, "funding": 100},
 }
 DEFAULT_PAGE_LIMIT = 100
 # Venues whose "until" ccxt sends as an exclusive bound (OKX's `after`: older than).
