@@ -86,13 +86,17 @@ async def download(
     symbols: tuple[str, ...] = (BTC,),
     timeframe: str = "1h",
 ) -> DownloadReport:
+    session = venue.client_session()
     history = CcxtPublicHistory(
-        venue_id, ccxt_config=dict(TEST_DEFAULTS), session=venue.client_session(), retry=QUICK_RETRY
+        venue_id, ccxt_config=dict(TEST_DEFAULTS), session=session, retry=QUICK_RETRY
     )
     service = DownloadService(
         history, RecordedFiles(out, venue_id), lambda: int(time.time() * 1000)
     )
-    return await service.run(DownloadRequest(symbols, timeframe, start, end, kinds))
+    try:
+        return await service.run(DownloadRequest(symbols, timeframe, start, end, kinds))
+    finally:
+        await session.close()
 
 
 @pytest.mark.parametrize("venue_id", sorted(VENUES))
@@ -205,3 +209,31 @@ def test_bad_input_is_refused_before_anything_is_written(
 
     assert asyncio.run(run()) == 0
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_longer_range_asks_only_for_what_is_missing_and_an_earlier_start_is_refused(
+    tmp_path: Path,
+) -> None:
+    feb_1 = JAN_1 + 31 * 24 * H
+
+    async def run() -> tuple[list[int], list[str]]:
+        async with running("binanceusdm") as venue:
+            await download(venue, "binanceusdm", tmp_path, kinds=("candles",), end=feb_1)
+            seen = len(venue.recorded("/fapi/v1/klines"))
+            await download(venue, "binanceusdm", tmp_path, kinds=("candles",))
+            starts = [int(r.query["startTime"]) for r in venue.recorded("/fapi/v1/klines")[seen:]]
+            with pytest.raises(ConfigError) as caught:
+                await download(venue, "binanceusdm", tmp_path / "later", kinds=("candles",),
+                               start=feb_1)  # fmt: skip
+                await download(venue, "binanceusdm", tmp_path / "later", kinds=("candles",))
+            return starts, caught.value.lines
+
+    starts, refused = asyncio.run(run())
+    assert starts[0] == feb_1 and len(starts) == 2  # Feb and March: 1440 candles, two pages
+    kept = rows(tmp_path / "binanceusdm" / "BTC_USDT_USDT-1h.csv")
+    assert kept == bundled("binance_usdm/1h/BTCUSDT-1h-2024.csv", JAN_1, APR_1)
+    assert refused == [
+        f"--from: the kept candles of {BTC} start later ({feb_1} ms) and a download only "
+        "appends; choose another --out or remove that file"
+    ]
+    assert len(rows(tmp_path / "later" / "binanceusdm" / "BTC_USDT_USDT-1h.csv")) == 1440
