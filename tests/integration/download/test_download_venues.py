@@ -233,7 +233,24 @@ def test_a_longer_range_asks_only_for_what_is_missing_and_an_earlier_start_is_re
     kept = rows(tmp_path / "binanceusdm" / "BTC_USDT_USDT-1h.csv")
     assert kept == bundled("binance_usdm/1h/BTCUSDT-1h-2024.csv", JAN_1, APR_1)
     assert refused == [
-        f"--from: the kept candles of {BTC} start later ({feb_1} ms) and a download only "
-        "appends; choose another --out or remove that file"
+        f"--from: the kept candles of {BTC} were asked from {feb_1} ms, later, and a download "
+        "only appends; choose another --out or remove that file"
     ]
     assert len(rows(tmp_path / "later" / "binanceusdm" / "BTC_USDT_USDT-1h.csv")) == 1440
+
+
+def test_a_series_that_starts_after_from_is_run_again_without_a_request(tmp_path: Path) -> None:
+    # The venue has nothing for the first hours asked (a listing that starts later).
+    async def run() -> tuple[DownloadReport, DownloadReport, int]:
+        async with running("binanceusdm") as venue:
+            loopback_history.knobs(venue).configure(
+                {"holes": {"BTCUSDT": [(JAN_1, JAN_1 + 5 * H)]}}
+            )
+            first = await download(venue, "binanceusdm", tmp_path, kinds=("candles",))
+            asked = len(venue.recorded("/fapi/v1/klines"))
+            again = await download(venue, "binanceusdm", tmp_path, kinds=("candles",))
+            return first, again, len(venue.recorded("/fapi/v1/klines")) - asked
+
+    first, again, asked_again = asyncio.run(run())
+    assert first.results[0].summary.first_ms == JAN_1 + 6 * H
+    assert asked_again == 0 and again.results[0].summary == first.results[0].summary

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot_v2.domain.errors import DataError
 from bot_v2.domain.market import Candle, Gap
-from bot_v2.features.market_data.download import plan
+from bot_v2.features.market_data.download import manifest, plan
 from bot_v2.ports.market_data import FundingRecord
 
 BTC = "BTC/USDT:USDT"
@@ -113,9 +113,13 @@ def test_coverage_of_an_earlier_run_is_believed_only_while_the_file_ends_where_i
     entry = {
         "symbol": BTC,
         "last_ms": 5 * H,
+        "covered_from_ms": 0,
         "covered_to_ms": 9 * H,
         "gaps": [{"after_ms": H, "before_ms": 3 * H}],
     }
-    assert plan.kept_coverage(entry, 5 * H, H) == (9 * H, (Gap(BTC, H, H, 3 * H),))
-    assert plan.kept_coverage(entry, 6 * H, H) == (None, ())
-    assert plan.kept_coverage(None, 5 * H, H) == (None, ())
+    assert manifest.coverage(entry, 5 * H, H) == manifest.Coverage(
+        0, 9 * H, (Gap(BTC, H, H, 3 * H),)
+    )
+    # Rows appended since (a run killed before it wrote the manifest): only the start holds.
+    assert manifest.coverage(entry, 6 * H, H) == manifest.Coverage(0)
+    assert manifest.coverage(None, 5 * H, H) == manifest.Coverage()

@@ -5,9 +5,9 @@ Missing candles are reported as gaps, never bridged."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import attrs
 
@@ -60,22 +60,6 @@ def resume_at(start_ms: int, kept_last_ms: int | None, step_ms: int) -> int:
     if kept_last_ms is None:
         return start_ms
     return max(start_ms, kept_last_ms + step_ms)
-
-
-def kept_coverage(
-    entry: Mapping[str, Any] | None, kept_last_ms: int | None, step_ms: int
-) -> tuple[int | None, tuple[Gap, ...]]:
-    """What an earlier completed download said of a file: how far it asked (so empty stretches
-    at the end, such as the time since the last funding settlement, are not asked again) and the
-    gaps it found. Only believed while the file still ends where that download left it."""
-    if not entry or entry.get("last_ms") != kept_last_ms:
-        return None, ()
-    covered = entry.get("covered_to_ms")
-    symbol = str(entry.get("symbol", ""))
-    found = tuple(
-        Gap(symbol, step_ms, int(g["after_ms"]), int(g["before_ms"])) for g in entry.get("gaps", [])
-    )
-    return (int(covered) if covered is not None else None), found
 
 
 def check_candles(

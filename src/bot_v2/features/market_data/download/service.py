@@ -14,8 +14,8 @@ from typing import Any
 import attrs
 
 from bot_v2.domain.errors import ConfigError, InvalidSymbol
-from bot_v2.domain.market import Gap, MarketSpec
-from bot_v2.features.market_data.download import plan
+from bot_v2.domain.market import Gap
+from bot_v2.features.market_data.download import manifest, plan
 from bot_v2.features.market_data.timeframes import timeframe_to_ms
 from bot_v2.ports.market_data import IVenueHistory, SeriesKind
 from bot_v2.ports.recorded_data import IRecordedData, ISeriesFile, SeriesSummary
@@ -40,8 +40,8 @@ class SeriesResult:
     fetched: int
     dropped: int
     gaps: tuple[Gap, ...]
-    # How far this series has been asked for (exclusive).
-    covered_to_ms: int | None = None
+    # Its manifest entry.
+    entry: dict[str, Any]
 
 
 @attrs.frozen
@@ -71,6 +71,8 @@ class _Series:
     end_ms: int
     # Gaps an earlier download found in the rows kept.
     known_gaps: tuple[Gap, ...]
+    # Its manifest entry while it is being fetched.
+    started: dict[str, Any]
 
     @property
     def pages(self) -> int:
@@ -116,55 +118,71 @@ class DownloadService:
             specs = await venue.market_rules(request.symbols)
         except InvalidSymbol as exc:
             raise ConfigError([f"--symbols: {exc}"]) from None
-        fetched_at = self._now_ms()
-        timeframe_ms = timeframe_to_ms(request.timeframe)
-        end_ms = plan.closed_end(request.end_ms, fetched_at, timeframe_ms)
-        previous = self._files.read_manifest() or {}
-        entries = {str(e.get("path")): e for e in previous.get("files") or []}
+        now = self._now_ms()
+        end_ms = plan.closed_end(request.end_ms, now, timeframe_to_ms(request.timeframe))
+        kept = manifest.entries(self._files.read_manifest())
         series = [
-            self._series(request, symbol, kind, timeframe_ms, end_ms, entries)
+            self._series(request, symbol, kind, end_ms, now, kept)
             for symbol in request.symbols
             for kind in request.kinds
         ]
+        # Nothing is written before here: every refusal above leaves the directory as it was.
+        markets = self._files.write_markets(venue.exchange_id, dict(sorted(specs.items())), now)
+        asked = _asked(request, end_ms)
         self._on_total(sum(s.pages for s in series))
-        results = [await self._download(s) for s in series]
-        markets = self._markets(specs)
-        markets_path = self._files.write_markets(venue.exchange_id, markets, fetched_at)
-        report = DownloadReport(
-            venue.exchange_id, request, fetched_at, end_ms, tuple(results), markets_path, ""
+        results = []
+        for s in series:
+            kept[s.file.where] = s.started
+            self._files.write_manifest(
+                manifest.document(venue.exchange_id, asked, now, markets, kept)
+            )
+            result = await self._download(s)
+            kept[s.file.where] = result.entry
+            results.append(result)
+        path = self._files.write_manifest(
+            manifest.document(venue.exchange_id, asked, now, markets, kept)
         )
-        manifest_path = self._files.write_manifest(manifest(report, entries))
-        return attrs.evolve(report, manifest_path=manifest_path)
+        return DownloadReport(
+            venue.exchange_id, request, now, end_ms, tuple(results), markets, path
+        )
 
     def _series(
         self,
         request: DownloadRequest,
         symbol: str,
         kind: SeriesKind,
-        timeframe_ms: int,
         end_ms: int,
-        entries: Mapping[str, Mapping[str, Any]],
+        now_ms: int,
+        kept: Mapping[str, Mapping[str, Any]],
     ) -> _Series:
         file = self._files.series(symbol, kind, request.timeframe)
         limit = self._venue.page_limit(kind)
+        timeframe_ms = timeframe_to_ms(request.timeframe)
         if kind == "funding":
+            # Settled rates up to now (or the asked end); no grid to align to.
             step, span, start = 1, limit * plan.FUNDING_UNIT_MS, request.start_ms
-            end = min(end_ms, self._now_ms()) if request.end_ms is None else end_ms
+            end = now_ms if request.end_ms is None else min(request.end_ms, now_ms)
         else:
             step, span = timeframe_ms, limit * timeframe_ms
             start, end = plan.align_up(request.start_ms, timeframe_ms), end_ms
-        if file.first_ms is not None and start < file.first_ms:
+        known = manifest.coverage(kept.get(file.where), file.last_ms, timeframe_ms)
+        first_asked = known.from_ms if known.from_ms is not None else file.first_ms
+        if first_asked is not None and start < first_asked:
             raise ConfigError(
                 [
-                    f"--from: the kept {kind} of {symbol} start later ({file.first_ms} ms) and a "
-                    "download only appends; choose another --out or remove that file"
+                    f"--from: the kept {kind} of {symbol} were asked from {first_asked} ms, later, "
+                    "and a download only appends; choose another --out or remove that file"
                 ]
             )
-        covered, known = plan.kept_coverage(entries.get(file.where), file.last_ms, timeframe_ms)
         resume = plan.resume_at(start, file.last_ms, step)
-        if covered is not None and file.first_ms is not None:
-            resume = max(resume, covered)
-        return _Series(symbol, kind, file, request.timeframe, step, span, resume, end, known)
+        if known.to_ms is not None:
+            resume = max(resume, known.to_ms)
+        covered_from = min(start, first_asked) if first_asked is not None else start
+        return _Series(
+            symbol, kind, file, request.timeframe, step, span, resume, end, known.gaps,
+            manifest.started(kept.get(file.where), symbol, kind, file.where, covered_from, resume,
+                             file.last_ms),
+        )  # fmt: skip
 
     async def _download(self, s: _Series) -> SeriesResult:
         where = f"{self._venue.exchange_id} {s.kind} {s.symbol}"
@@ -197,56 +215,22 @@ class DownloadService:
             found += [tail] if tail is not None else []
         # A gap found now supersedes the one an earlier run saw after the same candle (that run's
         # range ended inside it).
-        kept = [g for g in s.known_gaps if all(g.after_ms != n.after_ms for n in found)]
+        earlier = [g for g in s.known_gaps if all(g.after_ms != n.after_ms for n in found)]
+        gaps = (*earlier, *found)
         summary = s.file.finish()
-        return SeriesResult(
-            s.symbol, s.kind, summary, pages, fetched, dropped, (*kept, *found),
-            max(s.start_ms, s.end_ms),
-        )  # fmt: skip
-
-    @staticmethod
-    def _markets(specs: dict[str, MarketSpec]) -> dict[str, MarketSpec]:
-        return dict(sorted(specs.items()))
+        covered = (int(s.started["covered_from_ms"]), max(s.start_ms, s.end_ms))
+        entry = manifest.finished(
+            s.symbol, s.kind, summary, covered, (fetched, pages, dropped), gaps
+        )
+        return SeriesResult(s.symbol, s.kind, summary, pages, fetched, dropped, gaps, entry)
 
 
-def manifest(report: DownloadReport, earlier: Mapping[str, Mapping[str, Any]]) -> dict[str, object]:
-    """What the manifest beside the files says: the venue, what was asked and when, and per file
-    (this download's and those of earlier ones) its rows, span, sha256, how far it was asked for
-    and the gaps found in it."""
-    request = report.request
-    files = dict(earlier)
-    for r in report.results:
-        files[r.summary.path] = _file_entry(r, report.end_ms)
+def _asked(request: DownloadRequest, end_ms: int) -> dict[str, Any]:
     return {
-        "venue": report.exchange_id,
-        "fetched_at_ms": report.fetched_at_ms,
-        "asked": {
-            "symbols": list(request.symbols),
-            "timeframe": request.timeframe,
-            "from_ms": request.start_ms,
-            "to_ms": request.end_ms,
-            "covered_to_ms": report.end_ms,
-            "kinds": list(request.kinds),
-        },
-        "markets": report.markets_path,
-        "files": [files[path] for path in sorted(files)],
-    }
-
-
-def _file_entry(r: SeriesResult, end_ms: int) -> dict[str, Any]:
-    return {
-        "symbol": r.symbol,
-        "kind": r.kind,
-        "path": r.summary.path,
-        "rows": r.summary.rows,
-        "first_ms": r.summary.first_ms,
-        "last_ms": r.summary.last_ms,
-        "sha256": r.summary.sha256,
-        "covered_to_ms": r.covered_to_ms if r.covered_to_ms is not None else end_ms,
-        "fetched_rows": r.fetched,
-        "requests": r.pages,
-        "duplicates_dropped": r.dropped,
-        "gaps": [
-            {"after_ms": g.after_ms, "before_ms": g.before_ms, "missing": g.missing} for g in r.gaps
-        ],
+        "symbols": list(request.symbols),
+        "timeframe": request.timeframe,
+        "from_ms": request.start_ms,
+        "to_ms": request.end_ms,
+        "covered_to_ms": end_ms,
+        "kinds": list(request.kinds),
     }
