@@ -48,7 +48,13 @@ class IRecordedData(Protocol):
     def check_writable(self) -> None:
         """Raises ConfigError when the place cannot be written, before anything is fetched."""
 
-    def series(self, symbol: str, kind: SeriesKind, timeframe: str) -> ISeriesFile: ...
+    def lock(self) -> None:
+        """Holds the place for this download alone; ConfigError when another download has it."""
+
+    def release(self) -> None: ...
+
+    def series(self, symbol: str, kind: SeriesKind, timeframe: str) -> ISeriesFile:
+        """A series to append to (reading what is kept; nothing is written before `lock`)."""
 
     def write_markets(
         self, exchange_id: str, specs: Mapping[str, MarketSpec], fetched_at_ms: int

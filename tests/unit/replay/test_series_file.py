@@ -82,3 +82,21 @@ def test_a_series_with_nothing_to_fetch_is_left_as_it_is(tmp_path: Path) -> None
     summary = CsvSeriesFile(path, HEADERS["funding"]).finish()
     assert path.stat().st_mtime_ns == before and summary.rows == 1
     assert read_funding(path)[0].rate == Decimal("-0.00005")
+
+
+def test_one_download_per_directory_and_the_lock_goes_with_its_holder(tmp_path: Path) -> None:
+    import pytest
+
+    from bot_v2.adapters.replay.recorded_files import RecordedFiles
+    from bot_v2.domain.errors import ConfigError
+
+    first, second = RecordedFiles(tmp_path, "bybit"), RecordedFiles(tmp_path, "bybit")
+    first.lock()
+    with pytest.raises(ConfigError) as caught:
+        second.lock()
+    assert caught.value.lines == [
+        f"--out: another download is writing {tmp_path / 'bybit'}; wait for it to end"
+    ]
+    first.release()
+    second.lock()
+    second.release()

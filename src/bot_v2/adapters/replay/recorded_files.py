@@ -4,6 +4,7 @@ renamed); series files are appended as `series_file.py` describes."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ class RecordedFiles:
     def __init__(self, out: Path, exchange_id: str) -> None:
         self.out = out
         self.venue_dir = out / exchange_id
+        self._lock_fd: int | None = None
 
     def describe(self) -> str:
         return str(self.venue_dir)
@@ -36,6 +38,25 @@ class RecordedFiles:
             raise ConfigError([f"--out: {probe} is not a directory"])
         if not os.access(probe, os.W_OK | os.X_OK):
             raise ConfigError([f"--out: cannot write in {probe} (permission denied)"])
+
+    def lock(self) -> None:
+        """One download per directory: an advisory lock on it, which the kernel drops when the
+        process ends however it ends (SIGKILL included), so no stale lock is ever left."""
+        self.venue_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.venue_dir, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise ConfigError(
+                [f"--out: another download is writing {self.venue_dir}; wait for it to end"]
+            ) from None
+        self._lock_fd = fd
+
+    def release(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing the descriptor drops the flock
+            self._lock_fd = None
 
     def series(self, symbol: str, kind: SeriesKind, timeframe: str) -> CsvSeriesFile:
         return CsvSeriesFile(series_path(self.venue_dir, symbol, kind, timeframe), HEADERS[kind])

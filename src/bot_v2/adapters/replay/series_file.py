@@ -32,9 +32,9 @@ class CsvSeriesFile:
         self._header = (",".join(header) + "\n").encode()
         self._width = len(header)
         self._handle: BinaryIO | None = None
+        # Read only: a half line a killed writer left is skipped here and cut when appending,
+        # once this run holds the directory's lock.
         source = self.part if self.part.is_file() else path
-        if source is self.part:
-            _cut_half_line(self.part)
         self._first_ms, self._last_ms = _ends(source) if source.is_file() else (None, None)
 
     @property
@@ -90,6 +90,7 @@ class CsvSeriesFile:
                 _fsync_file(staging)
                 os.replace(staging, self.part)
                 _sync_dir(self.part.parent)
+            _cut_half_line(self.part)
             self._handle = self.part.open("ab")
         return self._handle
 
@@ -115,8 +116,12 @@ def _ends(path: Path) -> tuple[int | None, int | None]:
             return None, None
         size = handle.seek(0, os.SEEK_END)
         handle.seek(max(0, size - _TAIL_BYTES))
-        tail = handle.read().rstrip(b"\n").rsplit(b"\n", 1)[-1]
-    return _stamp(path, first_line), _stamp(path, tail)
+        lines = handle.read().split(b"\n")
+    # The last whole line: what follows the last newline is a half row or nothing.
+    whole = [line for line in lines[:-1] if line.strip()]
+    if not first_line.endswith(b"\n") or not whole:
+        return None, None
+    return _stamp(path, first_line), _stamp(path, whole[-1])
 
 
 def _stamp(path: Path, line: bytes) -> int:

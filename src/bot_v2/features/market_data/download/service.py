@@ -105,6 +105,7 @@ class DownloadService:
         try:
             return await self._run(request)
         finally:
+            self._files.release()
             await self._venue.close()
 
     async def _run(self, request: DownloadRequest) -> DownloadReport:
@@ -127,6 +128,7 @@ class DownloadService:
             for kind in request.kinds
         ]
         # Nothing is written before here: every refusal above leaves the directory as it was.
+        self._files.lock()
         markets = self._files.write_markets(venue.exchange_id, dict(sorted(specs.items())), now)
         asked = _asked(request, end_ms)
         self._on_total(sum(s.pages for s in series))
