@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from tests.loopback import binance_algo, data, market
+from tests.loopback import binance_algo, data, history, market
 from tests.loopback.book import Book, BookOrder, BookPosition, Reject, Rules, now_ms
 from tests.loopback.server import LoopbackVenue, optional_int
 
@@ -384,29 +384,8 @@ class BinanceUsdmVenue(LoopbackVenue):
         )
 
     async def _klines(self, request: web.Request) -> web.Response:
-        q = request.query
-        symbol = q.get("symbol", "")
-        if symbol not in self.book.rules:
-            return error(400, -1121, "Invalid symbol.")
-        interval = q.get("interval", "")
-        if interval not in market.INTERVAL_MS:
-            return error(400, -1120, "Invalid interval.")
-        step = market.INTERVAL_MS[interval]
-        rows = market.candles(
-            self.book,
-            symbol,
-            interval,
-            optional_int(q.get("startTime")),
-            optional_int(q.get("endTime")),
-            min(int(q.get("limit", 500)), 1500),
-            self.clock,
-        )
-        return web.json_response(
-            [
-                [t, o, h, low, c, v, t + step - 1, "0", 1, "0", "0", "0"]
-                for t, o, h, low, c, v in rows
-            ]
-        )
+        # Trade and mark klines, with the download tests' holes and faults (history.py).
+        return await history.binance_klines(self, request)
 
     # ---- account -------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from aiohttp import web
 
-from tests.loopback import tls
+from tests.loopback import history, tls
 from tests.loopback.book import Book, Reject, Rules, now_ms, order_json
 from tests.loopback.faults import Faults
 from tests.loopback.triggers import ChildId, ChildOrderId, Triggers
@@ -289,6 +289,7 @@ class LoopbackVenue:
     async def _answer(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if self.faults.take_stall(request.path):
             await asyncio.sleep(self.faults.timeout_delay_s)
+        await history.before_answer(self, request.path)
         if self.faults.take_ban(request.path):
             return self._banned()
         if self.faults.take_rate_limit(request.path):
@@ -317,6 +318,7 @@ class LoopbackVenue:
             web.post("/__test__/faults", self._t_faults),
             web.post("/__test__/funding", self._t_funding),
             web.post("/__test__/clock", self._t_clock),
+            web.post("/__test__/history", self._t_history),
         ]
 
     async def _t_orders(self, request: web.Request) -> web.Response:
@@ -391,6 +393,10 @@ class LoopbackVenue:
         spec = await request.json()
         self.clock.advance(int(spec.get("advance_ms", 0)))
         return web.json_response({"now_ms": self.clock()})
+
+    async def _t_history(self, request: web.Request) -> web.Response:
+        """The download tests' knobs: holes, spoiled answers, stalled pages (history.py)."""
+        return await history.configure(self, request)
 
     async def _t_funding(self, request: web.Request) -> web.Response:
         spec = await request.json()

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from bot_v2.adapters.replay.layout import find_series
 from bot_v2.cli.errors import EXIT_USAGE, report
 from bot_v2.cli.options import add_config_options
 from bot_v2.domain.errors import BotError, ConfigError, InvalidSymbol
@@ -42,9 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--data",
         action="append",
         default=[],
-        metavar="CSV",
+        metavar="CSV|DIR",
         required=True,
-        help="candles: timestamp_ms,open,high,low,close,volume (repeatable)",
+        help="candles: timestamp_ms,open,high,low,close,volume (repeatable); or a directory "
+        "written by `perps-bot data download`, whose candle, mark and funding files of the "
+        "--symbol are used",
     )
     parser.add_argument(
         "--symbol",
@@ -67,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="CSV",
         help="mark prices: timestamp_ms,open,high,low,close (one per symbol)",
+    )
+    parser.add_argument(
+        "--timeframe",
+        default=None,
+        help="with a download directory holding several timeframes: which one (e.g. 1h)",
     )
     parser.add_argument("--strategy", default=None, help="strategy name (default: the profile's)")
     parser.add_argument(
@@ -137,14 +145,31 @@ def _files(args: argparse.Namespace) -> list[SymbolFiles]:
     if problems:
         raise ConfigError(problems)
     return [
-        SymbolFiles(
+        _symbol_files(
             symbol,
             data,
             args.funding[i] if args.funding else None,
             args.mark[i] if args.mark else None,
+            args.timeframe,
         )
         for i, (symbol, data) in enumerate(zip(symbols, args.data, strict=True))
     ]
+
+
+def _symbol_files(
+    symbol: str, data: str, funding: str | None, mark: str | None, timeframe: str | None
+) -> SymbolFiles:
+    """A candle file as given, or the symbol's files in a download directory (an explicit
+    --funding or --mark still wins)."""
+    if not Path(data).is_dir():
+        return SymbolFiles(symbol, data, funding, mark)
+    candles, found_mark, found_funding = find_series(Path(data), symbol, timeframe)
+    return SymbolFiles(
+        symbol,
+        str(candles),
+        funding or (str(found_funding) if found_funding else None),
+        mark or (str(found_mark) if found_mark else None),
+    )
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from bot_v2.cli import account as account_command
 from bot_v2.cli import backtest as backtest_command
 from bot_v2.cli import ctl as ctl_command
+from bot_v2.cli import data as data_command
 from bot_v2.cli import orders as orders_command
 from bot_v2.cli import risk as risk_command
 from bot_v2.cli import run as run_command
@@ -38,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
         "backtest",
         help="run a strategy over recorded candles on the simulated exchange "
         "(perps-bot backtest --help)",
+        add_help=False,
+    )
+    sub.add_parser(
+        "data",
+        help="download a venue's public candles, marks and funding (perps-bot data --help)",
         add_help=False,
     )
     sub.add_parser(
@@ -75,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["backtest"]:
         return backtest_command.main(args_list[1:])
+    if args_list[:1] == ["data"]:
+        return data_command.main(args_list[1:])
     if args_list[:1] == ["state"]:
         return state_command.main(args_list[1:])
     if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help"):

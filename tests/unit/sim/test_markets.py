@@ -74,3 +74,21 @@ def test_a_venue_snapshot_beside_the_data(tmp_path: Path) -> None:
     (tmp_path / "markets.json").write_text('{"markets": {"XRP/USDT:USDT": {"tick_size": "1"}}}')
     with pytest.raises(DataError, match=r"markets\.json: not a market snapshot \(KeyError"):
         load_sim_markets([XRP], "USDT", {}, {XRP: candles})
+
+
+def test_a_snapshot_written_by_data_download_gives_the_sim_the_venues_own_tiers(
+    tmp_path: Path,
+) -> None:
+    from bot_v2.adapters.replay.market_snapshot import snapshot_entry
+    from bot_v2.domain.market import LeverageTier
+
+    tiers = (
+        LeverageTier(Decimal(0), Decimal(10000), Decimal("0.01"), Decimal(50)),
+        LeverageTier(Decimal(10000), Decimal(50000), Decimal("0.025"), Decimal(20), Decimal(150)),
+    )
+    written = MarketSpec(XRP, Decimal("0.0001"), Decimal("0.1"), Decimal("0.1"), Decimal(5),
+                         max_leverage=Decimal(50), tiers=tiers)  # fmt: skip
+    snapshot = {"venue": "bybit", "markets": {XRP: snapshot_entry(written)}}
+    (tmp_path / "markets.json").write_text(json.dumps(snapshot))
+    spec = load_sim_markets([XRP], "USDT", {}, {XRP: tmp_path / "XRP_USDT_USDT-1h.csv"})[XRP]
+    assert spec == written  # not Binance's bundled XRP brackets

@@ -8,23 +8,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from bot_v2.adapters.replay.csv_files import resolve_path
-from bot_v2.domain.errors import ConfigError, DataError
+
+# The snapshot beside downloaded data (`perps-bot data download` writes it).
+from bot_v2.adapters.replay.market_snapshot import SNAPSHOT_KEYS, SNAPSHOT_NAME, read_snapshot
+from bot_v2.domain.errors import ConfigError
 from bot_v2.domain.market import LeverageTier, MarketSpec
 from bot_v2.domain.symbols import venue_id
 
 EXCHANGE_INFO = "bundled:metadata/binance_usdm_exchangeInfo_20220219_BTCUSDT_ETHUSDT.json"
 LEVERAGE_TIERS = "bundled:metadata/binance_usdm_leverage_tiers_ccxt_20241024_BTC_ETH_XRP.json"
-# A venue snapshot beside downloaded data: {"venue": ..., "fetched_at": ..., "markets": {symbol:
-# {tick_size, step_size, min_size, min_notional, max_leverage}}} with values as decimal strings.
-SNAPSHOT_NAME = "markets.json"
-SNAPSHOT_KEYS = ("tick_size", "step_size", "min_size", "min_notional", "max_leverage")
 
 
 def _filters(symbol_info: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -60,25 +59,6 @@ def _bundled(
         max_leverage=tiers[0].max_leverage if tiers else Decimal(20),
         tiers=tiers,
     )
-
-
-def read_snapshot(path: Path) -> dict[str, MarketSpec]:
-    """The markets of a venue snapshot file; a bad file is refused with its name."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        entries = raw["markets"]
-        return {
-            symbol: MarketSpec(symbol, *(Decimal(str(e[k])) for k in SNAPSHOT_KEYS[:4]),
-                               max_leverage=Decimal(str(e["max_leverage"])))
-            for symbol, e in entries.items()
-        }  # fmt: skip
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read ({exc})") from None
-    except (ValueError, KeyError, TypeError, AttributeError, InvalidOperation) as exc:
-        raise DataError(
-            f"{path}: not a market snapshot ({type(exc).__name__}: {exc}); expected "
-            f'{{"markets": {{symbol: {{{", ".join(SNAPSHOT_KEYS)}}}}}}}'
-        ) from None
 
 
 def _settlement_problem(symbol: str, quote_asset: str) -> str | None:
