@@ -15,8 +15,8 @@ from bot_v2.orchestration.config.models import BotConfig, MarketRules
 from bot_v2.orchestration.config.problems import SECRETS_HINT, Problem, looks_secret
 from bot_v2.orchestration.config.ranges import Range
 
-PROFILES: Final = ("dev", "canary", "prod")
-BROKER_KINDS: Final = ("sim", "ccxt")
+PROFILES: Final = ("dev", "canary", "prod", "paper")
+BROKER_KINDS: Final = ("sim", "ccxt", "paper")
 SIM_MARGIN_MODES: Final = ("cross", "isolated")
 UNKNOWN_ORDER_POLICIES: Final = ("cancel", "adopt")
 TIMEFRAMES: Final = ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d")
