@@ -8,11 +8,17 @@ sim's account (wallet and position) from the data directory."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import queue
+import re
 import sqlite3
 import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,6 +38,9 @@ from tests.e2e._cli import (
     wait_for_cycle,
 )
 from tests.loopback import ccxt_config_for
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared `wsloopback` package
+from wsloopback import BinanceLoopback
 
 
 @pytest.fixture
@@ -62,9 +71,9 @@ def write_config(tmp_path: Path, url: str) -> Path:
     return path
 
 
-def start_paper(tmp_path: Path, config: Path, run: int) -> subprocess.Popen[str]:
+def start_paper(tmp_path: Path, config: Path, run: int, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [str(BIN), "--profile", "paper", "--config", str(config)],
+        [str(BIN), "--profile", "paper", "--config", str(config), *extra],
         stdout=(tmp_path / f"bot{run}.out").open("w+"),
         stderr=(tmp_path / f"bot{run}.err").open("w+"),
         text=True,
@@ -135,3 +144,101 @@ def test_paper_trades_on_public_data_and_resumes(tmp_path: Path, venue: str) -> 
     signed = httpx.get(f"{venue}/__test__/signed").json()
     assert signed["total"] > 0 and signed["signed"] == 0, signed
     assert httpx.get(f"{venue}/__test__/orders").json() == []
+
+
+@contextmanager
+def ws_venue() -> Iterator[str]:
+    """The loopback Binance public websocket in a thread of its own; yields its ws:// URL."""
+    ready: queue.Queue[str] = queue.Queue()
+    stop = threading.Event()
+
+    async def serve() -> None:
+        async with BinanceLoopback(tick_s=0.05, candle_every=10_000) as server:
+            ready.put(server.url)
+            while not stop.is_set():
+                await asyncio.sleep(0.05)
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    try:
+        yield ready.get(timeout=30)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def stream_counter(url: str, name: str) -> float:
+    text = httpx.get(f"{url}/metrics").text
+    match = re.search(
+        rf'^perps_stream_{name}(?:_total)?{{venue="[^"]*binance[^"]*"}} (\S+)$', text, re.M
+    )
+    return float(match.group(1)) if match else 0.0
+
+
+def test_paper_streams_the_public_websocket_unsigned(tmp_path: Path, venue: str) -> None:
+    """streaming on: market data arrives over the venue's public websocket (REST stays the
+    fallback), and still nothing signed leaves the bot."""
+    data_dir = tmp_path / "var"
+    config = write_config(tmp_path, venue)
+    with (
+        ws_venue() as ws_url,
+        killed_on_exit(
+            start_paper(
+                tmp_path,
+                config,
+                1,
+                "--set",
+                "streaming.enabled=true",
+                "--set",
+                f"streaming.url={ws_url}",
+            )
+        ) as bot,
+    ):
+        err = tmp_path / "bot1.err"
+        url = wait_for_address(data_dir, bot, err)
+        wait_for_cycle(url, bot, err, cycle=3)
+        deadline = time.monotonic() + 60
+        while stream_counter(url, "data_messages") == 0:
+            assert bot.poll() is None, tail(err)
+            assert time.monotonic() < deadline, httpx.get(f"{url}/metrics").text[-3000:]
+            time.sleep(0.1)
+        connected = stream_counter(url, "connected")
+        signal_and_wait(bot)
+    assert bot.returncode == 0, tail(err)
+    assert connected == 1
+    signed = httpx.get(f"{venue}/__test__/signed").json()
+    assert signed["total"] > 0 and signed["signed"] == 0, signed
+
+
+def refused(tmp_path: Path, profile: str, *args: str, env: dict[str, str] | None = None) -> str:
+    proc = subprocess.run(
+        [str(BIN), "--profile", profile, *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**cli_env(), **(env or {})},
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert not (tmp_path / "var").exists()  # nothing written on a refused start
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+PAPER_ONLY = "the paper profile and the paper broker go together (sim fills, public data)"
+
+
+def test_paper_refuses_a_real_broker_and_keys(tmp_path: Path) -> None:
+    assert refused(tmp_path, "paper", "--set", "broker.kind=ccxt") == (
+        f"perps-bot: config.broker.kind: {PAPER_ONLY}, got 'ccxt'"
+    )
+    assert refused(tmp_path, "dev", "--set", "broker.kind=paper") == (
+        f"perps-bot: config.broker.kind: {PAPER_ONLY}, got 'paper'"
+    )
+    keys = {"PERPS_API_KEY": "paper-key-1234", "PERPS_API_SECRET": "paper-secret-5678"}
+    line = refused(tmp_path, "paper", env=keys)
+    assert line == (
+        "perps-bot: secrets: profile paper sends no signed request and takes no keys; "
+        "unset PERPS_API_KEY and PERPS_API_SECRET"
+    )
