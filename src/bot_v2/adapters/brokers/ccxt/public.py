@@ -37,6 +37,7 @@ class PublicMarketData(CcxtMarketData):
         retry: RetryPolicy | None = None,
         sleep: Sleep | None = None,
         stopping: Callable[[], bool] | None = None,
+        now_ms: Callable[[], int] | None = None,
     ) -> None:
         super().__init__(
             exchange_id,
@@ -46,6 +47,7 @@ class PublicMarketData(CcxtMarketData):
             quote_asset=quote_asset,
             sleep=sleep,
             stopping=stopping,
+            now_ms=now_ms,
         )
 
     @property
