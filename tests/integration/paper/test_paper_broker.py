@@ -11,31 +11,39 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from bot_v2.adapters.brokers.ccxt.public import PublicMarketData
 from bot_v2.adapters.brokers.paper.broker import PaperBroker
 from bot_v2.adapters.brokers.paper.feed import LiveFeed
 from bot_v2.adapters.brokers.sim.settings import SimSettings
 from bot_v2.domain.orders import OrderRequest, OrderType, Side
-from tests.loopback import BinanceUsdmVenue, ccxt_config_for
+from tests.loopback import BinanceUsdmVenue, BybitVenue, LoopbackVenue, ccxt_config_for
 from tests.loopback.server import ManualClock
 
 BTC = "BTC/USDT:USDT"
 MINUTE = 60_000
 
 
-def signed(venue: BinanceUsdmVenue) -> int:
-    return sum(1 for r in venue.requests if r.api_key or r.param("signature"))
+VENUES = {"binanceusdm": BinanceUsdmVenue, "bybit": BybitVenue}
 
 
-def test_the_sim_trades_on_the_venue_candles_and_pays_its_funding(tmp_path: Path) -> None:
+def signed(venue: LoopbackVenue) -> int:
+    return sum(1 for r in venue.requests if r.api_key or r.param("signature") or r.param("sign"))
+
+
+@pytest.mark.parametrize("exchange", sorted(VENUES))
+def test_the_sim_trades_on_the_venue_candles_and_pays_its_funding(
+    tmp_path: Path, exchange: str
+) -> None:
     start = (int(time.time() * 1000) - 86_400_000) // MINUTE * MINUTE
     clock = ManualClock(start)
 
     async def run() -> None:
-        venue = BinanceUsdmVenue(prices={"BTCUSDT": "20000"}, clock=clock)
+        venue = VENUES[exchange](prices={"BTCUSDT": "20000"}, clock=clock)
         await venue.start()
         public = PublicMarketData(
-            "binanceusdm", ccxt_config=ccxt_config_for("binanceusdm", venue.url), now_ms=clock
+            exchange, ccxt_config=ccxt_config_for(exchange, venue.url), now_ms=clock
         )
         broker = PaperBroker(
             public,
