@@ -85,3 +85,53 @@ def test_the_sim_trades_on_the_venue_candles_and_pays_its_funding(
         assert venue.orders() == []
 
     asyncio.run(run())
+
+
+def test_a_restarted_paper_exchange_reads_the_candles_it_was_down_for(tmp_path: Path) -> None:
+    """The bot stops, eight minutes pass on the venue; the restarted exchange asks the venue for
+    every candle since its own clock (not only the latest few), and catches up through them."""
+    start = (int(time.time() * 1000) - 86_400_000) // MINUTE * MINUTE
+    clock = ManualClock(start)
+
+    def paper(public: PublicMarketData) -> PaperBroker:
+        return PaperBroker(
+            public,
+            LiveFeed([BTC], MINUTE),
+            SimSettings(),
+            "USDT",
+            tmp_path / "sim.db",
+            poll_s=3600,
+            given={},
+            snapshot_tiers=lambda symbol: (),
+        )
+
+    async def run() -> tuple[int | None, int | None, list[str]]:
+        venue = BinanceUsdmVenue(prices={"BTCUSDT": "20000"}, clock=clock)
+        await venue.start()
+        config = ccxt_config_for("binanceusdm", venue.url)
+        try:
+            broker = paper(PublicMarketData("binanceusdm", ccxt_config=config, now_ms=clock))
+            await broker.start()
+            await broker.submit_order(
+                OrderRequest("p-1", BTC, Side.BUY, OrderType.MARKET, Decimal("0.1"))
+            )
+            stopped_at = broker.exchange.clock_ms
+            await broker.close()
+            clock.advance(8 * MINUTE)
+            seen = len(venue.recorded("/fapi/v1/klines"))
+            again = paper(PublicMarketData("binanceusdm", ccxt_config=config, now_ms=clock))
+            await again.start()
+            try:
+                await again.fetch_positions([BTC])
+                resumed_at = again.exchange.clock_ms
+            finally:
+                await again.close()
+            asked = [r.query.get("startTime", "") for r in venue.recorded("/fapi/v1/klines")[seen:]]
+        finally:
+            await venue.stop()
+        return stopped_at, resumed_at, asked
+
+    stopped_at, resumed_at, asked = asyncio.run(run())
+    assert stopped_at == start
+    assert asked[0] == str(start - MINUTE)  # from the candle that closed at the exchange's clock
+    assert resumed_at == start + 8 * MINUTE

@@ -86,9 +86,10 @@ class PaperBroker(SimBroker):
         self.exchange = SimExchange(
             self._live.series, specs, self._settings, look_ahead=self._look_ahead()
         )
+        await super().start()  # the exchange's own state, when the file has one
+        if self.exchange.clock_ms is not None:
+            self._live.resume_from(self.exchange.clock_ms)
         await self.refresh()
-        await super().start()
-        self.exchange.extend_series(self._live.series)
         self._task = asyncio.create_task(self._poll(), name="paper-feed")
 
     async def close(self) -> None:

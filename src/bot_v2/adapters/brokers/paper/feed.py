@@ -44,6 +44,7 @@ class LiveFeed:
         self.sources: dict[str, Path] = {}
         self._candles: dict[str, list[Candle]] = {s: [] for s in self.symbols}
         self._funding: dict[str, list[FundingPoint]] = {s: [] for s in self.symbols}
+        self._resume_ms: int | None = None
         self.series: dict[str, SymbolSeries] = {
             s: SymbolSeries(s, [], timeframe_ms=timeframe_ms) for s in self.symbols
         }
@@ -62,9 +63,7 @@ class LiveFeed:
         grew = False
         for symbol in self.symbols:
             candles = self._candles[symbol]
-            since = candles[-1].timestamp_ms + self.timeframe_ms if candles else None
-            limit = PAGE_LIMIT if candles else FIRST_LIMIT
-            fresh = await source.fetch_candles(symbol, self.timeframe_ms, since, limit)
+            fresh = await self._fetch_newer(source, symbol)
             newer = [c for c in fresh if not candles or c.timestamp_ms > candles[-1].timestamp_ms]
             candles.extend(newer)
             del candles[:-KEEP_CANDLES]
@@ -77,6 +76,30 @@ class LiveFeed:
                 )
             grew = grew or bool(newer)
         return grew
+
+    def resume_from(self, clock_ms: int) -> None:
+        """A restarted exchange stopped at `clock_ms`: the first refresh reads every candle since
+        (up to KEEP_CANDLES), so orders resting meanwhile see the prices they missed."""
+        self._resume_ms = clock_ms
+
+    async def _fetch_newer(self, source: PublicSource, symbol: str) -> list[Candle]:
+        frame = self.timeframe_ms
+        candles = self._candles[symbol]
+        if candles:
+            since = candles[-1].timestamp_ms + frame
+        elif self._resume_ms is not None:
+            # From the candle that closed at the exchange's clock: its close is the price then.
+            since = self._resume_ms - frame
+        else:
+            return await source.fetch_candles(symbol, frame, None, FIRST_LIMIT)
+        got: list[Candle] = []
+        while True:
+            fetched = await source.fetch_candles(symbol, frame, since, PAGE_LIMIT)
+            page = [c for c in fetched if c.timestamp_ms >= since]
+            got.extend(page)
+            if len(page) < PAGE_LIMIT:
+                return got
+            since = page[-1].timestamp_ms + frame
 
     async def _new_funding(self, source: PublicSource, symbol: str) -> int:
         candles, funding = self._candles[symbol], self._funding[symbol]
