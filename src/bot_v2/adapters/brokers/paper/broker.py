@@ -116,6 +116,9 @@ class PaperBroker(SimBroker):
             except BrokerError as exc:
                 # The next poll tries again; the exchange waits at the last candle it has.
                 log.warning("paper feed: %s", exc)
+            except Exception:
+                # A feed that died quietly would freeze the exchange with the bot still running.
+                log.exception("paper feed: unexpected error; polling on")
 
     async def _venue_rules(self, symbols: Sequence[str]) -> dict[str, MarketSpec]:
         """The venue's own rules (tick, step, minimums, leverage tiers where public); a config
