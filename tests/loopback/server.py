@@ -312,6 +312,7 @@ class LoopbackVenue:
         return [
             web.get("/__test__/orders", self._t_orders),
             web.get("/__test__/requests", self._t_requests),
+            web.get("/__test__/signed", self._t_signed),
             web.get("/__test__/state", self._t_state),
             web.post("/__test__/prices", self._t_prices),
             web.post("/__test__/marks", self._t_marks),
@@ -337,6 +338,11 @@ class LoopbackVenue:
             for r in self.recorded(request.query.get("path", ""))
         ]
         return web.json_response(rows)
+
+    async def _t_signed(self, request: web.Request) -> web.Response:
+        """How many requests carried an API key header or a signature (a paper bot sends none)."""
+        signed = [r for r in self.requests if r.api_key or r.param("signature") or r.param("sign")]
+        return web.json_response({"signed": len(signed), "total": len(self.requests)})
 
     async def _t_state(self, request: web.Request) -> web.Response:
         state = {"venue": self.venue, "url": self.url, "tls_port": self.tls_port}

@@ -22,7 +22,13 @@ from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk
 from bot_v2.features.live_trade.risk_context import RiskContextSource
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
 from bot_v2.features.market_data.service import MarketDataService
-from bot_v2.orchestration import alert_factories, api_factories, factories, run_factories
+from bot_v2.orchestration import (
+    alert_factories,
+    api_factories,
+    factories,
+    paper_factories,
+    run_factories,
+)
 from bot_v2.orchestration.config.models import BotConfig, Secrets
 from bot_v2.orchestration.runtime import fault_pause
 from bot_v2.orchestration.runtime.control_queue import ControlQueue, SnapshotBoard
@@ -65,23 +71,28 @@ class Container(containers.DeclarativeContainer):
         live=providers.Singleton(factories.live_clock, config, stop),
     )
 
+    # paper: the venue's public market data, built without credentials (it cannot sign).
+    public_data = providers.Singleton(paper_factories.public_market_data, config, stop)
+
     broker = providers.Selector(
         broker_kind,
         sim=providers.Singleton(factories.sim_broker, config, replay_feed, clock),
         ccxt=providers.Singleton(factories.ccxt_broker, config, secrets, stop),
+        paper=providers.Singleton(paper_factories.paper_broker, config, public_data, data_dir),
     )
 
-    # Request/response market data: the replay answers for the sim; a live venue's broker does.
+    # Request/response market data: the replay answers for the sim; a live venue's broker does,
+    # and its public data for a paper bot.
     market_data_source = providers.Selector(
         market_kind,
         replay=providers.Singleton(ReplayMarketData, replay_feed, clock),
-        live=broker,
+        live=providers.Selector(broker_kind, ccxt=broker, paper=public_data),
     )
 
     stream = providers.Selector(
         market_kind,
         replay=providers.Singleton(ReplayQuoteStream, replay_feed, clock),
-        live=providers.Singleton(factories.live_stream, config, broker),
+        live=providers.Singleton(factories.live_stream, config, market_data_source),
     )
 
     # Orders and fills pushed by the venue; none in a replay (the sim books fills through REST-like

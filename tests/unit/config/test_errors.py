@@ -44,7 +44,7 @@ SECRETS_HINT = (
             'bot.symbols=["BTCUSDT", "BTC/USDT:USDT"]',
             "config.bot.symbols[1]: repeats bot.symbols[0], got 'BTC/USDT:USDT'",
         ),
-        ("broker.kind=paper", "config.broker.kind: must be one of sim, ccxt, got 'paper'"),
+        ("broker.kind=fake", "config.broker.kind: must be one of sim, ccxt, paper, got 'fake'"),
         ("broker.sim.initial_balance=0", "config.broker.sim.initial_balance: must be > 0, got 0"),
         (
             "broker.sim.taker_fee=0.1",
@@ -207,7 +207,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     lines = errors(
         config_file=path,
         env={"PERPS__MONITORING__HTTP_PORT": "70000", "PERPS__": "x"},
-        overrides=["broker.kind=paper", "oops"],
+        overrides=["broker.kind=fake", "oops"],
     )
     assert sorted(lines) == sorted(
         [
@@ -216,7 +216,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
             "config.strategy.short_window: must be an integer, got 'abc'",
             "config.risk.levrage: unknown key",
             "config.bot.timeframe: must be one of 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, got '7m'",
-            "config.broker.kind: must be one of sim, ccxt, got 'paper'",
+            "config.broker.kind: must be one of sim, ccxt, paper, got 'fake'",
             "config.risk.max_leverage: must be > 0, got -2",
             "config.monitoring.http_port: must be <= 65535, got 70000",
         ]
@@ -232,10 +232,10 @@ def test_checks_that_read_an_unreadable_value_stay_quiet() -> None:
 
 def test_unknown_profile_lists_the_known_ones() -> None:
     assert errors(profile="staging") == [
-        "profile: unknown profile 'staging'; known profiles: canary, dev, prod"
+        "profile: unknown profile 'staging'; known profiles: canary, dev, paper, prod"
     ]
     assert errors(profile="../dev") == [
-        "profile: unknown profile '../dev'; known profiles: canary, dev, prod"
+        "profile: unknown profile '../dev'; known profiles: canary, dev, paper, prod"
     ]
 
 

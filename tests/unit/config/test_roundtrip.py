@@ -99,7 +99,7 @@ overrides = st.lists(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(["dev", "canary", "prod"]), overrides)
+@given(st.sampled_from(["dev", "canary", "prod", "paper"]), overrides)
 def test_loaded_configs_survive_show_and_reload(profile: str, sets: list[str]) -> None:
     loaded = load_config(profile, env={}, overrides=sets)
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,7 +12,7 @@ from bot_v2.orchestration.config import render_config_show
 from ._support import load, write
 
 
-@pytest.mark.parametrize("profile", ["dev", "canary", "prod"])
+@pytest.mark.parametrize("profile", ["dev", "canary", "prod", "paper"])
 def test_show_is_toml_that_reloads_to_the_same_config(tmp_path: Path, profile: str) -> None:
     loaded = load(
         profile,

@@ -33,6 +33,8 @@ PROFILE_REQUIRED_ON: Final[Mapping[str, Mapping[str, object]]] = MappingProxyTyp
 )
 
 DEV_OFFLINE: Final = "the dev profile is offline and must use sim; use canary or prod for a venue"
+# paper fills by the sim on the venue's public data; any other broker would trade or replay.
+PAPER_ONLY: Final = "the paper profile and the paper broker go together (sim fills, public data)"
 
 # prod runs with the full limits; dev is simulated money.
 PROFILE_CAPS: Final[Mapping[str, Mapping[str, Decimal]]] = MappingProxyType({"canary": CANARY_CAPS})
@@ -57,6 +59,8 @@ def cap_problems(config: BotConfig) -> list[Problem]:
     if config.profile == "dev" and config.broker.kind == "ccxt":
         # dev has no caps because its money is simulated; a live venue would make it real money.
         problems.append(Problem("broker.kind", DEV_OFFLINE, config.broker.kind))
+    if (config.profile == "paper") != (config.broker.kind == "paper"):
+        problems.append(Problem("broker.kind", PAPER_ONLY, config.broker.kind))
     for path, cap in caps.items():
         value = _value(config, path)
         if value > cap:

@@ -51,6 +51,14 @@ def redact(text: str, secrets: Secrets) -> str:
 def require_secrets(loaded: LoadedConfig) -> None:
     """Raise ConfigError when the broker is a real exchange and the key or secret is missing."""
     config = loaded.config
+    if config.broker.kind == "paper" and (loaded.secrets.api_key or loaded.secrets.api_secret):
+        # Refused rather than ignored: keys beside a paper bot are a mistake about which bot runs.
+        raise ConfigError(
+            [
+                "secrets: profile paper sends no signed request and takes no keys; unset "
+                "PERPS_API_KEY and PERPS_API_SECRET"
+            ]
+        )
     if config.broker.kind == "ccxt" and not loaded.secrets.present:
         raise ConfigError(
             [

@@ -15,8 +15,8 @@ from bot_v2.orchestration.config.models import BotConfig, MarketRules
 from bot_v2.orchestration.config.problems import SECRETS_HINT, Problem, looks_secret
 from bot_v2.orchestration.config.ranges import Range
 
-PROFILES: Final = ("dev", "canary", "prod")
-BROKER_KINDS: Final = ("sim", "ccxt")
+PROFILES: Final = ("dev", "canary", "prod", "paper")
+BROKER_KINDS: Final = ("sim", "ccxt", "paper")
 SIM_MARGIN_MODES: Final = ("cross", "isolated")
 SIM_INTRABAR_ORDERS: Final = ("pessimistic", "optimistic")
 UNKNOWN_ORDER_POLICIES: Final = ("cancel", "adopt")

@@ -339,6 +339,13 @@ class SimExchange(CandleRules):
             self._account_dirty = True
         return Advance(events)
 
+    def extend_series(self, series: Mapping[str, SymbolSeries]) -> None:
+        """A live feed's newer market (paper): the same symbols with more candles and funding
+        times. Only what lies after the exchange's clock is still to be processed."""
+        self._series.update({s: v for s, v in series.items() if s in self._series})
+        self._marks_at = None
+        self._valued = None
+
     # -- persistence --------------------------------------------------------------------------
     def take_changes(self) -> Changes | None:
         """What changed since the last call (None: nothing), and forget it."""
