@@ -15,6 +15,7 @@ from bot_v2.orchestration.config.models import (
     LoggingSection,
     MarketRules,
     MonitoringSection,
+    ProtectionsSection,
     ReconciliationSection,
     ReplaySection,
     RiskSection,
@@ -154,6 +155,12 @@ def bot_configs(draw: st.DrawFn, profile: str | None = None) -> BotConfig:
             backup_count=draw(st.integers(min_value=1, max_value=100)),
         ),
         markets=draw(st.dictionaries(st.sampled_from(SYMBOLS), market_rules(), max_size=2)),
+        # canary requires the drawdown halt on and caps it (caps.py).
+        protections=ProtectionsSection(
+            max_drawdown_pct=draw(decimals("0", "0.1", low_open=True))
+            if profile == "canary"
+            else draw(decimals("0", "1", high_open=True))
+        ),
     )
 
 

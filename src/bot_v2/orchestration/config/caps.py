@@ -19,7 +19,12 @@ CANARY_CAPS: Final[Mapping[str, Decimal]] = MappingProxyType(
         "risk.max_leverage": Decimal(1),
         "risk.daily_loss_limit": Decimal(10),
         "strategy.leverage": Decimal(1),
+        "protections.max_drawdown_pct": Decimal("0.1"),
     }
+)
+# Protections a profile may tighten but never turn off (0 is off).
+PROFILE_REQUIRED: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {"canary": ("protections.max_drawdown_pct",)}
 )
 
 DEV_OFFLINE: Final = "the dev profile is offline and must use sim; use canary or prod for a venue"
@@ -41,6 +46,11 @@ def cap_problems(config: BotConfig) -> list[Problem]:
     if config.profile == "dev" and config.broker.kind == "ccxt":
         # dev has no caps because its money is simulated; a live venue would make it real money.
         problems.append(Problem("broker.kind", DEV_OFFLINE, config.broker.kind))
+    for path in PROFILE_REQUIRED.get(config.profile, ()):
+        if _value(config, path) <= 0:
+            problems.append(
+                Problem(path, f"{config.profile} requires this on (> 0)", _value(config, path))
+            )
     for path, cap in caps.items():
         value = _value(config, path)
         if value > cap:

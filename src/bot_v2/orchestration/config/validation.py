@@ -12,6 +12,7 @@ from bot_v2.domain.errors import InvalidSymbol
 from bot_v2.domain.symbols import normalize_symbol
 from bot_v2.orchestration.config.models import BotConfig, MarketRules
 from bot_v2.orchestration.config.problems import SECRETS_HINT, Problem, looks_secret
+from bot_v2.orchestration.config.protection_checks import protection_checks, protection_relations
 from bot_v2.orchestration.config.ranges import Range
 
 PROFILES: Final = ("dev", "canary", "prod")
@@ -56,6 +57,7 @@ def validate(config: BotConfig) -> tuple[BotConfig, list[Problem]]:
         if problem is not None:
             problems.append(problem)
     problems.extend(_strategy_relations(config))
+    problems.extend(protection_relations(config))
     problems.extend(_streaming_relations(config))
     problems.extend(_ccxt_secrets(config.broker.ccxt_config))
     problems.extend(_market_rules(config.markets))
@@ -171,6 +173,8 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
         ("logging.level", c.logging.level.upper(), _one_of(LOG_LEVELS)),
         ("logging.max_bytes", c.logging.max_bytes, _LOG_BYTES),
         ("logging.backup_count", c.logging.backup_count, _LOG_BACKUPS),
+        # [protections] and [strategy.sizing]
+        *protection_checks(c),
     ]
 
 

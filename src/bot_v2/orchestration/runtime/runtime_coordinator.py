@@ -45,6 +45,7 @@ from bot_v2.features.live_trade.risk_context import RiskContextSource
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
 from bot_v2.features.market_data.service import MarketDataService
 from bot_v2.monitoring.reports import CycleReport
+from bot_v2.orchestration.runtime.protection_step import ProtectionStep
 from bot_v2.ports.clock import IClock
 from bot_v2.ports.monitor import IMonitor
 from bot_v2.ports.quote_stream import IQuoteStream
@@ -72,6 +73,7 @@ class RuntimeCoordinator:
         reconciler: ReconciliationService | None = None,
         reconcile_interval_ms: int = 0,
         reconcile_pending_timeout_ms: int = 0,
+        protection: ProtectionStep | None = None,
     ) -> None:
         self.clock = clock
         self.stream = stream
@@ -94,6 +96,8 @@ class RuntimeCoordinator:
         self._unresolved: list[str] = []
         # Orders resting on the venue as the store last saw them (see _count_open_orders).
         self._open_orders = 0
+        # The portfolio protections (drawdown halt, circuit breaker, cooldowns, liquidation).
+        self.protection = protection
 
     def equity(self) -> Decimal:
         """The ledger at the latest marks (what EquityCalculator gives, kept up to date)."""
@@ -114,7 +118,11 @@ class RuntimeCoordinator:
         # The strategies see the account as the venue has it now; the risk context is asked for
         # only when a signal acts (see StrategyOrchestrator).
         await self.account_sync.sync()
+        if self.protection is not None:
+            await self.protection.run(now)
         outcomes = await self.strategies.on_candles(ingest.new_candles, now)
+        if self.protection is not None:
+            self.protection.note_outcomes(outcomes)
         # A decision's context may have halted the day (stored already): show it.
         self._show_risk_if_changed()
         self._journal(outcomes, now)
@@ -230,6 +238,11 @@ class RuntimeCoordinator:
         """Reduce-only set at run time: stored, so a restart keeps it until an operator clears it."""
         self._keep(hold_reduce_only(self.risk_context.state, reason))
 
+    def note_venue_error(self, what: str) -> None:
+        """A cycle a venue error cost: an incident for the circuit breaker."""
+        if self.protection is not None:
+            self.protection.note_incident(what)
+
     def engage_kill_switch(self, reason: str) -> None:
         self._keep(engage_kill_switch(self.risk_context.state, reason))
 
@@ -253,6 +266,7 @@ class RuntimeCoordinator:
                 "max_drawdown": str(state.drawdown.max_drawdown),
                 "reduce_only": state.reduce_only,
                 "kill_switch": state.kill_switch,
+                "drawdown_halt": state.guards.halt,
             },
         )
 

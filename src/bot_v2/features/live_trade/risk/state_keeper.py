@@ -10,6 +10,7 @@ from typing import Any
 
 from bot_v2.domain.errors import StateError
 from bot_v2.features.live_trade.performance import Drawdown
+from bot_v2.features.live_trade.risk.guard_codec import decode_guards, encode_guards
 from bot_v2.features.live_trade.risk.state import RiskState
 from bot_v2.ports.state_store import IStateStore
 
@@ -56,6 +57,7 @@ def encode(state: RiskState) -> str:
             "max_drawdown_abs": str(d.max_drawdown_abs),
             "reduce_only": state.reduce_only,
             "kill_switch": state.kill_switch,
+            "guards": encode_guards(state.guards),
         },
         sort_keys=True,
     )
@@ -81,6 +83,8 @@ def decode(text: str) -> RiskState:
         ),
         reduce_only=_text(raw, "reduce_only"),
         kill_switch=_text(raw, "kill_switch"),
+        # Absent in a state stored before the protections: nothing halted, paused or cooling.
+        guards=decode_guards(raw.get("guards")),
     )
 
 
