@@ -123,11 +123,11 @@ class ProtectionsSection:
     each one off. The drawdown halt is on by default, and canary cannot turn it off."""
 
     max_drawdown_pct: Decimal = Decimal("0.2")
-    breaker_losses: int = 5
-    breaker_incidents: int = 10
+    breaker_losses: int = 0
+    breaker_incidents: int = 0
     breaker_window_s: Decimal = Decimal(3600)
     breaker_cooldown_s: Decimal = Decimal(3600)
-    stopout_cooldown_s: Decimal = Decimal(3600)
+    stopout_cooldown_s: Decimal = Decimal(0)
     liquidation_min_atr: Decimal = Decimal(3)
     liquidation_min_pct: Decimal = Decimal("0.05")
     liquidation_reduce_pct: Decimal = Decimal("0.02")

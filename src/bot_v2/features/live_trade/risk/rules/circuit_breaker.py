@@ -11,5 +11,5 @@ from bot_v2.features.live_trade.risk.reducing import is_reducing
 
 def check(request: OrderRequest, ctx: RiskContext, limits: RiskLimits) -> RiskVerdict:
     if ctx.entry_pause and not is_reducing(request, ctx.position(request.symbol)):
-        return RiskVerdict.reject(f"circuit breaker: {ctx.entry_pause}; new entries paused")
+        return RiskVerdict.reject(f"{ctx.entry_pause}; new entries paused until its cooldown ends")
     return RiskVerdict.ok()
