@@ -1,6 +1,6 @@
 """`perps-bot risk show` and `perps-bot risk clear`: the risk state a restart keeps (the UTC day and
 its starting equity, the day's halt, the equity peak and drawdown, a reduce-only or kill switch set
-at run time), read from the data directory's state file, and lifted by hand. Both take the data
+at run time, the drawdown halt, the circuit breaker and the stop-out cooldowns), read from the data directory's state file, and lifted by hand. Both take the data
 directory's lock, so they refuse while a bot runs there; neither creates a state file."""
 
 from __future__ import annotations
@@ -16,7 +16,15 @@ from bot_v2.features.live_trade.risk.state_keeper import RiskStateKeeper
 from bot_v2.orchestration.config import LoadedConfig, resolve_data_dir
 from bot_v2.orchestration.factories import state_path
 
-SWITCHES = ("day_halt", "reduce_only", "kill_switch", "paused")
+SWITCHES = (
+    "day_halt",
+    "reduce_only",
+    "kill_switch",
+    "paused",
+    "drawdown_halt",
+    "breaker",
+    "cooldowns",
+)
 
 
 def add_clear_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,13 +40,27 @@ def add_clear_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--paused", action="store_true", help="resume entries paused by an operator"
     )
+    parser.add_argument(
+        "--drawdown-halt",
+        action="store_true",
+        help="resume after the drawdown halt; the equity peak starts again at the next cycle",
+    )
+    parser.add_argument(
+        "--breaker", action="store_true", help="end the circuit breaker's pause and its counts"
+    )
+    parser.add_argument(
+        "--cooldowns", action="store_true", help="end every symbol's stop-out cooldown"
+    )
 
 
 def run(loaded: LoadedConfig, args: argparse.Namespace) -> int:
     asked = {name: bool(getattr(args, name, False)) for name in SWITCHES}
     if args.risk_command == "clear" and not any(asked.values()):
         raise ConfigError(
-            ["risk clear: name what to lift: --day-halt, --reduce-only, --kill-switch, --paused"]
+            [
+                "risk clear: name what to lift: --day-halt, --reduce-only, --kill-switch, "
+                "--paused, --drawdown-halt, --breaker, --cooldowns"
+            ]
         )
     data_dir = resolve_data_dir(loaded.config)
     path = state_path(data_dir)
@@ -83,6 +105,26 @@ def describe(state: RiskState) -> str:
         ("reduce-only", state.reduce_only or "-"),
         ("kill switch", state.kill_switch or "-"),
         ("paused", state.paused or "-"),
+        *_guard_rows(state),
     ]
     width = max(len(label) for label, _ in rows)
     return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)
+
+
+def _guard_rows(state: RiskState) -> list[tuple[str, str]]:
+    g = state.guards
+    b = g.breaker
+    paused = "-"
+    if b.paused_until_ms:
+        until = datetime.fromtimestamp(b.paused_until_ms / 1000, UTC).isoformat()
+        paused = f"until {until}: {b.reason}"
+    cooling = ", ".join(
+        f"{c.symbol} until {datetime.fromtimestamp(c.until_ms / 1000, UTC).isoformat()}"
+        for c in g.cooldowns
+    )
+    return [
+        ("drawdown halt", g.halt or "-"),
+        ("breaker pause", paused),
+        ("losses in a row", str(b.losses_in_a_row)),
+        ("cooldowns", cooling or "-"),
+    ]

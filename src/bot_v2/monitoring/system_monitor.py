@@ -50,6 +50,12 @@ class SystemMonitor:
         self.position_size = Gauge(
             "perps_position_size", "Signed position size", ["symbol"], registry=r
         )
+        self.protections = Counter(
+            "perps_protection_actions",
+            "Portfolio protections that acted (halt, breaker trip, cooldown, reduction), by kind",
+            ["kind"],
+            registry=r,
+        )
         self._lock = threading.Lock()
         self._last: CycleReport | None = None
         self._state = "starting"
@@ -73,6 +79,9 @@ class SystemMonitor:
 
     def on_error(self, kind: str) -> None:
         self.errors.labels(kind=kind).inc()
+
+    def on_protection(self, kind: str) -> None:
+        self.protections.labels(kind=kind).inc()
 
     def on_cycle_failed(self, reason: str) -> None:
         """A cycle that could not complete; the next one that completes (on_cycle) clears it."""

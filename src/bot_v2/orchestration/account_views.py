@@ -3,18 +3,25 @@ the configured broker, read, and close it again; neither sends an order."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
 
 import attrs
 
+from bot_v2.adapters.storage.sqlite.meta_reader import read_meta
 from bot_v2.domain.account import Balance, FeeRates, PositionReport
 from bot_v2.domain.orders import Order, OrderType, Side
 from bot_v2.domain.positions import Position
 from bot_v2.features.live_trade.preview import OrderPreview, preview_order
 from bot_v2.features.live_trade.risk.context import RiskContext
+from bot_v2.features.live_trade.risk.state import RiskState
+from bot_v2.features.live_trade.risk.state_keeper import META_KEY, decode
+from bot_v2.orchestration.config import resolve_data_dir
 from bot_v2.orchestration.container import Container
+from bot_v2.orchestration.factories import state_path
+from bot_v2.orchestration.protection_wiring import protections
 from bot_v2.orchestration.runtime.lifecycle import risk_limits
 from bot_v2.ports.broker import IBroker
 from bot_v2.ports.fees import IFeeSource
@@ -86,6 +93,12 @@ async def order_preview(
         }
     positions = {r.symbol: Position(r.symbol, r.size, r.entry_price) for r in reports}
     unrealized = sum((r.unrealized_pnl for r in reports), Decimal(0))
+    # The protections as the stored risk state holds them (halt, breaker, cooldowns), read-only.
+    stored = stored_risk_state(container)
+    # A live venue's pauses run on the wall clock; a replay's on its own time, which a preview has
+    # not started: there, whatever is stored counts as in force.
+    now_ms = int(time.time() * 1000) if config.broker.kind == "ccxt" else 0
+    breaker = stored.guards.breaker
     ctx = RiskContext(
         equity=balance.total + unrealized,
         positions=positions,
@@ -93,8 +106,13 @@ async def order_preview(
         # A preview cannot know today's start-of-day equity; the daily-loss rule shows as it
         # would at the start of a day.
         day_pnl=Decimal(0),
-        kill_switch=config.risk.kill_switch,
-        reduce_only=config.risk.reduce_only,
+        kill_switch=config.risk.kill_switch or bool(stored.kill_switch),
+        reduce_only=config.risk.reduce_only or bool(stored.reduce_only),
+        day_halt=stored.day_halt,
+        protections=protections(config),
+        drawdown_halt=stored.guards.halt,
+        entry_pause=breaker.reason if breaker.paused(now_ms) else "",
+        cooldowns=stored.guards.cooling(now_ms),
     )
     return preview_order(
         client_order_id="preview",
@@ -108,3 +126,15 @@ async def order_preview(
         ctx=ctx,
         limits=risk_limits(config),
     )
+
+
+def stored_risk_state(container: Container) -> RiskState:
+    """The data directory's stored risk state, or a fresh one where none is stored (or readable:
+    a preview never fails on it; the bot itself refuses an unreadable state at start)."""
+    text = read_meta(state_path(resolve_data_dir(container.config())), META_KEY)
+    if text is None:
+        return RiskState()
+    try:
+        return decode(text)
+    except (ValueError, TypeError, KeyError, ArithmeticError):
+        return RiskState()

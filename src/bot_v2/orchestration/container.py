@@ -18,6 +18,7 @@ from bot_v2.adapters.replay.market_data import ReplayMarketData
 from bot_v2.adapters.replay.stream import ReplayQuoteStream
 from bot_v2.adapters.storage.sqlite.store import SqliteStateStore
 from bot_v2.features.live_trade.execution import ExecutionCoordinator
+from bot_v2.features.live_trade.risk.guard import ProtectionGuard
 from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk
 from bot_v2.features.live_trade.risk_context import RiskContextSource
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
@@ -27,6 +28,7 @@ from bot_v2.orchestration import (
     api_factories,
     factories,
     paper_factories,
+    protection_wiring,
     run_factories,
 )
 from bot_v2.orchestration.config.models import BotConfig, Secrets
@@ -34,6 +36,7 @@ from bot_v2.orchestration.runtime import fault_pause
 from bot_v2.orchestration.runtime.control_queue import ControlQueue, SnapshotBoard
 from bot_v2.orchestration.runtime.lifecycle import LifecycleService, risk_limits
 from bot_v2.orchestration.runtime.perps_bot import PerpsBot
+from bot_v2.orchestration.runtime.protection_step import ProtectionStep
 from bot_v2.orchestration.runtime.runtime_coordinator import RuntimeCoordinator
 from bot_v2.orchestration.runtime.session import RunSession
 
@@ -150,6 +153,7 @@ class Container(containers.DeclarativeContainer):
     )
     announce = providers.Singleton(run_factories.announcer, config, data_dir, write)
     limits = providers.Singleton(risk_limits, config)
+    protections = providers.Singleton(protection_wiring.protections, config)
 
     session = providers.Singleton(
         RunSession,
@@ -187,6 +191,9 @@ class Container(containers.DeclarativeContainer):
         limits=limits,
         kill_switch=_setting(config, "risk.kill_switch"),
         max_mark_staleness_ms=_ms(config, "risk.max_mark_staleness_s"),
+        protections=protections,
+        candles=market_data,
+        atr_window=_setting(config, "strategy.sizing.atr_window"),
     )
     orchestrator = providers.Singleton(
         StrategyOrchestrator,
@@ -197,6 +204,18 @@ class Container(containers.DeclarativeContainer):
         _setting(config, "strategy.leverage"),
         account=session.provided.sync,
         risk=risk_context,
+        sizer=providers.Singleton(
+            protection_wiring.sizer, config, limits, session.provided.ledger, market_data
+        ),
+    )
+    protection = providers.Singleton(
+        ProtectionStep,
+        guard=providers.Singleton(ProtectionGuard, protections),
+        risk_context=risk_context,
+        ledger=session.provided.ledger,
+        execution=execution,
+        store=store,
+        monitor=monitor,
     )
     # Applies the operator's controls between cycles; a backtest overrides it with None.
     control_desk = providers.Singleton(
@@ -230,6 +249,7 @@ class Container(containers.DeclarativeContainer):
         reconcile_interval_ms=_ms(config, "reconciliation.interval_s"),
         reconcile_pending_timeout_ms=_ms(config, "reconciliation.pending_timeout_s"),
         controls=control_desk,
+        protection=protection,
     )
     user_pump = providers.Singleton(run_factories.user_pump, user_stream, session, monitor)
 

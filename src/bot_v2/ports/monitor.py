@@ -22,6 +22,9 @@ class IMonitor(Protocol):
     def on_cycle_failed(self, reason: str) -> None:
         """A cycle the venue cost the run."""
 
+    def on_protection(self, kind: str) -> None:
+        """Count one action of a portfolio protection (drawdown_halt, circuit_breaker ...)."""
+
 
 class IOperatorApi(Protocol):
     @property

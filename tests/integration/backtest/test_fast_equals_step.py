@@ -158,6 +158,10 @@ def test_liquidations_happen_at_the_same_candles_in_both_modes() -> None:
         "risk.max_order_notional=100000000",
         "risk.daily_loss_limit=100000000",
         'broker.sim.margin_mode="isolated"',
+        # The protections would keep these entries away from liquidation: off, to reach it.
+        "protections.liquidation_min_pct=0",
+        "protections.liquidation_reduce_pct=0",
+        "protections.max_drawdown_pct=0",
     )
     step, fast = both(cfg, feed(columns))
     assert step.broker.exchange.state.liquidations

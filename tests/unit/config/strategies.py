@@ -18,6 +18,7 @@ from bot_v2.orchestration.config.models import (
     LoggingSection,
     MarketRules,
     MonitoringSection,
+    ProtectionsSection,
     ReconciliationSection,
     ReplaySection,
     RiskSection,
@@ -158,6 +159,12 @@ def bot_configs(draw: st.DrawFn, profile: str | None = None) -> BotConfig:
             backup_count=draw(st.integers(min_value=1, max_value=100)),
         ),
         markets=draw(st.dictionaries(st.sampled_from(SYMBOLS), market_rules(), max_size=2)),
+        # canary requires the drawdown halt on and caps it (caps.py).
+        protections=ProtectionsSection(
+            max_drawdown_pct=draw(decimals("0", "0.1", low_open=True))
+            if profile == "canary"
+            else draw(decimals("0", "1", high_open=True))
+        ),
     )
     # The stops must lie inside the liquidation distance this config allows (leverage, venue).
     room, _ = stop_room_of(config)

@@ -36,6 +36,12 @@ RAISES = [
         "config.risk.daily_loss_limit: canary caps this at 10, got 11",
     ),
     ("strategy", "leverage", "1.5", "config.strategy.leverage: canary caps this at 1, got 1.5"),
+    (
+        "protections",
+        "max_drawdown_pct",
+        "0.15",
+        "config.protections.max_drawdown_pct: canary caps this at 0.1, got 0.15",
+    ),
 ]
 
 
@@ -92,3 +98,16 @@ def test_prod_and_dev_have_full_limits(profile: str) -> None:
         ],
     )
     assert loaded.config.risk.max_leverage == Decimal(20)
+
+
+@pytest.mark.parametrize("profile", ["dev", "canary", "prod"])
+def test_every_profile_ships_with_the_drawdown_halt_on(profile: str) -> None:
+    assert load(profile).config.protections.max_drawdown_pct > 0
+
+
+def test_canary_cannot_turn_the_drawdown_halt_off() -> None:
+    assert errors("canary", overrides=["protections.max_drawdown_pct=0"]) == [
+        "config.protections.max_drawdown_pct: canary requires this on (> 0), got 0"
+    ]
+    prod = load("prod", overrides=["protections.max_drawdown_pct=0"])
+    assert prod.config.protections.max_drawdown_pct == 0

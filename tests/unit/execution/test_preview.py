@@ -44,7 +44,7 @@ def test_quantizes_like_the_executor_and_passes() -> None:
     assert p.request is not None and p.request.size == Decimal("1.234")
     assert p.notional == Decimal("123.400")
     assert p.would_send
-    assert len(p.rules) == 9 and all(r.approved for r in p.rules)
+    assert len(p.rules) == 14 and all(r.approved for r in p.rules)
 
 
 def test_every_rejecting_rule_is_listed_not_just_the_first() -> None:

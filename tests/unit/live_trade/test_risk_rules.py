@@ -281,4 +281,4 @@ def test_pre_trade_runs_custom_rules() -> None:
 
 def test_default_rules_have_unique_names() -> None:
     names = [name for name, _ in DEFAULT_RULES]
-    assert len(names) == len(set(names)) == 9
+    assert len(names) == len(set(names)) == 14

@@ -108,6 +108,25 @@ class ExecutionCoordinator:
                 ctx = attrs.evolve(ctx, positions=flat)
         return outcomes
 
+    async def reduce(
+        self, symbol: str, side: Side, size: Decimal, ctx: RiskContext, now_ms: int
+    ) -> OrderOutcome | None:
+        """A reduce-only market order that a protection asks for (a drawdown halt's flatten, a
+        position near liquidation); None when the size rounds below the market's minimum."""
+        spec = self._markets[symbol]
+        size = quantize_size(size, spec.step_size)
+        if size < spec.min_size or size <= 0:
+            return None
+        request = OrderRequest(
+            client_order_id=client_order_id(self._bot_id, symbol, self._sequence),
+            symbol=symbol,
+            side=side,
+            type=OrderType.MARKET,
+            size=size,
+            reduce_only=True,
+        )
+        return await self.submit(request, ctx, now_ms)
+
     async def submit(self, request: OrderRequest, ctx: RiskContext, now_ms: int) -> OrderOutcome:
         verdict = self._risk.check(request, ctx)
         if not verdict.approved:

@@ -12,9 +12,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Protocol
 
+import attrs
+
 from bot_v2.domain.risk import RiskLimits
 from bot_v2.features.live_trade.accounting import Ledger
+from bot_v2.features.live_trade.market_stats import CandleSource, average_true_range
 from bot_v2.features.live_trade.risk.context import RiskContext
+from bot_v2.features.live_trade.risk.protections import Protections, observe_drawdown
 from bot_v2.features.live_trade.risk.state import RiskState, observe_day_loss
 from bot_v2.features.live_trade.risk.state_keeper import RiskStateKeeper
 from bot_v2.features.live_trade.valuation import LedgerValuation
@@ -45,6 +49,9 @@ class RiskContextSource:
         limits: RiskLimits,
         kill_switch: bool,
         max_mark_staleness_ms: int,
+        protections: Protections | None = None,
+        candles: CandleSource | None = None,
+        atr_window: int = 14,
     ) -> None:
         self.ledger = ledger
         self.limits = limits
@@ -61,6 +68,11 @@ class RiskContextSource:
         # Symbols with a pending intent (an order whose outcome is unknown); see refresh_pending.
         self._pending_symbols: frozenset[str] = frozenset()
         self._stale_cache: tuple[int, dict[str, str]] = (-1, {})
+        self.protections = protections or Protections()
+        self._candles = candles
+        self._atr_window = atr_window
+        # The next funding rate by symbol, where a source tells it (the funding guard's input).
+        self.funding_rates: Mapping[str, Decimal] = {}
 
     # -- what the runtime tells it -------------------------------------------------------------
     def keep(self, state: RiskState) -> bool:
@@ -77,6 +89,9 @@ class RiskContextSource:
         marks = self._marks
         self.valuation.update(marks.mark_prices(), marks.marks_version)
         return self.valuation.equity()
+
+    def marks(self) -> Mapping[str, Decimal]:
+        return self._marks.mark_prices()
 
     @property
     def pending_symbols(self) -> frozenset[str]:
@@ -109,7 +124,11 @@ class RiskContextSource:
         self.refresh_pending()
         # A day whose loss reached the limit stays halted: stored before the rule relies on it.
         self.keep(observe_day_loss(self.keeper.state, equity, self.limits.daily_loss_limit))
+        # Likewise the drawdown halt: stored before the drawdown_halt rule relies on it.
+        self._observe_drawdown(equity)
         state = self.keeper.state
+        now = self._clock.now_ms()
+        breaker = state.guards.breaker
         return RiskContext(
             equity=equity,
             positions=self.ledger.positions,
@@ -125,4 +144,32 @@ class RiskContextSource:
             pending_symbols=self._pending_symbols,
             others_notional=self.valuation.others_notional(),
             day_halt=state.day_halt,
+            protections=self.protections,
+            drawdown_halt=state.guards.halt,
+            entry_pause=breaker.reason if breaker.paused(now) else "",
+            cooldowns=state.guards.cooling(now),
+            atr=self.atr(),
+            funding_rates=self.funding_rates,
         )
+
+    def _observe_drawdown(self, equity: Decimal) -> None:
+        state = self.keeper.state
+        fraction = state.drawdown_now(equity)
+        guards = observe_drawdown(state.guards, fraction, self.protections)
+        if guards is not state.guards:
+            self.keep(attrs.evolve(state, guards=guards))
+
+    def atr(self) -> dict[str, Decimal]:
+        """The average true range of each symbol whose candles are known."""
+        if self._candles is None:
+            return {}
+        out = {}
+        for symbol in self.ledger.positions.keys() | self._marks.mark_prices().keys():
+            try:
+                candles = self._candles.candles(symbol)
+            except KeyError:  # a symbol the market data does not follow (an adopted position)
+                continue
+            value = average_true_range(candles, self._atr_window)
+            if value is not None:
+                out[symbol] = value
+        return out

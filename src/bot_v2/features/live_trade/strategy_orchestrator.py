@@ -16,6 +16,7 @@ from bot_v2.domain.signals import Action
 from bot_v2.features.live_trade.execution import ExecutionCoordinator, OrderOutcome
 from bot_v2.features.live_trade.risk.context import RiskContext
 from bot_v2.features.live_trade.sizing import target_size
+from bot_v2.features.live_trade.sizing.sizer import Sizer
 from bot_v2.features.live_trade.strategies.base import Strategy
 
 
@@ -47,6 +48,7 @@ class StrategyOrchestrator:
         *,
         account: Account,
         risk: RiskContexts,
+        sizer: Sizer | None = None,
     ) -> None:
         self._strategy = strategy
         self._execution = execution
@@ -57,6 +59,8 @@ class StrategyOrchestrator:
         self._flat = {symbol: Position(symbol) for symbol in self._markets}
         self._fraction = position_fraction
         self._leverage = leverage
+        # The configured sizing method ([strategy.sizing]); None: the fixed fraction alone.
+        self._sizer = sizer
 
     def use(self, strategy: Strategy, position_fraction: Decimal) -> None:
         """An operator's new parameters, between two cycles: the next candle goes to `strategy`."""
@@ -79,16 +83,17 @@ class StrategyOrchestrator:
                 continue
             if ctx is None:
                 ctx = self._risk.context()
-            size = target_size(
-                ctx.equity,
-                candle.close,
-                self._fraction,
-                self._leverage,
-                self._markets[candle.symbol],
-            )
+            size = self._size(ctx, signal.action, candle)
             acted = await self._execution.act(signal, size, ctx, now_ms)
             outcomes.extend(acted)
             if any(o.sent for o in acted):
                 await self._account.sync()
                 ctx = None
         return outcomes
+
+    def _size(self, ctx: RiskContext, action: Action, candle: Candle) -> Decimal:
+        spec = self._markets[candle.symbol]
+        if self._sizer is None:
+            return target_size(ctx.equity, candle.close, self._fraction, self._leverage, spec)
+        sign = -1 if action is Action.OPEN_SHORT else 1
+        return self._sizer.size(ctx, candle.symbol, sign, candle.close, spec)

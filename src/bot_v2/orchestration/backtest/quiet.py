@@ -23,6 +23,7 @@ class QuietMonitor:
         self.state = "starting"
         self.details: dict[str, Any] = {}
         self.errors: dict[str, int] = {}
+        self.protections: dict[str, int] = {}
         self.last: CycleReport | None = None
 
     def set_state(self, state: str) -> None:
@@ -36,6 +37,9 @@ class QuietMonitor:
 
     def on_cycle_failed(self, reason: str) -> None:
         return None  # a backtest has nobody asking /health
+
+    def on_protection(self, kind: str) -> None:
+        self.protections[kind] = self.protections.get(kind, 0) + 1
 
     def on_cycle(self, report: CycleReport) -> None:
         self.last = report

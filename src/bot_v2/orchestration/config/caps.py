@@ -21,7 +21,12 @@ CANARY_CAPS: Final[Mapping[str, Decimal]] = MappingProxyType(
         "strategy.leverage": Decimal(1),
         # A stop-loss at most 5% from entry (docs/risk.md "Exits").
         "strategy.exits.stop_loss_pct": Decimal("0.05"),
+        "protections.max_drawdown_pct": Decimal("0.1"),
     }
+)
+# Protections a profile may tighten but never turn off (0 is off).
+PROFILE_REQUIRED: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {"canary": ("protections.max_drawdown_pct",)}
 )
 
 # Protections a profile cannot turn off: path -> the value that means off.
@@ -61,6 +66,11 @@ def cap_problems(config: BotConfig) -> list[Problem]:
         problems.append(Problem("broker.kind", DEV_OFFLINE, config.broker.kind))
     if (config.profile == "paper") != (config.broker.kind == "paper"):
         problems.append(Problem("broker.kind", PAPER_ONLY, config.broker.kind))
+    for path in PROFILE_REQUIRED.get(config.profile, ()):
+        if _value(config, path) <= 0:
+            problems.append(
+                Problem(path, f"{config.profile} requires this on (> 0)", _value(config, path))
+            )
     for path, cap in caps.items():
         value = _value(config, path)
         if value > cap:

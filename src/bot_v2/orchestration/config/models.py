@@ -104,6 +104,25 @@ class ExitsSection:
 
 
 @attrs.frozen
+class SizingSection:
+    """[strategy.sizing]: how big a new position is (docs/risk.md, "Sizing"). Every method is
+    bounded by the [risk] limits."""
+
+    # fixed_fraction (strategy.position_fraction), fixed_notional, volatility_target, kelly.
+    method: str = "fixed_fraction"
+    notional: Decimal = Decimal(1000)
+    risk_pct: Decimal = Decimal("0.01")
+    atr_window: int = 14
+    kelly_fraction: Decimal = Decimal("0.5")
+    kelly_min_trades: int = 30
+    kelly_cap: Decimal = Decimal("0.25")
+    correlation_window: int = 48
+    correlation_threshold: Decimal = Decimal("0.7")
+    # 0 turns the correlation cap off.
+    correlation_max_leverage: Decimal = Decimal(0)
+
+
+@attrs.frozen
 class StrategySection:
     name: str = "baseline"
     short_window: int = 12
@@ -116,6 +135,7 @@ class StrategySection:
     position_fraction: Decimal = Decimal("0.2")
     leverage: Decimal = Decimal(2)
     exits: ExitsSection = ExitsSection()
+    sizing: SizingSection = SizingSection()
 
 
 @attrs.frozen
@@ -128,6 +148,25 @@ class RiskSection:
     kill_switch: bool = False
     reduce_only: bool = False
     max_mark_staleness_s: Decimal = Decimal(30)
+
+
+@attrs.frozen
+class ProtectionsSection:
+    """[protections]: portfolio protections (docs/risk.md, "Portfolio protections"); 0 turns
+    each one off. The drawdown halt is on by default, and canary cannot turn it off."""
+
+    max_drawdown_pct: Decimal = Decimal("0.2")
+    breaker_losses: int = 0
+    breaker_incidents: int = 0
+    breaker_window_s: Decimal = Decimal(3600)
+    breaker_cooldown_s: Decimal = Decimal(3600)
+    stopout_cooldown_s: Decimal = Decimal(0)
+    liquidation_min_atr: Decimal = Decimal(3)
+    liquidation_min_pct: Decimal = Decimal("0.05")
+    liquidation_reduce_pct: Decimal = Decimal("0.02")
+    liquidation_reduce_fraction: Decimal = Decimal("0.5")
+    maintenance_margin_rate: Decimal = Decimal("0.005")
+    funding_max_bps: Decimal = Decimal(0)
 
 
 @attrs.frozen
@@ -257,6 +296,7 @@ class BotConfig:
     replay: ReplaySection = ReplaySection()
     strategy: StrategySection = StrategySection()
     risk: RiskSection = RiskSection()
+    protections: ProtectionsSection = ProtectionsSection()
     monitoring: MonitoringSection = MonitoringSection()
     api: ApiSection = ApiSection()
     streaming: StreamingSection = StreamingSection()

@@ -13,6 +13,7 @@ from bot_v2.domain.symbols import normalize_symbol
 from bot_v2.orchestration.config.exits import exit_leaf_checks, exit_relations
 from bot_v2.orchestration.config.models import BotConfig, MarketRules
 from bot_v2.orchestration.config.problems import SECRETS_HINT, Problem, looks_secret
+from bot_v2.orchestration.config.protection_checks import protection_checks, protection_relations
 from bot_v2.orchestration.config.ranges import Range
 
 PROFILES: Final = ("dev", "canary", "prod", "paper")
@@ -62,6 +63,7 @@ def validate(config: BotConfig) -> tuple[BotConfig, list[Problem]]:
             problems.append(problem)
     problems.extend(_strategy_relations(config))
     problems.extend(exit_relations(config, _LEVERAGE.holds(config.strategy.leverage)))
+    problems.extend(protection_relations(config))
     problems.extend(_streaming_relations(config))
     problems.extend(_alerts_relations(config))
     problems.extend(_ccxt_secrets(config.broker.ccxt_config))
@@ -206,6 +208,8 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
         ("alerts.queue_size", c.alerts.queue_size, Range(1, 100_000)),
         ("alerts.timeout_s", c.alerts.timeout_s, Range("0.1", 300)),
         ("alerts.telegram_api_url", c.alerts.telegram_api_url, _HTTP_URL),
+        # [protections] and [strategy.sizing]
+        *protection_checks(c),
     ]
 
 

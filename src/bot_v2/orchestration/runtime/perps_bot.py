@@ -107,6 +107,8 @@ class PerpsBot:
             self._failed_cycles += 1
             self._lifecycle.monitor.on_error("venue_unavailable")
             self._lifecycle.monitor.on_cycle_failed(f"{type(exc).__name__}: {exc}")
+            if (coordinator := self._lifecycle.coordinator) is not None:
+                coordinator.note_venue_error(f"{type(exc).__name__}: {exc}")
             log.warning("cycle skipped (%d in a row): %s", self._failed_cycles, exc)
             return False
         self._failed_cycles = 0

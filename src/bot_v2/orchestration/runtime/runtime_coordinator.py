@@ -46,6 +46,7 @@ from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrato
 from bot_v2.features.market_data.service import MarketDataService
 from bot_v2.monitoring.reports import CycleReport
 from bot_v2.orchestration.runtime.control_desk import ControlDesk
+from bot_v2.orchestration.runtime.protection_step import ProtectionStep
 from bot_v2.ports.clock import IClock
 from bot_v2.ports.monitor import IMonitor
 from bot_v2.ports.quote_stream import IQuoteStream
@@ -74,6 +75,7 @@ class RuntimeCoordinator:
         reconcile_interval_ms: int = 0,
         reconcile_pending_timeout_ms: int = 0,
         controls: ControlDesk | None = None,
+        protection: ProtectionStep | None = None,
     ) -> None:
         self.clock = clock
         self.stream = stream
@@ -98,6 +100,8 @@ class RuntimeCoordinator:
         self._open_orders = 0
         # The operator's controls, applied between cycles; None in a backtest.
         self.controls = controls
+        # The portfolio protections (drawdown halt, circuit breaker, cooldowns, liquidation).
+        self.protection = protection
 
     def equity(self) -> Decimal:
         """The ledger at the latest marks (what EquityCalculator gives, kept up to date)."""
@@ -120,7 +124,11 @@ class RuntimeCoordinator:
         await self.account_sync.sync()
         if self.controls is not None:
             await self._apply_controls(runtime, now)
+        if self.protection is not None:
+            await self.protection.run(now)
         outcomes = await self.strategies.on_candles(ingest.new_candles, now)
+        if self.protection is not None:
+            self.protection.note_outcomes(outcomes)
         # A decision's context may have halted the day (stored already): show it.
         self._show_risk_if_changed()
         self._journal(outcomes, now)
@@ -246,6 +254,11 @@ class RuntimeCoordinator:
         """Reduce-only set at run time: stored, so a restart keeps it until an operator clears it."""
         self._keep(hold_reduce_only(self.risk_context.state, reason))
 
+    def note_venue_error(self, what: str) -> None:
+        """A cycle a venue error cost: an incident for the circuit breaker."""
+        if self.protection is not None:
+            self.protection.note_incident(what)
+
     def engage_kill_switch(self, reason: str) -> None:
         self._keep(engage_kill_switch(self.risk_context.state, reason))
 
@@ -270,6 +283,7 @@ class RuntimeCoordinator:
                 "reduce_only": state.reduce_only,
                 "kill_switch": state.kill_switch,
                 "paused": state.paused,
+                "drawdown_halt": state.guards.halt,
             },
         )
 

@@ -10,6 +10,7 @@ import attrs
 from bot_v2.domain.orders import OrderRequest
 from bot_v2.domain.positions import Position
 from bot_v2.domain.risk import RiskLimits, RiskVerdict
+from bot_v2.features.live_trade.risk.protections import Protections
 
 
 @attrs.frozen
@@ -34,6 +35,18 @@ class RiskContext:
     # Why the UTC day is halted (its loss reached the limit at some point), or empty: a latch the
     # runtime keeps across restarts, so a day that recovered some of its loss stays halted.
     day_halt: str = ""
+    # -- the portfolio protections (risk/protections.py) --
+    protections: Protections = attrs.field(factory=Protections)
+    # Why the bot halted on its drawdown (only a person resumes it), or empty.
+    drawdown_halt: str = ""
+    # Why the circuit breaker pauses new entries now, or empty.
+    entry_pause: str = ""
+    # Symbols cooling down after a stop-out, with the reason.
+    cooldowns: Mapping[str, str] = attrs.field(factory=dict)
+    # Average true range by symbol (from the candles), where known.
+    atr: Mapping[str, Decimal] = attrs.field(factory=dict)
+    # The next funding rate by symbol where known (a fraction; positive: longs pay shorts).
+    funding_rates: Mapping[str, Decimal] = attrs.field(factory=dict)
 
     def position(self, symbol: str) -> Position:
         return self.positions.get(symbol) or Position(symbol)

@@ -12,6 +12,7 @@ import attrs
 
 from bot_v2.domain.money import ZERO
 from bot_v2.features.live_trade.performance import Drawdown
+from bot_v2.features.live_trade.risk.protections import GuardState, clear_guards
 
 DAY_MS = 86_400_000
 
@@ -32,6 +33,8 @@ class RiskState:
     # Entries paused by an operator (the console or `perps-bot ctl pause`): like reduce-only, kept
     # apart so lifting one does not lift the other.
     paused: str = ""
+    # The portfolio protections' memory: drawdown halt, circuit breaker, stop-out cooldowns.
+    guards: GuardState = attrs.field(factory=GuardState)
 
     def day_pnl(self, equity: Decimal) -> Decimal:
         return equity - self.day_start_equity
@@ -39,7 +42,16 @@ class RiskState:
     @property
     def blocked_reason(self) -> str:
         """Why new exposure is blocked by this state, or empty."""
-        return self.kill_switch or self.reduce_only or self.paused or self.day_halt
+        return (
+            self.kill_switch or self.guards.halt or self.reduce_only or self.paused or self.day_halt
+        )
+
+    def drawdown_now(self, equity: Decimal) -> Decimal:
+        """How far `equity` is below the stored peak, as a fraction of it (0 at or above it)."""
+        peak = self.drawdown.peak
+        if peak is None or peak <= 0 or equity >= peak:
+            return ZERO
+        return min((peak - equity) / peak, Decimal(1))
 
 
 def day_of(now_ms: int) -> int:
@@ -101,10 +113,13 @@ def clear(
     reduce_only: bool = False,
     kill_switch: bool = False,
     paused: bool = False,
+    drawdown_halt: bool = False,
+    breaker: bool = False,
+    cooldowns: bool = False,
 ) -> RiskState:
     """What an operator lifts by hand. Clearing the day's halt forgets the day: the next cycle
     starts it again from the equity it then has (kept, the old start would halt it again at the
-    next decision)."""
+    next decision). Clearing the drawdown halt likewise forgets the peak (the maxima are kept)."""
     cleared = state
     if day_halt and (state.day_halt or state.day is not None):
         cleared = attrs.evolve(cleared, day=None, day_start_equity=ZERO, day_halt="")
@@ -114,4 +129,15 @@ def clear(
         cleared = attrs.evolve(cleared, kill_switch="")
     if paused and state.paused:
         cleared = attrs.evolve(cleared, paused="")
+    guards = clear_guards(
+        state.guards, drawdown_halt=drawdown_halt, breaker=breaker, cooldowns=cooldowns
+    )
+    if guards is not state.guards:
+        cleared = attrs.evolve(cleared, guards=guards)
+    if drawdown_halt and state.guards.halt and state.drawdown.peak is not None:
+        # Resumed by a person: the peak starts again from the equity the next cycle sees, or the
+        # old peak would halt the bot again at once.
+        cleared = attrs.evolve(
+            cleared, drawdown=attrs.evolve(state.drawdown, peak=None, deepest=ZERO)
+        )
     return cleared

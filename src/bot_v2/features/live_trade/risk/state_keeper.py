@@ -10,6 +10,7 @@ from typing import Any
 
 from bot_v2.domain.errors import StateError
 from bot_v2.features.live_trade.performance import Drawdown
+from bot_v2.features.live_trade.risk.guard_codec import decode_guards, encode_guards
 from bot_v2.features.live_trade.risk.state import RiskState
 from bot_v2.ports.state_store import IStateStore
 
@@ -57,6 +58,7 @@ def encode(state: RiskState) -> str:
             "reduce_only": state.reduce_only,
             "kill_switch": state.kill_switch,
             "paused": state.paused,
+            "guards": encode_guards(state.guards),
         },
         sort_keys=True,
     )
@@ -84,6 +86,8 @@ def decode(text: str) -> RiskState:
         kill_switch=_text(raw, "kill_switch"),
         # Absent in a state stored before pausing existed: not paused.
         paused=_text(raw, "paused") if "paused" in raw else "",
+        # Absent in a state stored before the protections: nothing halted, paused or cooling.
+        guards=decode_guards(raw.get("guards")),
     )
 
 

@@ -1,4 +1,4 @@
-"""How big a position to target, in base units, within the market's rules."""
+"""Fixed fraction of equity (the default method): notional = equity * fraction * leverage."""
 
 from __future__ import annotations
 
