@@ -19,6 +19,7 @@ from bot_v2.adapters.replay.market_data import ReplayMarketData
 from bot_v2.adapters.replay.stream import ReplayQuoteStream
 from bot_v2.adapters.storage.sqlite.store import SqliteStateStore
 from bot_v2.features.live_trade.execution import ExecutionCoordinator
+from bot_v2.features.live_trade.protection import IntentCloser
 from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk
 from bot_v2.features.live_trade.risk_context import RiskContextSource
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
@@ -171,6 +172,22 @@ class Container(containers.DeclarativeContainer):
         account=session.provided.sync,
         risk=risk_context,
     )
+    # Bot-side exits close through the intent path; the venue holds the stops and take-profits.
+    closer = providers.Singleton(
+        IntentCloser, execution, risk_context, session.provided.sync, store
+    )
+    exit_planner = providers.Object(None)
+    protection = providers.Singleton(
+        run_factories.protection,
+        config,
+        order_broker,
+        store,
+        session.provided.markets,
+        exit_planner,
+        closer,
+        risk_context,
+        monitor,
+    )
     coordinator = providers.Singleton(
         RuntimeCoordinator,
         clock=clock,
@@ -187,6 +204,7 @@ class Container(containers.DeclarativeContainer):
         reconciler=session.provided.reconciler,
         reconcile_interval_ms=_ms(config, "reconciliation.interval_s"),
         reconcile_pending_timeout_ms=_ms(config, "reconciliation.pending_timeout_s"),
+        protection=protection,
     )
     user_pump = providers.Singleton(run_factories.user_pump, user_stream, session, monitor)
 

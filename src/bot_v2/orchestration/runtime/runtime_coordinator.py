@@ -26,6 +26,7 @@ from bot_v2.features.live_trade.account_sync import AccountSync
 from bot_v2.features.live_trade.accounting import Ledger
 from bot_v2.features.live_trade.execution import ExecutionCoordinator, OrderOutcome
 from bot_v2.features.live_trade.performance import Drawdown
+from bot_v2.features.live_trade.protection import ProtectionService
 from bot_v2.features.live_trade.reconciliation import (
     ReconciliationPlan,
     ReconciliationReport,
@@ -72,6 +73,7 @@ class RuntimeCoordinator:
         reconciler: ReconciliationService | None = None,
         reconcile_interval_ms: int = 0,
         reconcile_pending_timeout_ms: int = 0,
+        protection: ProtectionService | None = None,
     ) -> None:
         self.clock = clock
         self.stream = stream
@@ -94,6 +96,10 @@ class RuntimeCoordinator:
         self._unresolved: list[str] = []
         # Orders resting on the venue as the store last saw them (see _count_open_orders).
         self._open_orders = 0
+        # Protective orders: placed after the cycle's entries are booked; a pass after a
+        # reconciliation checks them against the venue's list.
+        self.protection = protection
+        self._verify_protection = True
 
     def equity(self) -> Decimal:
         """The ledger at the latest marks (what EquityCalculator gives, kept up to date)."""
@@ -118,6 +124,7 @@ class RuntimeCoordinator:
         # A decision's context may have halted the day (stored already): show it.
         self._show_risk_if_changed()
         self._journal(outcomes, now)
+        await self.protect(now)
         if any(o.pending for o in outcomes):
             self.risk_context.refresh_pending()
         if any(outcome.sent for outcome in outcomes):
@@ -168,6 +175,7 @@ class RuntimeCoordinator:
             self.monitor.on_error("reconciliation")
         self.risk_context.refresh_pending()
         self._count_open_orders()
+        self._verify_protection = True
         for intent in report.plan.unresolved:
             self.monitor.on_error("unresolved_order")
             self._unresolved.append(unresolved_detail(intent, self.reconcile_pending_timeout_ms))
@@ -175,6 +183,23 @@ class RuntimeCoordinator:
             # The newest few: each is in the journal too (event "unresolved_order").
             self._unresolved = self._unresolved[-20:]
             self.monitor.set_detail("unresolved_orders", list(self._unresolved))
+
+    async def protect(self, now_ms: int) -> None:
+        """The venue holds each open position's stop and take-profits (ProtectionService); after a
+        reconciliation the pass checks them against the venue's own list."""
+        if self.protection is None:
+            return
+        verify, self._verify_protection = self._verify_protection, False
+        report = await self.protection.run(
+            now_ms,
+            self.ledger.positions,
+            self.market_data.mark_prices(),
+            verify=verify,
+            fills_seen=self.ledger.fill_count,
+        )
+        self._show_risk_if_changed()
+        if not report.ok and verify:
+            self._verify_protection = True
 
     def _count_open_orders(self) -> None:
         """From the store, which records every order sent and, at each reconciliation pass, every
