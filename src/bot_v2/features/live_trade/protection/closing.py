@@ -5,8 +5,10 @@ see the fill."""
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 
+from bot_v2.domain.errors import BrokerError
 from bot_v2.domain.signals import Action, Signal
 from bot_v2.features.live_trade.execution import ExecutionCoordinator
 from bot_v2.features.live_trade.exits.values import ExitKind
@@ -38,6 +40,8 @@ class IntentCloser:
             )
         sent = any(o.sent for o in outcomes)
         if sent:
-            await self._account.sync()
             self._store.record_event(now_ms, "exit", f"{kind.value} {symbol}: closed by the bot")
+            # The close went out; if the sync fails, the cycle's next one books its fill.
+            with contextlib.suppress(BrokerError):
+                await self._account.sync()
         return sent

@@ -6,7 +6,10 @@ schema untouched (no migration) and both stores (SQLite, the backtest's memory) 
 
 from __future__ import annotations
 
+import enum
 import json
+import types
+import typing
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -83,16 +86,7 @@ def _held(held: Held) -> dict[str, Any]:
     state = held.exit_state
     return {
         "failures": held.failures,
-        "exit_state": None
-        if state is None
-        else {
-            "side": state.side.value,
-            "entry_price": str(state.entry_price),
-            "opened_at_ms": state.opened_at_ms,
-            "best_price": str(state.best_price),
-            "rungs_filled": state.rungs_filled,
-            "break_even_armed": state.break_even_armed,
-        },
+        "exit_state": None if state is None else _exit_state(state),
         "records": [
             {
                 "client_order_id": r.client_order_id,
@@ -120,17 +114,7 @@ def decode(text: str) -> Stored:
 
 def _decode_held(symbol: str, raw: dict[str, Any]) -> Held:
     state = raw["exit_state"]
-    exit_state = None
-    if state is not None:
-        exit_state = ExitState(
-            symbol=symbol,
-            side=Side(state["side"]),
-            entry_price=_decimal(state, "entry_price"),
-            opened_at_ms=_int(state, "opened_at_ms"),
-            best_price=_decimal(state, "best_price"),
-            rungs_filled=_int(state, "rungs_filled"),
-            break_even_armed=bool(state["break_even_armed"]),
-        )
+    exit_state = None if state is None else _decode_exit_state(symbol, state)
     records = tuple(
         ProtectiveRecord(
             client_order_id=str(r["client_order_id"]),
@@ -147,6 +131,57 @@ def _decode_held(symbol: str, raw: dict[str, Any]) -> Held:
         for r in raw["records"]
     )
     return Held(symbol, exit_state, records, _int(raw, "failures"))
+
+
+def _exit_state(state: ExitState) -> dict[str, Any]:
+    """Every field by name (the exits own ExitState and may add fields): Decimal as its exact
+    text, enums by value."""
+    out: dict[str, Any] = {}
+    for field in attrs.fields(ExitState):
+        if field.name == "symbol":
+            continue
+        value = getattr(state, field.name)
+        if isinstance(value, Decimal):
+            value = str(value)
+        elif isinstance(value, enum.Enum):
+            value = value.value
+        out[field.name] = value
+    return out
+
+
+def _decode_exit_state(symbol: str, raw: dict[str, Any]) -> ExitState:
+    """A field missing from an older document takes its default."""
+    hints = typing.get_type_hints(ExitState)
+    values: dict[str, Any] = {"symbol": symbol}
+    for field in attrs.fields(ExitState):
+        if field.name == "symbol" or field.name not in raw:
+            continue
+        values[field.name] = _typed(raw[field.name], hints[field.name], field.name)
+    return ExitState(**values)
+
+
+def _typed(value: Any, hint: Any, name: str) -> Any:
+    options = (
+        typing.get_args(hint)
+        if typing.get_origin(hint) in (types.UnionType, typing.Union)
+        else (hint,)
+    )
+    if value is None:
+        if type(None) in options:
+            return None
+        raise ValueError(f"{name}: must not be null")
+    kind = next(o for o in options if o is not type(None))
+    if kind is Decimal:
+        return _decimal({name: value}, name)
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return kind(value)
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"{name}: not true or false: {value!r}")
+        return value
+    if kind is int:
+        return _int({name: value}, name)
+    raise ValueError(f"{name}: cannot read a {kind!r}")
 
 
 def _decimal(raw: dict[str, Any], key: str) -> Decimal:
