@@ -4,6 +4,7 @@ the user stream pump and the first order sequence."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from bot_v2.ports.monitor import IMonitor
 from bot_v2.ports.quote_stream import IQuoteStream
 from bot_v2.ports.state_store import IStateStore
 
+log = logging.getLogger(__name__)
 Write = Callable[[str], None]
 Observer = Callable[[CycleReport], None]
 
@@ -107,6 +109,10 @@ def protection(
         callable(getattr(broker, name, None))
         for name in ("place_protective", "cancel_protective", "fetch_protective_orders")
     ):
+        log.warning(
+            "protection: %s holds no protective orders; positions have no stop on the venue",
+            type(broker).__name__,
+        )
         return None
     section = config.protection
     settings = Settings(
