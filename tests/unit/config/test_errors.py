@@ -55,6 +55,10 @@ SECRETS_HINT = (
             "config.broker.sim.maker_fee: must be >= 0, got -0.0001",
         ),
         ("broker.sim.spread_bps=-1", "config.broker.sim.spread_bps: must be >= 0, got -1"),
+        (
+            "broker.sim.intrabar_order=random",
+            "config.broker.sim.intrabar_order: must be one of pessimistic, optimistic, got 'random'",
+        ),
         ("replay.pace_ms=-5", "config.replay.pace_ms: must be >= 0, got -5"),
         (
             "replay.candles.XRPUSDT=x.csv",

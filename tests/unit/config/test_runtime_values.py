@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot_v2.adapters.brokers.sim.settings import MarginMode, SimSettings
+from bot_v2.adapters.brokers.sim.settings import IntrabarOrder, MarginMode, SimSettings
 from bot_v2.domain.errors import ConfigError
 from bot_v2.domain.risk import RiskLimits
 from bot_v2.features.live_trade.strategies.baseline import BaselineParams, BaselineStrategy
@@ -51,6 +51,7 @@ def test_the_risk_section_is_the_risk_limits(
         taker_fees=st.dictionaries(st.just("BTC/USDT:USDT"), rates, max_size=1),
         maker_fees=st.dictionaries(st.just("ETH/USDT:USDT"), rates, max_size=1),
         margin_mode=st.sampled_from(["cross", "isolated"]),
+        intrabar_order=st.sampled_from(["pessimistic", "optimistic"]),
         slippage=amounts,
         slippage_noise=rates,
         volume_share=rates,
@@ -65,6 +66,8 @@ def test_the_sim_section_is_the_sim_settings(sim: SimSection) -> None:
         expected = getattr(sim, field.name)
         if field.name == "margin_mode":
             expected = MarginMode(expected)
+        if field.name == "intrabar_order":
+            expected = IntrabarOrder(expected)
         assert getattr(settings, field.name) == expected, field.name
     # What only the exchange knows keeps its own default.
     defaults = SimSettings()

@@ -26,7 +26,7 @@ from bot_v2.adapters.brokers.sim.records import (
 from bot_v2.adapters.brokers.sim.settings import MarginMode
 from bot_v2.adapters.brokers.sim.state import ExchangeState, OrderState, PositionState
 from bot_v2.domain.fills import Fill, FundingPayment
-from bot_v2.domain.orders import OrderStatus, OrderType, Side, TimeInForce
+from bot_v2.domain.orders import OrderStatus, OrderType, Side, TimeInForce, TriggerPrice
 from tests.unit.storage._support import (
     BTC,
     ETH,
@@ -170,6 +170,10 @@ orders = st.builds(
     money,
     st.sampled_from(OrderStatus),
     stamps,
+    trigger_price=st.none() | money,
+    trigger_by=st.sampled_from(TriggerPrice),
+    close_position=st.booleans(),
+    triggered_ms=st.none() | stamps,
 )
 liquidations = st.builds(
     Liquidated, texts, stamps, money, money, money, st.sampled_from(["cross", "isolated"]), texts

@@ -44,6 +44,8 @@ class SimSection:
     volume_share: Decimal = Decimal("0.1")
     # Clearance fee on the notional of a liquidated position.
     liquidation_fee: Decimal = Decimal("0.0125")
+    # "pessimistic" (stop first) or "optimistic" (take-profit first) when one candle reaches both.
+    intrabar_order: str = "pessimistic"
 
 
 @attrs.frozen

@@ -17,6 +17,7 @@ from bot_v2.orchestration.config.ranges import Range
 PROFILES: Final = ("dev", "canary", "prod")
 BROKER_KINDS: Final = ("sim", "ccxt")
 SIM_MARGIN_MODES: Final = ("cross", "isolated")
+SIM_INTRABAR_ORDERS: Final = ("pessimistic", "optimistic")
 UNKNOWN_ORDER_POLICIES: Final = ("cancel", "adopt")
 STOP_FAILURE_POLICIES: Final = ("close", "reduce_only")
 TRIGGER_PRICES: Final = ("mark", "last")
@@ -124,6 +125,7 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
         ("broker.sim.volume_share", c.broker.sim.volume_share, _FRACTION),
         ("broker.sim.liquidation_fee", c.broker.sim.liquidation_fee, _FEE),
         ("broker.sim.seed", c.broker.sim.seed, Range(-(2**63), 2**63 - 1)),
+        ("broker.sim.intrabar_order", c.broker.sim.intrabar_order, _one_of(SIM_INTRABAR_ORDERS)),
         *(
             (f"broker.sim.{kind}[{symbol!r}]", rate, _FEE)
             for kind, table in (

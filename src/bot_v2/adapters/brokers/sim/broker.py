@@ -1,6 +1,7 @@
-"""SimBroker implements IBroker over the SimExchange: it reads the time from the clock, lets the
-exchange catch up to it, and answers like a venue. With a state file, the exchange's state is loaded
-at start and written after every call that changed it, so it outlives a killed bot."""
+"""SimBroker implements IBroker and IProtectiveOrders over the SimExchange: it reads the time from
+the clock, lets the exchange catch up to it, and answers like a venue. With a state file, the
+exchange's state is loaded at start and written after every call that changed it, so it outlives a
+killed bot (its conditional orders too, like a venue's stops)."""
 
 from __future__ import annotations
 
@@ -135,6 +136,29 @@ class SimBroker:
         finally:
             self._save()
         return order
+
+    # -- protective orders (ports.broker.IProtectiveOrders) -----------------------------------
+    async def place_protective(self, request: OrderRequest) -> Order:
+        self._load()
+        try:
+            order, _ = self.exchange.place_conditional(request, self._clock.now_ms())
+        finally:
+            self._save()
+        return order
+
+    async def cancel_protective(self, symbol: str, client_order_id: str) -> Order:
+        self._load()
+        try:
+            order, _ = self.exchange.cancel_conditional(
+                symbol, client_order_id, self._clock.now_ms()
+            )
+        finally:
+            self._save()
+        return order
+
+    async def fetch_protective_orders(self, symbols: Sequence[str]) -> list[Order]:
+        self._catch_up()
+        return self.exchange.conditional_orders(symbols)
 
     async def fetch_order(self, symbol: str, client_order_id: str) -> Order | None:
         self._catch_up()

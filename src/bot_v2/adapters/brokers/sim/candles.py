@@ -1,7 +1,15 @@
-"""What happens on a candle and at a funding time: resting orders the price traded through fill at
-their price (maker, up to the candle's share of volume), then the position is liquidated if its mark
-reached the liquidation price; funding settles on the positions held at that instant. A mixin of
-SimExchange (exchange.py); which instants it is applied at is the look-ahead's business."""
+"""What happens on a candle and at a funding time. In a candle, in this order:
+1. conditional orders whose trigger the candle reached act (triggers.py, in its intrabar order),
+   except those whose trigger lies beyond the liquidation price the mark reaches in that candle:
+   a falling mark meets a long's stop above its liquidation price first, and the one below after
+   the liquidation, which cancels it;
+2. resting orders the price traded through fill at their price (maker, up to the candle's share of
+   volume);
+3. the position is liquidated if its mark reached the liquidation price (recomputed on the position
+   as 1. and 2. left it);
+4. triggers held back in 1. act if no liquidation came (2. changed the position).
+Funding settles on the positions held at that instant. A mixin of SimExchange (exchange.py); which
+instants it is applied at is the look-ahead's business."""
 
 from __future__ import annotations
 
@@ -10,16 +18,16 @@ from decimal import Decimal
 
 from bot_v2.adapters.brokers.sim import pricing
 from bot_v2.adapters.brokers.sim.events import FundingSettled, Liquidated, SimEvent
-from bot_v2.adapters.brokers.sim.orders import OrderDesk, _reduces
+from bot_v2.adapters.brokers.sim.orders import _reduces
 from bot_v2.adapters.brokers.sim.settings import MarginMode
 from bot_v2.adapters.brokers.sim.state import OrderState
+from bot_v2.adapters.brokers.sim.triggers import TriggerDesk
 from bot_v2.domain.fills import FundingPayment
 from bot_v2.domain.money import ZERO
 from bot_v2.domain.orders import OrderStatus, Side
 
 
-class CandleRules(OrderDesk):
-    _symbols: tuple[str, ...]
+class CandleRules(TriggerDesk):
     _funding_ms: list[int]
 
     def _settle_funding(self, ts: int, events: list[SimEvent]) -> None:
@@ -80,7 +88,7 @@ class CandleRules(OrderDesk):
             o
             for o in self._open.get(symbol, [])
             if o.side is Side.BUY
-            and o.created_ms <= open_ms
+            and _in_book_by(o) <= open_ms
             and o.price is not None
             and low < o.price
         ]
@@ -88,7 +96,7 @@ class CandleRules(OrderDesk):
             o
             for o in self._open.get(symbol, [])
             if o.side is Side.SELL
-            and o.created_ms <= open_ms
+            and _in_book_by(o) <= open_ms
             and o.price is not None
             and high > o.price
         ]
@@ -100,6 +108,7 @@ class CandleRules(OrderDesk):
         return (
             bool(self._crossing_orders(symbol, k))
             or self._liquidation_trigger(symbol, k) is not None
+            or bool(self._triggered(symbol, k))
         )
 
     def _process_candle(self, symbol: str, k: int, events: list[SimEvent]) -> None:
@@ -107,6 +116,12 @@ class CandleRules(OrderDesk):
         columns = self._series[symbol].columns
         ts = int(columns.close_ms[k])
         self.state.clock_ms = max(self.state.clock_ms or ts, ts)
+        held_back: list[tuple[OrderState, bool]] = []
+        for order, gapped in self._triggered(symbol, k):
+            if self._beyond_liquidation(order, k):
+                held_back.append((order, gapped))
+            else:
+                self._trigger(order, k, gapped, ts, events)
         budget = {
             Side.BUY: self._liquidity(symbol, k, spec),
             Side.SELL: self._liquidity(symbol, k, spec),
@@ -125,6 +140,19 @@ class CandleRules(OrderDesk):
         lp = self._liquidation_trigger(symbol, k)
         if lp is not None:
             self._liquidate(symbol, lp, ts, events)
+        for order, gapped in held_back:
+            if order.status.is_open:  # else cancelled by the liquidation
+                self._trigger(order, k, gapped, ts, events)
+
+    def _beyond_liquidation(self, order: OrderState, k: int) -> bool:
+        """Whether the mark reaches the position's liquidation price in candle k before the
+        order's trigger: the trigger lies beyond it, seen from the position's side."""
+        lp = self._liquidation_trigger(order.symbol, k)
+        if lp is None:
+            return False
+        assert order.trigger_price is not None
+        long = self.state.positions[order.symbol].size > 0
+        return order.trigger_price < lp if long else order.trigger_price > lp
 
     def _liquidate(self, symbol: str, lp: Decimal, ts: int, events: list[SimEvent]) -> None:
         position = self.state.positions[symbol]
@@ -144,7 +172,9 @@ class CandleRules(OrderDesk):
             upnl, _ = self._others_at(symbol, ts)
             left = self.account.cross_wallet() + upnl + realized
         fee = min(qty * price * self.settings.liquidation_fee, max(left, ZERO))
-        for order in list(self._open.get(symbol, [])):
+        # The liquidation engine cancels the symbol's orders first, conditional ones too.
+        for order in list(self._open.get(symbol, [])) + list(self._conditional.get(symbol, [])):
+            self._drop_conditional(order)
             self._close_order(order, OrderStatus.CANCELED, events)
         fill = self._fill(
             None,
@@ -161,3 +191,8 @@ class CandleRules(OrderDesk):
         event = Liquidated(symbol, ts, qty, price, fee, mode.value, fill.fill_id)
         self.state.liquidations.append(event)
         events.append(event)
+
+
+def _in_book_by(order: OrderState) -> int:
+    """When a resting order entered the book: its placement, or a stop-limit's trigger."""
+    return order.triggered_ms if order.triggered_ms is not None else order.created_ms

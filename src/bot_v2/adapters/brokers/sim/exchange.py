@@ -2,10 +2,11 @@
 takes the time explicitly and first brings the exchange up to it; what happened comes back as events.
 
 The market is the candle series of each symbol. Between calls, in time order:
-- a candle's trading [open, close) is processed at its close: resting limit orders that the price
-  traded through fill at their price (maker), up to `volume_share` of the candle's volume per side;
-  then the position is liquidated at its liquidation price if the mark (mark candle, else trade
-  candle) reached it;
+- a candle's trading [open, close) is processed at its close: conditional orders it triggered act
+  (triggers.py); resting limit orders that the price traded through fill at their price (maker), up
+  to `volume_share` of the candle's volume per side; then the position is liquidated at its
+  liquidation price if the mark (mark candle, else trade candle) reached it (candles.py has the
+  exact order);
 - funding settles at each timestamp of the symbol's funding series, on the position held at that
   instant (a candle that closes at the same instant comes first), valued at the mark then.
 A call at time T sees every event up to T; orders it places act from T on. Market orders execute on
@@ -85,6 +86,7 @@ class SimExchange(CandleRules):
         }
         self.state = state if state is not None else ExchangeState(wallet=settings.initial_balance)
         self._open: dict[str, list[OrderState]] = {s: [] for s in self._symbols}
+        self._conditional: dict[str, list[OrderState]] = {s: [] for s in self._symbols}
         self.account = Account(
             self.state,
             self._tiers,
@@ -94,7 +96,9 @@ class SimExchange(CandleRules):
         )
         for order in self.state.orders.values():
             if order.status.is_open:
-                self._open.setdefault(order.symbol, []).append(order)
+                untriggered = order.type.is_conditional and order.triggered_ms is None
+                book = self._conditional if untriggered else self._open
+                book.setdefault(order.symbol, []).append(order)
         self._fill_ms = [f.timestamp_ms for f in self.state.fills]
         self._funding_ms = [p.timestamp_ms for p in self.state.funding]
         self._dirty_orders: dict[str, OrderState] = {}
@@ -183,8 +187,10 @@ class SimExchange(CandleRules):
         return state.to_order() if state is not None else None
 
     def open_orders(self, symbols: Sequence[str]) -> list[Order]:
+        """Open plain orders; conditional ones are listed apart (`conditional_orders`)."""
         wanted = set(symbols)
-        return [o.to_order() for s in self._symbols if s in wanted for o in self._open.get(s, [])]
+        booked = (o for s in self._symbols if s in wanted for o in self._open.get(s, []))
+        return [o.to_order() for o in booked if not o.type.is_conditional]
 
     def fills_since(self, symbols: Sequence[str], since_ms: int) -> list[Fill]:
         start = bisect.bisect_left(self._fill_ms, since_ms)
@@ -249,7 +255,8 @@ class SimExchange(CandleRules):
         if self.account.mode(symbol) is mode:
             return events
         position = self.state.positions.get(symbol)
-        if (position is not None and position.size != 0) or self._open.get(symbol):
+        orders = self._open.get(symbol) or self._conditional.get(symbol)
+        if (position is not None and position.size != 0) or orders:
             raise InvalidOrder(
                 f"cannot change the margin mode of {symbol} with a position or orders"
             )
@@ -262,6 +269,8 @@ class SimExchange(CandleRules):
         events = self.advance(now_ms).events
         now = self._now()
         spec = self.spec(request.symbol)
+        if request.type.is_conditional:
+            raise InvalidOrder(f"{request.type.value} is conditional: place it apart")
         if request.client_order_id in self.state.orders:
             raise InvalidOrder(f"duplicate client order id {request.client_order_id}")
         self._validate(request, spec)
@@ -292,7 +301,8 @@ class SimExchange(CandleRules):
     ) -> tuple[Order, list[SimEvent]]:
         events = self.advance(now_ms).events
         order = self.state.orders.get(client_order_id)
-        if order is None or order.symbol != symbol:
+        if order is None or order.symbol != symbol or order.type.is_conditional:
+            # Conditional orders are cancelled apart (cancel_conditional), as on OKX.
             raise OrderNotFound(f"no order {client_order_id} on {symbol}")
         if not order.status.is_open:
             raise InvalidOrder(f"order {client_order_id} is already {order.status.value}")
@@ -355,6 +365,9 @@ class SimExchange(CandleRules):
         return changes
 
     # == internals ============================================================================
+    def _caught_up(self, now_ms: int) -> list[SimEvent]:
+        return self.advance(now_ms).events
+
     def _now(self) -> int:
         clock = self.state.clock_ms
         if clock is None:

@@ -4,9 +4,9 @@
   slow, and the reference the fast one is tested against (tests/unit/sim/test_state_machine.py).
 - `SkipQuiet` (the default) scans whole stretches of candles at once, in numpy, for the first one on
   which anything can happen to an account nobody touches (a resting order trades through, a mark
-  reaches a liquidation price) or funding is due, and jumps over the rest. Its scans are
-  conservative (see scan.py): it may stop where nothing happens, never skips where something does,
-  so both give the same fills, funding and liquidations.
+  reaches a liquidation price, a conditional order's trigger is reached) or funding is due, and
+  jumps over the rest. Its scans are conservative (see scan.py): it may stop where nothing happens,
+  never skips where something does, so both give the same fills, funding and liquidations.
 
 Both read the exchange through `BookView` only; the exchange never imports this module.
 """
@@ -22,10 +22,17 @@ import attrs
 from bot_v2.adapters.brokers.sim.account import unrealized
 from bot_v2.adapters.brokers.sim.book import BookView, Step
 from bot_v2.adapters.brokers.sim.margin import maintenance_margin
-from bot_v2.adapters.brokers.sim.scan import first_candidate, mark_envelope
+from bot_v2.adapters.brokers.sim.scan import (
+    TriggerLevels,
+    first_candidate,
+    first_trigger,
+    mark_envelope,
+)
 from bot_v2.adapters.brokers.sim.settings import MarginMode
+from bot_v2.adapters.brokers.sim.state import OrderState
+from bot_v2.adapters.brokers.sim.triggers import triggers_on_fall
 from bot_v2.domain.money import ZERO
-from bot_v2.domain.orders import Side
+from bot_v2.domain.orders import Side, TriggerPrice
 
 # Relative room for Decimal rounding in the account-level liquidation check (see _WorstCross.safe).
 _HEALTH_SLACK = Decimal("1e-9")
@@ -192,7 +199,9 @@ class SkipQuiet:
         bound came from the stretch (other cross positions' worst marks over it)."""
         positions = book.positions_held
         active = [
-            s for s in book.symbols if book.resting(s) or (s in positions and positions[s].size)
+            s
+            for s in book.symbols
+            if book.resting(s) or book.conditional(s) or (s in positions and positions[s].size)
         ]
         # Per stretch of time scanned: every cross position at its worst mark, computed once and
         # shared by all the symbols scanned over that stretch (usually all of them).
@@ -238,7 +247,14 @@ class SkipQuiet:
                     long_liq = liq
                 else:
                     short_liq = liq
-        return first_candidate(book.series[symbol], start, stop, buy, sell, long_liq, short_liq)
+        series = book.series[symbol]
+        k = first_candidate(series, start, stop, buy, sell, long_liq, short_liq)
+        conditional = book.conditional(symbol)
+        if conditional:
+            # Only before what the other scan found: the earliest of the two is the step.
+            j = first_trigger(series, start, stop if k is None else k, trigger_levels(conditional))
+            k = j if j is not None else k
+        return k
 
     def _scan_liquidation(
         self,
@@ -272,6 +288,22 @@ class SkipQuiet:
             symbol, book.mark, terms.excluding(symbol), cross_wallet=terms.cross_wallet
         )
         return float(lp) if lp is not None else None
+
+
+def trigger_levels(orders: Iterable[OrderState]) -> TriggerLevels:
+    """The nearest trigger per watched price and direction (see TriggerLevels)."""
+    falls: dict[TriggerPrice, float] = {}
+    rises: dict[TriggerPrice, float] = {}
+    for order in orders:
+        assert order.trigger_price is not None
+        level = float(order.trigger_price)
+        by = order.trigger_by
+        if triggers_on_fall(order.type, order.side):
+            falls[by] = max(level, falls.get(by, level))
+        else:
+            rises[by] = min(level, rises.get(by, level))
+    mark, last = TriggerPrice.MARK, TriggerPrice.LAST
+    return TriggerLevels(falls.get(mark), rises.get(mark), falls.get(last), rises.get(last))
 
 
 def _worst_cross(book: BookView, lo_ms: int, hi_ms: int) -> _WorstCross:

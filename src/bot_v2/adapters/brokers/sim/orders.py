@@ -79,34 +79,46 @@ class OrderDesk:
         self, request: OrderRequest, spec: MarketSpec, index: int, reference: Decimal
     ) -> tuple[bool, Decimal]:
         """(whether the order takes liquidity now, the price it would pay as a taker)."""
+        taker = self._taker_price(
+            request.symbol, index, request.side, request.size, request.client_order_id, reference
+        )
+        if request.type is OrderType.MARKET:
+            return True, taker
+        assert request.price is not None
+        return self._limit_terms(request.symbol, request.side, request.price, reference, taker)
+
+    def _taker_price(
+        self, symbol: str, index: int, side: Side, size: Decimal, key: str, reference: Decimal
+    ) -> Decimal:
+        """Half the spread and the impact of `size` in candle `index` beyond `reference`; the noise
+        on the impact is drawn by `key` (the client order id)."""
         settings = self.settings
-        columns = self._series[request.symbol].columns
+        columns = self._series[symbol].columns
         impact = pricing.impact_fraction(
             settings.slippage,
             float(columns.high[index]),
             float(columns.low[index]),
             float(columns.open[index]),
-            request.size,
+            size,
             float(columns.volume[index]),
         )
         if settings.slippage_noise > 0 and impact > 0:
-            u = pricing.draw(settings.seed, request.client_order_id)
+            u = pricing.draw(settings.seed, key)
             impact *= 1 + settings.slippage_noise * Decimal(repr(u))
-        taker = pricing.taker_price(
-            reference, settings.spread_bps, impact, spec.tick_size, request.side
-        )
-        if request.type is OrderType.MARKET:
-            return True, taker
-        assert request.price is not None
-        best = pricing.quote(reference, settings.spread_bps, spec.tick_size, request.side)
-        crosses = request.price >= best if request.side is Side.BUY else request.price <= best
+        tick = self._markets[symbol].tick_size
+        return pricing.taker_price(reference, settings.spread_bps, impact, tick, side)
+
+    def _limit_terms(
+        self, symbol: str, side: Side, limit: Decimal, reference: Decimal, taker: Decimal
+    ) -> tuple[bool, Decimal]:
+        """Whether a limit at `limit` crosses the quote around `reference`, and the price it then
+        pays as a taker: never beyond its limit."""
+        tick = self._markets[symbol].tick_size
+        best = pricing.quote(reference, self.settings.spread_bps, tick, side)
+        crosses = limit >= best if side is Side.BUY else limit <= best
         if not crosses:
             return False, taker
-        # A marketable limit never pays beyond its limit.
-        capped = (
-            min(taker, request.price) if request.side is Side.BUY else max(taker, request.price)
-        )
-        return True, capped
+        return True, min(taker, limit) if side is Side.BUY else max(taker, limit)
 
     def _check_margin(self, request: OrderRequest, spec: MarketSpec, price: Decimal) -> None:
         position = self._position(request.symbol)
@@ -164,6 +176,9 @@ class OrderDesk:
             post_only=request.post_only,
             created_ms=now,
             updated_ms=now,
+            trigger_price=request.trigger_price,
+            trigger_by=request.trigger_by,
+            close_position=request.close_position,
         )
 
     def _record_order(self, order: OrderState, events: list[SimEvent]) -> Order:

@@ -27,6 +27,21 @@ _sim.register_unstructure_hook(
     ),
 )
 
+# An order record carries the conditional fields only where they are set: a plain order's record
+# keeps the exact shape earlier builds wrote (and read, ignoring keys they do not know).
+_unless_set = override(omit_if_default=True)
+_sim.register_unstructure_hook(
+    OrderState,
+    make_dict_unstructure_fn(
+        OrderState,
+        _sim,
+        trigger_price=_unless_set,
+        trigger_by=_unless_set,
+        close_position=_unless_set,
+        triggered_ms=_unless_set,
+    ),
+)
+
 account_record = _sim.get_unstructure_hook(ExchangeState)
 order_record = _sim.get_unstructure_hook(OrderState)
 fill_record = _sim.get_unstructure_hook(Fill)

@@ -1,10 +1,12 @@
 """Finding, a whole stretch of candles at a time, the first candle where anything can happen to an
-account that nobody is touching: a resting limit order trades through, or the mark crosses a
-liquidation price. The scans are conservative in float (they may name a candle where, checked
-exactly in Decimal, nothing happens; they never skip one where something does)."""
+account that nobody is touching: a resting limit order trades through, the mark crosses a
+liquidation price, or a conditional order's trigger is reached. The scans are conservative in float
+(they may name a candle where, checked exactly in Decimal, nothing happens; they never skip one
+where something does)."""
 
 from __future__ import annotations
 
+import attrs
 import numpy as np
 
 from bot_v2.adapters.replay.feed import SymbolSeries
@@ -57,6 +59,52 @@ def first_candidate(
         hit |= mark_low[window] <= liq_long
     if liq_short is not None:
         hit |= mark_high[window] >= liq_short
+    found = np.flatnonzero(hit)
+    return start + int(found[0]) if found.size else None
+
+
+@attrs.frozen
+class TriggerLevels:
+    """The nearest triggers of a symbol's conditional orders, per watched price and direction: a
+    falling price meets the highest of those that trigger on a fall first, a rising one the lowest
+    of those that trigger on a rise."""
+
+    mark_falls_to: float | None = None
+    mark_rises_to: float | None = None
+    last_falls_to: float | None = None
+    last_rises_to: float | None = None
+
+    @property
+    def empty(self) -> bool:
+        return attrs.astuple(self) == (None, None, None, None)
+
+
+def first_trigger(series: SymbolSeries, start: int, stop: int, levels: TriggerLevels) -> int | None:
+    """The first index in [start, stop) whose range (mark candle or trade candle) may reach one of
+    the trigger levels (touching is enough); None when none can."""
+    if start >= stop or levels.empty:
+        return None
+    # (column, bound, whether the column must come down to the bound or rise to it)
+    checks = [
+        (column, level * (1 + SLACK) if falls else level * (1 - SLACK), falls)
+        for column, level, falls in (
+            (series.mark_low, levels.mark_falls_to, True),
+            (series.mark_high, levels.mark_rises_to, False),
+            (series.columns.low, levels.last_falls_to, True),
+            (series.columns.high, levels.last_rises_to, False),
+        )
+        if level is not None
+    ]
+    if stop - start <= _SHORT:
+        for k in range(start, stop):
+            for column, bound, falls in checks:
+                if (column[k] <= bound) if falls else (column[k] >= bound):
+                    return k
+        return None
+    window = slice(start, stop)
+    hit = np.zeros(stop - start, dtype=bool)
+    for column, bound, falls in checks:
+        hit |= (column[window] <= bound) if falls else (column[window] >= bound)
     found = np.flatnonzero(hit)
     return start + int(found[0]) if found.size else None
 

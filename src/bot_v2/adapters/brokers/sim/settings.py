@@ -14,6 +14,14 @@ class MarginMode(enum.Enum):
     ISOLATED = "isolated"
 
 
+class IntrabarOrder(enum.Enum):
+    """Which of a stop and a take-profit acts first when one candle reaches both: a candle's high
+    and low say nothing about which came first. Pessimistic (the default) assumes the stop."""
+
+    PESSIMISTIC = "pessimistic"
+    OPTIMISTIC = "optimistic"
+
+
 def _frozen_map(value: Mapping[str, Decimal]) -> dict[str, Decimal]:
     return dict(value)
 
@@ -42,6 +50,8 @@ class SimSettings:
     # Maintenance margin rate for markets without a leverage tier table.
     maintenance_margin_rate: Decimal = Decimal("0.005")
     seed: int = 7
+    # Stop before take-profit (pessimistic) or after, when one candle reaches both (triggers.py).
+    intrabar_order: IntrabarOrder = IntrabarOrder.PESSIMISTIC
 
     def taker(self, symbol: str) -> Decimal:
         return self.taker_fees.get(symbol, self.taker_fee)

@@ -12,7 +12,7 @@ from bot_v2.adapters.brokers.sim.events import Liquidated
 from bot_v2.adapters.brokers.sim.settings import MarginMode
 from bot_v2.domain.fills import Fill, FundingPayment
 from bot_v2.domain.money import ZERO
-from bot_v2.domain.orders import Order, OrderStatus, OrderType, Side, TimeInForce
+from bot_v2.domain.orders import Order, OrderStatus, OrderType, Side, TimeInForce, TriggerPrice
 
 
 @attrs.define
@@ -42,6 +42,13 @@ class OrderState:
     filled_value: Decimal = ZERO
     status: OrderStatus = OrderStatus.NEW
     updated_ms: int = 0
+    # Conditional orders only (triggers.py). A close-position order's `size` is the position's size
+    # at placement until it triggers, then what it closed.
+    trigger_price: Decimal | None = None
+    trigger_by: TriggerPrice = TriggerPrice.MARK
+    close_position: bool = False
+    # When it triggered (None: not yet); a triggered stop-limit rests in the book from then on.
+    triggered_ms: int | None = None
 
     @property
     def remaining(self) -> Decimal:
@@ -61,6 +68,9 @@ class OrderState:
             average_price=self.filled_value / self.filled if self.filled > 0 else None,
             reduce_only=self.reduce_only,
             timestamp_ms=self.created_ms,
+            trigger_price=self.trigger_price,
+            trigger_by=self.trigger_by,
+            close_position=self.close_position,
         )
 
 
