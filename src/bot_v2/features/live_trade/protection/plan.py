@@ -62,6 +62,12 @@ def protect(inputs: Inputs, settings: Settings, now_ms: int) -> ProtectionPlan:
         records = list(held.records)
         if inputs.venue is not None:
             records = _verify(symbol, records, inputs.venue, settings.bot_id, acc)
+        # A cancel already sent may have worked: never cover, cancelled again until confirmed.
+        for record in records:
+            if record.status is RecordStatus.CANCELLING:
+                acc.cancel.append(record)
+                acc.findings.append(f"{record.describe()}: cancel not confirmed; cancelling")
+        records = [r for r in records if r.status is not RecordStatus.CANCELLING]
         position = inputs.positions.get(symbol)
         if position is None or position.is_flat or position.side is None:
             _orphaned(symbol, held, records, acc)

@@ -62,11 +62,17 @@ class ProtectionReport:
         for symbol, h in sorted(held.items()):
             orders[symbol] = [
                 f"{r.client_order_id} {r.kind.value} {r.side.value} {r.size:f} @ "
-                f"{r.trigger_price:f}{'' if r.status is RecordStatus.PLACED else ' (pending)'}"
+                f"{r.trigger_price:f}"
+                + ("" if r.status is RecordStatus.PLACED else f" ({r.status.value})")
                 for r in h.records
             ]
         unprotected = sorted(
-            s for s in positions if not any(r.is_stop for r in (held.get(s) or Held(s)).records)
+            s
+            for s in positions
+            if not any(
+                r.is_stop and r.status is not RecordStatus.CANCELLING
+                for r in (held.get(s) or Held(s)).records
+            )
         )
         return {
             "status": "ok" if self.ok else "failed",

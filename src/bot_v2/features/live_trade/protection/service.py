@@ -223,6 +223,8 @@ class ProtectionService:
         self._alert(f"{what}; bot held reduce-only", now_ms)
 
     async def _cancel(self, record: ProtectiveRecord, now_ms: int) -> None:
+        # Stored first: once the cancel is sent, this order no longer counts as cover.
+        self._replace_record(attrs.evolve(record, status=RecordStatus.CANCELLING))
         try:
             await self._broker.cancel_protective(record.symbol, record.client_order_id)
         except OrderNotFound:

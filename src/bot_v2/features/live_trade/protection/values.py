@@ -19,10 +19,13 @@ from bot_v2.features.live_trade.exits.values import ExitKind, ExitPlan, ExitStat
 
 class RecordStatus(enum.Enum):
     """PENDING: stored, the placement's answer not yet seen (the process may have died, or the
-    answer was lost); PLACED: the venue accepted it."""
+    answer was lost); PLACED: the venue accepted it; CANCELLING: a cancel was sent (stored before
+    it) and not confirmed. A cancelling order may already be gone, so it never counts as cover:
+    it is cancelled again until the venue confirms or no longer lists it."""
 
     PENDING = "pending"
     PLACED = "placed"
+    CANCELLING = "cancelling"
 
 
 class FailurePolicy(enum.Enum):
