@@ -5,13 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import attrs
 from hypothesis import strategies as st
 
+from bot_v2.features.live_trade.exits.settings import stop_room
 from bot_v2.orchestration.config.caps import CANARY_CAPS
 from bot_v2.orchestration.config.models import (
     BotConfig,
     BotSection,
     BrokerSection,
+    ExitsSection,
     LoggingSection,
     MarketRules,
     MonitoringSection,
@@ -98,6 +101,7 @@ def bot_configs(draw: st.DrawFn, profile: str | None = None) -> BotConfig:
         position_fraction=draw(decimals("0", "1", low_open=True)),
         leverage=draw(decimals("0", str(risk.max_leverage), low_open=True)),
     )
+    strategy = attrs.evolve(strategy, exits=draw(exits_sections(strategy.leverage, caps)))
     replay_map = st.dictionaries(st.sampled_from(symbols), non_blank, max_size=len(symbols))
     return BotConfig(
         profile=profile,
@@ -154,6 +158,44 @@ def bot_configs(draw: st.DrawFn, profile: str | None = None) -> BotConfig:
             backup_count=draw(st.integers(min_value=1, max_value=100)),
         ),
         markets=draw(st.dictionaries(st.sampled_from(SYMBOLS), market_rules(), max_size=2)),
+    )
+
+
+@st.composite
+def exits_sections(draw: st.DrawFn, leverage: Decimal, caps: dict[str, Decimal]) -> ExitsSection:
+    """Valid [strategy.exits]: stops inside the liquidation distance at `leverage` (and under the
+    profile's caps), an increasing ladder whose fractions sum to at most 1."""
+    room = min(stop_room(leverage), Decimal(1))
+    stop_bound = min(room, caps.get("strategy.exits.stop_loss_pct", room))
+    rungs = draw(st.integers(min_value=0, max_value=4))
+    distances = sorted(
+        draw(
+            st.sets(
+                decimals("0", "1", low_open=True, high_open=True), min_size=rungs, max_size=rungs
+            )
+        )
+    )
+    share = str(Decimal(1) / rungs) if rungs else "1"
+    trailing = draw(st.sampled_from(["off", "percent", "atr"]))
+    fee = draw(decimals("0", "0.01"))
+    break_even = draw(st.one_of(st.just(Decimal(0)), decimals(str(fee), "10", low_open=True)))
+    hour, minute = draw(st.integers(0, 23)), draw(st.integers(0, 59))
+    return ExitsSection(
+        stop_loss=draw(st.sampled_from(["percent", "atr"] if caps else ["off", "percent", "atr"])),
+        stop_loss_pct=draw(decimals("0", str(stop_bound), low_open=True, high_open=True)),
+        stop_loss_atr=draw(decimals("0", "100", low_open=True)),
+        take_profit_distances=tuple(distances),
+        take_profit_fractions=tuple(
+            draw(decimals("0", share, low_open=True)) for _ in range(len(distances))
+        ),
+        trailing=trailing,
+        trailing_pct=draw(decimals("0", str(room), low_open=True, high_open=True)),
+        trailing_activation_pct=(Decimal(0) if trailing == "off" else draw(decimals("0", "10"))),
+        break_even_after_pct=break_even,
+        break_even_fee_pct=fee,
+        max_holding_s=draw(decimals("0", "31536000")),
+        flatten_at_utc=draw(st.sampled_from(["", f"{hour:02d}:{minute:02d}"])),
+        atr_window=draw(st.integers(min_value=1, max_value=10_000)),
     )
 
 

@@ -19,7 +19,17 @@ CANARY_CAPS: Final[Mapping[str, Decimal]] = MappingProxyType(
         "risk.max_leverage": Decimal(1),
         "risk.daily_loss_limit": Decimal(10),
         "strategy.leverage": Decimal(1),
+        # A stop-loss at most 5% from entry (docs/risk.md "Exits").
+        "strategy.exits.stop_loss_pct": Decimal("0.05"),
     }
+)
+
+# Protections a profile cannot turn off: path -> the value that means off.
+CANARY_REQUIRED_ON: Final[Mapping[str, object]] = MappingProxyType(
+    {"strategy.exits.stop_loss": "off"}
+)
+PROFILE_REQUIRED_ON: Final[Mapping[str, Mapping[str, object]]] = MappingProxyType(
+    {"canary": CANARY_REQUIRED_ON}
 )
 
 DEV_OFFLINE: Final = "the dev profile is offline and must use sim; use canary or prod for a venue"
@@ -28,9 +38,15 @@ DEV_OFFLINE: Final = "the dev profile is offline and must use sim; use canary or
 PROFILE_CAPS: Final[Mapping[str, Mapping[str, Decimal]]] = MappingProxyType({"canary": CANARY_CAPS})
 
 
+def _leaf(config: BotConfig, path: str) -> object:
+    value: object = config
+    for key in path.split("."):
+        value = getattr(value, key)
+    return value
+
+
 def _value(config: BotConfig, path: str) -> Decimal:
-    section, key = path.split(".")
-    value = getattr(getattr(config, section), key)
+    value = _leaf(config, path)
     assert isinstance(value, Decimal)
     return value
 
@@ -45,4 +61,7 @@ def cap_problems(config: BotConfig) -> list[Problem]:
         value = _value(config, path)
         if value > cap:
             problems.append(Problem(path, f"{config.profile} caps this at {cap}", value))
+    for path, off in PROFILE_REQUIRED_ON.get(config.profile, {}).items():
+        if _leaf(config, path) == off:
+            problems.append(Problem(path, f"{config.profile} requires this on", off))
     return problems

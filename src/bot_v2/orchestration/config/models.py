@@ -74,6 +74,36 @@ class ReplaySection:
 
 
 @attrs.frozen
+class ExitsSection:
+    """`[strategy.exits]`: how a position is closed besides the strategy's own signals (docs/risk.md
+    "Exits"). Percent distances are fractions of the price (0.04 is 4%)."""
+
+    # "off", "percent" (stop_loss_pct from entry) or "atr" (stop_loss_atr x ATR, at most
+    # stop_loss_pct, which also stands in until the ATR has atr_window candles).
+    stop_loss: str = "percent"
+    stop_loss_pct: Decimal = Decimal("0.04")
+    stop_loss_atr: Decimal = Decimal(2)
+    # The take-profit ladder: rung i closes take_profit_fractions[i] of the entry size once the
+    # price is take_profit_distances[i] in profit. Empty: no ladder.
+    take_profit_distances: tuple[Decimal, ...] = ()
+    take_profit_fractions: tuple[Decimal, ...] = ()
+    # "off", "percent" or "atr", like stop_loss, measured from the best price since entry.
+    trailing: str = "off"
+    trailing_pct: Decimal = Decimal("0.03")
+    trailing_atr: Decimal = Decimal(3)
+    # 0: the trailing stop follows from entry; else only once this far in profit.
+    trailing_activation_pct: Decimal = Decimal(0)
+    # 0: off; else the stop moves to entry plus break_even_fee_pct once this far in profit.
+    break_even_after_pct: Decimal = Decimal(0)
+    break_even_fee_pct: Decimal = Decimal("0.001")
+    # 0: off; else the bot closes a position held this long.
+    max_holding_s: Decimal = Decimal(0)
+    # "": off; "HH:MM": the bot closes every position at that UTC time.
+    flatten_at_utc: str = ""
+    atr_window: int = 14
+
+
+@attrs.frozen
 class StrategySection:
     name: str = "baseline"
     short_window: int = 12
@@ -85,6 +115,7 @@ class StrategySection:
     # Position notional = equity * position_fraction * leverage.
     position_fraction: Decimal = Decimal("0.2")
     leverage: Decimal = Decimal(2)
+    exits: ExitsSection = ExitsSection()
 
 
 @attrs.frozen

@@ -10,6 +10,7 @@ import attrs
 
 from bot_v2.domain.errors import InvalidSymbol
 from bot_v2.domain.symbols import normalize_symbol
+from bot_v2.orchestration.config.exits import exit_leaf_checks, exit_relations
 from bot_v2.orchestration.config.models import BotConfig, MarketRules
 from bot_v2.orchestration.config.problems import SECRETS_HINT, Problem, looks_secret
 from bot_v2.orchestration.config.ranges import Range
@@ -59,6 +60,7 @@ def validate(config: BotConfig) -> tuple[BotConfig, list[Problem]]:
         if problem is not None:
             problems.append(problem)
     problems.extend(_strategy_relations(config))
+    problems.extend(exit_relations(config, _LEVERAGE.holds(config.strategy.leverage)))
     problems.extend(_streaming_relations(config))
     problems.extend(_ccxt_secrets(config.broker.ccxt_config))
     problems.extend(_market_rules(config.markets))
@@ -142,6 +144,7 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
         ("strategy.trailing_stop_pct", c.strategy.trailing_stop_pct, _STOP),
         ("strategy.position_fraction", c.strategy.position_fraction, _FRACTION),
         ("strategy.leverage", c.strategy.leverage, _LEVERAGE),
+        *exit_leaf_checks(c),
         ("risk.max_leverage", c.risk.max_leverage, _LEVERAGE),
         ("risk.max_order_notional", c.risk.max_order_notional, _MONEY),
         ("risk.max_symbol_notional", c.risk.max_symbol_notional, _MONEY),

@@ -43,7 +43,11 @@ class ExitState:
 
     `best_price` is the most favourable price seen since entry (the trailing stop counts from it);
     `rungs_filled` how many take-profit rungs have closed; `break_even_armed` latches once the
-    profit asked for break-even was reached."""
+    profit asked for break-even was reached. `entry_size` is the largest absolute size the position
+    had (the ladder's fractions count from it, so what was closed is entry_size - |size|);
+    `stop_price`/`stop_kind` the stop last planned (it only ever moves in the position's favour,
+    so it must be remembered, not recomputed); `closing` the bot-side exit already asked for
+    (TIME, END_OF_DAY), which is never asked for again for this position."""
 
     symbol: str
     side: Side
@@ -52,6 +56,10 @@ class ExitState:
     best_price: Decimal
     rungs_filled: int = 0
     break_even_armed: bool = False
+    entry_size: Decimal = Decimal(0)
+    stop_price: Decimal | None = None
+    stop_kind: ExitKind = ExitKind.STOP_LOSS
+    closing: ExitKind | None = None
 
 
 @attrs.frozen
