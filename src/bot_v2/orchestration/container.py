@@ -176,7 +176,7 @@ class Container(containers.DeclarativeContainer):
     closer = providers.Singleton(
         IntentCloser, execution, risk_context, session.provided.sync, store
     )
-    exit_planner = providers.Object(None)
+    exit_planner = providers.Singleton(run_factories.exit_planner, config, session.provided.markets)
     protection = providers.Singleton(
         run_factories.protection,
         config,

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot_v2.domain.market import MarketSpec
 from bot_v2.domain.orders import TriggerPrice
 from bot_v2.features.live_trade.protection import FailurePolicy, ProtectionService, Settings
+from bot_v2.features.live_trade.protection.planner import ExitsPlanner
 from bot_v2.features.live_trade.protection.ports import Closer, ExitPlanner, RiskHolder
 from bot_v2.features.live_trade.reconciliation.service import SEQUENCE_FLOOR_KEY
 from bot_v2.features.streaming.service import StreamingService
@@ -19,6 +20,7 @@ from bot_v2.monitoring.protection_metrics import ProtectionCollector
 from bot_v2.monitoring.reports import CycleReport
 from bot_v2.monitoring.stream_metrics import StreamStatsCollector
 from bot_v2.monitoring.system_monitor import SystemMonitor
+from bot_v2.orchestration.config.exits import exit_settings
 from bot_v2.orchestration.config.models import BotConfig
 from bot_v2.orchestration.runtime.session import RunSession
 from bot_v2.orchestration.runtime.user_stream_pump import UserStreamPump
@@ -91,6 +93,11 @@ def first_sequence(store: IStateStore) -> int:
     """The next order's sequence: past every decision stored and the floor reconciliation set."""
     floor = int(store.get_meta(SEQUENCE_FLOOR_KEY) or 0)
     return max(store.decision_count(), floor)
+
+
+def exit_planner(config: BotConfig, markets: dict[str, MarketSpec]) -> ExitPlanner:
+    """The strategy's exits (`[strategy.exits]`) over the session's markets."""
+    return ExitsPlanner(exit_settings(config.strategy), markets)
 
 
 def protection(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
-from bot_v2.domain.market import MarketSpec
+from bot_v2.domain.market import Candle, MarketSpec
 from bot_v2.domain.orders import Order, OrderStatus, OrderType, Side
 from bot_v2.domain.positions import Position
 from bot_v2.features.live_trade.exits.values import ExitKind, ExitPlan, ExitState, TakeProfitRung
@@ -68,14 +69,24 @@ def venue_order(r: ProtectiveRecord) -> Order:
 
 
 class PercentStop:
-    """The simplest exit planner: a stop-loss a fixed fraction from the entry; optional rungs."""
+    """The simplest exit planner: a stop-loss a fixed fraction from the entry, moved by
+    `stop_shift` (a test moves it anywhere, as no real exit would); optional rungs."""
 
     def __init__(self, pct: str, rungs: tuple[tuple[str, str], ...] = ()) -> None:
         self.pct = Decimal(pct)
         self.rungs = tuple((Decimal(d), Decimal(f)) for d, f in rungs)
         self.stop_shift = Decimal(0)
 
-    def __call__(
+    def observe(self, candles: Sequence[Candle]) -> None:
+        return None
+
+    def open(self, position: Position, now_ms: int) -> ExitState:
+        assert position.side is not None
+        return ExitState(
+            position.symbol, position.side, position.entry_price, now_ms, position.entry_price
+        )
+
+    def plan(
         self, position: Position, state: ExitState, mark: Decimal, now_ms: int
     ) -> tuple[ExitState, ExitPlan]:
         sign = 1 if position.size > 0 else -1

@@ -115,6 +115,8 @@ class RuntimeCoordinator:
             log.warning("market data gap: %s", detail)
             self.store.record_event(now, "gap", detail)
         self._roll_day(now)
+        if self.protection is not None:
+            self.protection.observe(ingest.new_candles)
         if self._reconcile_due(now):
             await self._reconcile(now)
         # The strategies see the account as the venue has it now; the risk context is asked for

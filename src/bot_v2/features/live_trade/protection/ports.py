@@ -4,19 +4,29 @@ state that holds the bot reduce-only (RiskContextSource)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Protocol
 
+from bot_v2.domain.market import Candle
 from bot_v2.domain.positions import Position
 from bot_v2.features.live_trade.exits.values import ExitKind, ExitPlan, ExitState
 from bot_v2.features.live_trade.risk.state import RiskState
 
 
 class ExitPlanner(Protocol):
-    def __call__(
+    """Where each open position's exits are (ExitsPlanner: the exits package)."""
+
+    def observe(self, candles: Sequence[Candle]) -> None:
+        """The cycle's newly closed candles (the prices a trailing stop follows, the ATR)."""
+
+    def open(self, position: Position, now_ms: int) -> ExitState:
+        """The exit state of a position the service sees for the first time."""
+
+    def plan(
         self, position: Position, state: ExitState, mark: Decimal, now_ms: int
     ) -> tuple[ExitState, ExitPlan]:
-        """The position's exit state moved to `mark` and `now_ms`, and what it should hold now."""
+        """The position's exit state moved on to now, and what it should hold now."""
 
 
 class Closer(Protocol):

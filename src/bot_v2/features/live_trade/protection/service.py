@@ -16,16 +16,16 @@ What it did is journaled (event "protection"), exits are journaled by kind (even
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 import attrs
 
 from bot_v2.domain.errors import BrokerError, ExchangeUnavailable, OrderNotFound
-from bot_v2.domain.market import MarketSpec
+from bot_v2.domain.market import Candle, MarketSpec
 from bot_v2.domain.orders import Order, OrderRequest, OrderType
 from bot_v2.domain.positions import Position
-from bot_v2.features.live_trade.exits.values import ExitKind, ExitPlan, ExitState
+from bot_v2.features.live_trade.exits.values import ExitKind, ExitPlan
 from bot_v2.features.live_trade.protection.exits import ExitNamer
 from bot_v2.features.live_trade.protection.ids import protective_order_id
 from bot_v2.features.live_trade.protection.keeper import ProtectionKeeper
@@ -123,17 +123,16 @@ class ProtectionService:
             held = self.keeper.held.get(symbol) or Held(symbol)
             state = held.exit_state
             if state is None or state.side is not position.side:
-                state = ExitState(
-                    symbol=symbol,
-                    side=position.side,
-                    entry_price=position.entry_price,
-                    opened_at_ms=now_ms,
-                    best_price=position.entry_price,
-                )
+                state = self._planner.open(position, now_ms)
             mark = marks.get(symbol) or position.entry_price
-            state, plans[symbol] = self._planner(position, state, mark, now_ms)
+            state, plans[symbol] = self._planner.plan(position, state, mark, now_ms)
             self.keeper.put(attrs.evolve(held, exit_state=state))
         return plans
+
+    def observe(self, candles: Sequence[Candle]) -> None:
+        """The cycle's newly closed candles, for the exit planner (trailing stops, ATR)."""
+        if self._planner is not None and candles:
+            self._planner.observe(candles)
 
     # -- applying -----------------------------------------------------------------------------
     async def _apply(self, plan: ProtectionPlan, now_ms: int) -> str:
