@@ -28,10 +28,9 @@ def inputs(
     plans: dict[str, ExitPlan] | None = None,
     held: dict[str, Held] | None = None,
     *,
-    marks: dict[str, Decimal] | None = None,
     venue: tuple[Order, ...] | None = None,
 ) -> Inputs:
-    return Inputs(positions, plans or {}, held or {}, MARKETS, marks or {}, venue)
+    return Inputs(positions, plans or {}, held or {}, MARKETS, venue)
 
 
 def test_an_open_position_gets_a_reduce_only_stop_of_its_size() -> None:
@@ -147,19 +146,6 @@ def test_our_protective_order_without_a_record_is_cancelled_and_others_are_left(
     plan = protect(inputs({}, {}, {}, venue=(stray, foreign)), SETTINGS, NOW)
     assert plan.strays == (stray,)
     assert any("not the bot's" in f for f in plan.findings)
-
-
-def test_a_stop_already_crossed_closes_the_position_instead() -> None:
-    old = record("s1", "90")
-    held = {BTC: Held(BTC, records=(old,))}
-    plan = protect(
-        inputs({BTC: long("1")}, {BTC: stop_plan("95")}, held, marks={BTC: Decimal(94)}),
-        SETTINGS,
-        NOW,
-    )
-    assert plan.close == ((BTC, ExitKind.STOP_LOSS),)
-    # The stop it holds stays until the position is flat.
-    assert plan.place == () and plan.cancel == ()
 
 
 def test_take_profit_rungs_never_close_more_than_the_position() -> None:

@@ -88,9 +88,7 @@ def apply(plan: ProtectionPlan, held: Held) -> Held:
 def pass_once(position: Position | None, exit_plan: ExitPlan, held: Held) -> ProtectionPlan:
     positions = {BTC: position} if position is not None else {}
     venue = tuple(venue_order(r) for r in held.records if r.status is RecordStatus.PLACED)
-    return protect(
-        Inputs(positions, {BTC: exit_plan}, {BTC: held}, MARKETS, {}, venue), SETTINGS, NOW
-    )
+    return protect(Inputs(positions, {BTC: exit_plan}, {BTC: held}, MARKETS, venue), SETTINGS, NOW)
 
 
 @settings(max_examples=300, deadline=None)

@@ -19,7 +19,6 @@ it, from protection's own stored sequence.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 
 import attrs
 
@@ -82,8 +81,7 @@ def protect(inputs: Inputs, settings: Settings, now_ms: int) -> ProtectionPlan:
         spec = inputs.markets.get(symbol)
         if plan is None or spec is None:
             continue
-        mark = inputs.marks.get(symbol)
-        _stop(position, closing, plan, spec, mark, records, now_ms, acc)
+        _stop(position, closing, plan, spec, records, now_ms, acc)
         _take_profits(position, closing, plan, spec, records, now_ms, acc)
         if plan.close_now is not None:
             acc.close.append((symbol, plan.close_now))
@@ -146,7 +144,6 @@ def _stop(
     closing: Side,
     plan: ExitPlan,
     spec: MarketSpec,
-    mark: Decimal | None,
     records: list[ProtectiveRecord],
     now_ms: int,
     acc: _Acc,
@@ -160,15 +157,6 @@ def _stop(
         return
     # A sell stop rounds up and a buy stop down: toward the price, never giving more away.
     trigger = quantize_price(plan.stop_price, spec.tick_size, closing)
-    if mark is not None and _through(closing, trigger, mark):
-        # The venue would refuse a stop that triggers at once: the bot closes instead, and the
-        # stops it holds stay until the position is flat.
-        acc.close.append((position.symbol, plan.stop_kind))
-        acc.findings.append(
-            f"{position.symbol}: {plan.stop_kind.value} at {trigger:f} already crossed "
-            f"(mark {mark:f}); closing the position"
-        )
-        return
     want = ProtectiveRecord(
         "", position.symbol, plan.stop_kind, None, closing, size, trigger, now_ms
     )
@@ -222,8 +210,3 @@ def _hold(want: ProtectiveRecord, current: list[ProtectiveRecord], acc: _Acc) ->
         if record is not keep:
             acc.cancel.append(record)
             acc.findings.append(f"{record.describe()}: superseded by {keep.client_order_id}")
-
-
-def _through(closing: Side, trigger: Decimal, mark: Decimal) -> bool:
-    """A sell stop (a long's) at or above the mark, or a buy stop at or below it."""
-    return trigger >= mark if closing is Side.SELL else trigger <= mark

@@ -106,7 +106,7 @@ class ProtectionService:
             except BrokerError as exc:
                 return self._finish(ProtectionReport(now_ms, ProtectionPlan(), str(exc)), open_)
             self.verify_next = False
-        inputs = Inputs(open_, plans, self.keeper.held, self._markets, marks, venue)
+        inputs = Inputs(open_, plans, self.keeper.held, self._markets, venue)
         plan = protect(inputs, self.settings, now_ms)
         failure = await self._apply(plan, now_ms)
         return self._finish(ProtectionReport(now_ms, plan, failure), open_)

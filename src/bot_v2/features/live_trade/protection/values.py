@@ -103,13 +103,14 @@ class Settings:
 @attrs.frozen
 class Inputs:
     """One pass's view: the open positions (non-flat), the exit plan of each, what is stored, the
-    market rules and marks, and, on a verifying pass, the venue's open protective orders."""
+    market rules and, on a verifying pass, the venue's open protective orders. No marks: whether a
+    stop is already crossed is the venue's call (it refuses one that would trigger at once, and
+    the failure policy then closes the position)."""
 
     positions: Mapping[str, Position]
     plans: Mapping[str, ExitPlan]
     held: Mapping[str, Held]
     markets: Mapping[str, MarketSpec]
-    marks: Mapping[str, Decimal] = attrs.field(factory=dict)
     # None: trust the records (the cycle's pass); a tuple: the venue's list (reconciliation).
     venue: tuple[Order, ...] | None = None
 
