@@ -8,7 +8,7 @@ the answer was lost)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +32,7 @@ from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk
 from bot_v2.features.live_trade.risk_context import RiskContextSource
 from bot_v2.features.market_data.service import MarketDataService
 from bot_v2.orchestration.backtest.memory_store import MemoryStateStore
+from bot_v2.ports.monitor import IMonitor
 from tests.unit.protection._support import PercentStop
 from tests.unit.sim._support import NO_COSTS, SPEC, SYMBOL, T0, Clock, H, bars, feed
 
@@ -92,12 +93,13 @@ class World:
         *,
         tries: int = 2,
         policy: FailurePolicy = FailurePolicy.CLOSE,
-        price: float = 1000.0,
+        prices: Sequence[float | tuple[float, float, float, float]] = (1000.0,) * 48,
         faults: Mapping[int, str] | None = None,
+        monitor: IMonitor | None = None,
     ) -> None:
         self.clock = Clock(T0 + H)
         self.broker = SimBroker(
-            feed(bars([price] * 48)), self.clock, {SYMBOL: SPEC}, NO_COSTS, look_ahead=SkipQuiet
+            feed(bars(prices)), self.clock, {SYMBOL: SPEC}, NO_COSTS, look_ahead=SkipQuiet
         )
         self.venue = FaultyVenue(self.broker, faults or {}, self.check)
         self.store = MemoryStateStore()
@@ -131,6 +133,7 @@ class World:
             planner=self.planner,
             closer=IntentCloser(self.execution, self.risk, self.sync, self.store),
             risk=self.risk,
+            monitor=monitor,
         )
         self.armed = False
         self.violations: list[str] = []
