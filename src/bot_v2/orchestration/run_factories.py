@@ -130,7 +130,15 @@ def protection(
     )
     venue: IProtectiveOrders = broker  # type: ignore[assignment]
     service = ProtectionService(
-        venue, store, markets, settings, planner=planner, closer=closer, risk=risk, monitor=monitor
+        venue,
+        store,
+        markets,
+        settings,
+        planner=planner,
+        closer=closer,
+        risk=risk,
+        monitor=monitor,
+        lookup=broker.fetch_order,
     )
     registry = getattr(monitor, "registry", None)
     if registry is not None:

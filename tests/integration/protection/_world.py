@@ -171,6 +171,12 @@ class World:
         await self.broker.submit_order(request)
         await self.book()
 
+    async def open_long_again(self, size: str = "1") -> None:
+        n = len(self.broker.exchange.state.fills)
+        request = OrderRequest(f"bot-entry-{n}", SYMBOL, Side.BUY, OrderType.MARKET, Decimal(size))
+        await self.broker.submit_order(request)
+        await self.book()
+
     async def reduce(self, size: str) -> None:
         n = len(self.broker.exchange.state.fills)
         request = OrderRequest(

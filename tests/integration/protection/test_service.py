@@ -148,3 +148,34 @@ def test_a_take_profit_rung_fills_and_the_stop_shrinks_to_what_is_left() -> None
     (stop,) = world.venue_stops()
     assert stop.size == Decimal("0.6") and stop.type is OrderType.STOP_MARKET
     assert world.service.stats.exits == {"take_profit": 1}
+
+
+def test_a_store_restored_from_an_older_backup_never_reuses_a_protective_id() -> None:
+    world = World()
+
+    async def run() -> list[str]:
+        await world.open_long("1")
+        await world.protect()
+        await world.reduce("1")
+        await world.protect()  # the orphan p0 is cancelled: the venue still knows its id
+        await world.open_long_again()
+        await world.protect()  # p1, open
+        # An older backup: nothing of protection stored.
+        from bot_v2.orchestration.backtest.memory_store import MemoryStateStore
+
+        restored = ProtectionService(
+            world.broker,
+            MemoryStateStore(),
+            {SYMBOL: world.broker.exchange.spec(SYMBOL)},
+            world.service.settings,
+            planner=PercentStop("0.04"),
+            lookup=world.broker.fetch_order,
+        )
+        await restored.run(world.clock.now_ms(), world.positions(), {}, verify=True)
+        # No id the venue knows was sent again (the sim refuses a duplicate client id).
+        assert restored.stats.failed == 0
+        return sorted(o.client_order_id for o in world.broker.exchange.conditional_orders([SYMBOL]))
+
+    ids = asyncio.run(run())
+    # p1 had no record, so it was cancelled as a stray; the new stop is p2, past both known ids.
+    assert ids == ["bot-BTCUSDT-p2"]

@@ -44,7 +44,7 @@ def helds(draw: st.DrawFn, symbol: str) -> Held:
         )
     records = tuple(
         ProtectiveRecord(
-            f"bot-X-sl{i}",
+            f"bot-X-p{i}",
             symbol,
             draw(st.sampled_from(ExitKind)),
             draw(st.none() | st.integers(0, 5)),
@@ -72,7 +72,7 @@ def test_records_and_sequence_survive_a_restart(tmp_path: Path) -> None:
     store.open()
     keeper = ProtectionKeeper(store)
     state = ExitState(BTC, Side.BUY, Decimal(100), NOW, Decimal(104), 1, True)
-    held = Held(BTC, state, (record("bot-BTCUSDT-sl4", status=RecordStatus.PENDING),), 2)
+    held = Held(BTC, state, (record("bot-BTCUSDT-p4", status=RecordStatus.PENDING),), 2)
     keeper.put(held, sequence=5)
     store.close()
 

@@ -140,7 +140,7 @@ def test_a_verifying_pass_drops_what_the_venue_no_longer_has() -> None:
 
 
 def test_our_protective_order_without_a_record_is_cancelled_and_others_are_left() -> None:
-    ours = protective_order_id("bot", BTC, ExitKind.STOP_LOSS, 7)
+    ours = protective_order_id("bot", BTC, 7)
     stray = venue_order(record(ours))
     foreign = venue_order(record("someone-else-1"))
     plan = protect(inputs({}, {}, {}, venue=(stray, foreign)), SETTINGS, NOW)

@@ -51,6 +51,11 @@ class ProtectionKeeper:
         seq = self.stored.sequence if sequence is None else max(sequence, self.stored.sequence)
         self._keep(Stored(seq, dict(sorted(table.items()))))
 
+    def advance(self, sequence: int) -> None:
+        """Move the next sequence forward (never back)."""
+        if sequence > self.stored.sequence:
+            self._keep(Stored(sequence, self.stored.held))
+
     def _keep(self, stored: Stored) -> None:
         text = encode(stored)
         if text != self._text:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from bot_v2.domain.market import Candle
+from bot_v2.domain.orders import Order
 from bot_v2.domain.positions import Position
 from bot_v2.features.live_trade.exits.values import ExitKind, ExitPlan, ExitState
 from bot_v2.features.live_trade.risk.state import RiskState
@@ -41,3 +42,8 @@ class RiskHolder(Protocol):
 
     def keep(self, state: RiskState) -> bool:
         """Store the state (before it is relied on) and keep it."""
+
+
+class Lookup(Protocol):
+    async def __call__(self, symbol: str, client_order_id: str) -> Order | None:
+        """The venue's order with that client id, any state, or None (IBroker.fetch_order)."""

@@ -27,10 +27,10 @@ from bot_v2.domain.orders import Order, OrderRequest, OrderType
 from bot_v2.domain.positions import Position
 from bot_v2.features.live_trade.exits.values import ExitKind, ExitPlan
 from bot_v2.features.live_trade.protection.exits import ExitNamer
-from bot_v2.features.live_trade.protection.ids import protective_order_id
+from bot_v2.features.live_trade.protection.ids import protective_order_id, sequence_of
 from bot_v2.features.live_trade.protection.keeper import ProtectionKeeper
 from bot_v2.features.live_trade.protection.plan import protect
-from bot_v2.features.live_trade.protection.ports import Closer, ExitPlanner, RiskHolder
+from bot_v2.features.live_trade.protection.ports import Closer, ExitPlanner, Lookup, RiskHolder
 from bot_v2.features.live_trade.protection.report import ProtectionReport, ProtectionStats
 from bot_v2.features.live_trade.protection.values import (
     FailurePolicy,
@@ -62,6 +62,7 @@ class ProtectionService:
         closer: Closer | None = None,
         risk: RiskHolder | None = None,
         monitor: IMonitor | None = None,
+        lookup: Lookup | None = None,
     ) -> None:
         self._broker = broker
         self._store = store
@@ -79,6 +80,9 @@ class ProtectionService:
         self.verify_next = False
         self._last: ProtectionReport | None = None
         self._fills_seen: int | None = None
+        # Whether this process moved the sequence past every id the venue knows (first verify).
+        self._floored = False
+        self._lookup = lookup
 
     # -- one pass -----------------------------------------------------------------------------
     async def run(
@@ -103,6 +107,8 @@ class ProtectionService:
         if verify or self.verify_next:
             try:
                 venue = tuple(await self._broker.fetch_protective_orders(self._symbols))
+                if not self._floored:
+                    await self._sequence_floor(venue)
             except BrokerError as exc:
                 return self._finish(ProtectionReport(now_ms, ProtectionPlan(), str(exc)), open_)
             self.verify_next = False
@@ -133,6 +139,38 @@ class ProtectionService:
         """The cycle's newly closed candles, for the exit planner (trailing stops, ATR)."""
         if self._planner is not None and candles:
             self._planner.observe(candles)
+
+    async def _sequence_floor(self, venue: tuple[Order, ...]) -> None:
+        """Once per process, on its first verifying pass: the next sequence past every protective
+        id of ours the venue knows. A store restored from an older backup has an older sequence;
+        the venue lists the open ones, the stored fills (reconciliation adopted the venue's) the
+        filled ones, and a lookup by id the cancelled ones: probed forward from the stored
+        sequence until `placement_tries + 2` sequences in a row are unknown (longer runs of ids
+        the venue never accepted are harmless: it knows none of them)."""
+        bot, symbols = self.settings.bot_id, self._symbols
+        since = min((r.created_ms for h in self.keeper.held.values() for r in h.records), default=0)
+        seen = [o.client_order_id for o in venue]
+        seen += [f.client_order_id for f in self._store.load_fills(since)]
+        sequences = [sequence_of(c, bot, s) for c in seen for s in symbols]
+        floor = max([self.keeper.stored.sequence - 1, *(q for q in sequences if q is not None)])
+        if self._lookup is not None:
+            probe, misses = floor + 1, 0
+            while misses < self.settings.placement_tries + 2:
+                known = False
+                for symbol in symbols:
+                    coid = protective_order_id(bot, symbol, probe)
+                    known = known or await self._lookup(symbol, coid) is not None
+                floor, misses = (probe, 0) if known else (floor, misses + 1)
+                probe += 1
+        if floor + 1 > self.keeper.stored.sequence:
+            self._store.record_event(
+                self._store.watermark_ms(),
+                "protection",
+                f"protective id sequence moved from {self.keeper.stored.sequence} to {floor + 1}: "
+                "the venue knows newer ids than the store (restored from a backup?)",
+            )
+            self.keeper.advance(floor + 1)
+        self._floored = True
 
     # -- applying -----------------------------------------------------------------------------
     async def _apply(self, plan: ProtectionPlan, now_ms: int) -> str:
@@ -263,7 +301,7 @@ class ProtectionService:
     def _store_new(self, want: ProtectiveRecord, now_ms: int) -> ProtectiveRecord:
         """The record with a fresh client id, stored (with the next sequence) before it is sent."""
         sequence = self.keeper.stored.sequence
-        coid = protective_order_id(self.settings.bot_id, want.symbol, want.kind, sequence)
+        coid = protective_order_id(self.settings.bot_id, want.symbol, sequence)
         record = attrs.evolve(
             want, client_order_id=coid, status=RecordStatus.PENDING, created_ms=now_ms
         )
