@@ -13,7 +13,10 @@ from bot_v2.domain.account import Balance, FeeRates, PositionReport
 from bot_v2.domain.orders import Order, OrderType, Side
 from bot_v2.domain.positions import Position
 from bot_v2.features.live_trade.preview import OrderPreview, preview_order
+from bot_v2.features.live_trade.protection import Settings
+from bot_v2.features.live_trade.protection.preview import describe, protection_after
 from bot_v2.features.live_trade.risk.context import RiskContext
+from bot_v2.orchestration import run_factories
 from bot_v2.orchestration.container import Container
 from bot_v2.orchestration.runtime.lifecycle import risk_limits
 from bot_v2.ports.broker import IBroker
@@ -96,7 +99,7 @@ async def order_preview(
         kill_switch=config.risk.kill_switch,
         reduce_only=config.risk.reduce_only,
     )
-    return preview_order(
+    preview = preview_order(
         client_order_id="preview",
         symbol=symbol,
         side=side,
@@ -108,3 +111,17 @@ async def order_preview(
         ctx=ctx,
         limits=risk_limits(config),
     )
+    fill_price = preview.request.price if preview.request is not None else None
+    fill_price = fill_price or marks.get(symbol)
+    if preview.request is None or fill_price is None:
+        return preview
+    protection = protection_after(
+        preview.request,
+        positions.get(symbol) or Position(symbol),
+        fill_price,
+        run_factories.exit_planner(config, markets),
+        markets[symbol],
+        Settings(bot_id=config.bot.id),
+        container.clock().now_ms(),
+    )
+    return attrs.evolve(preview, protection=tuple(describe(r) for r in protection))
