@@ -28,6 +28,7 @@ from bot_v2.features.live_trade.protection import (
     ProtectionService,
     Settings,
 )
+from bot_v2.features.live_trade.protection.ports import ExitPlanner
 from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk
 from bot_v2.features.live_trade.risk_context import RiskContextSource
 from bot_v2.features.market_data.service import MarketDataService
@@ -96,6 +97,7 @@ class World:
         prices: Sequence[float | tuple[float, float, float, float]] = (1000.0,) * 48,
         faults: Mapping[int, str] | None = None,
         monitor: IMonitor | None = None,
+        planner: ExitPlanner | None = None,
     ) -> None:
         self.clock = Clock(T0 + H)
         self.broker = SimBroker(
@@ -130,7 +132,7 @@ class World:
             self.store,
             markets,
             Settings("bot", placement_tries=tries, on_stop_failure=policy),
-            planner=self.planner,
+            planner=planner or self.planner,
             closer=IntentCloser(self.execution, self.risk, self.sync, self.store),
             risk=self.risk,
             monitor=monitor,

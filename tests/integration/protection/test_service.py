@@ -9,11 +9,14 @@ import asyncio
 from decimal import Decimal
 
 from bot_v2.domain.orders import OrderType
+from bot_v2.features.live_trade.exits.settings import ExitSettings
 from bot_v2.features.live_trade.protection import FailurePolicy, ProtectionService
+from bot_v2.features.live_trade.protection.planner import ExitsPlanner
+from bot_v2.orchestration.backtest.memory_store import MemoryStateStore
 from bot_v2.orchestration.backtest.quiet import QuietMonitor
 from tests.integration.protection._world import World
 from tests.unit.protection._support import PercentStop
-from tests.unit.sim._support import SYMBOL, H
+from tests.unit.sim._support import SPEC, SYMBOL, H
 
 # Flat at 1000, then a candle that falls to 900 (through a 5% stop at 950).
 DROP = [1000.0] * 5 + [(1000.0, 1000.0, 900.0, 910.0)] + [910.0] * 40
@@ -161,8 +164,6 @@ def test_a_store_restored_from_an_older_backup_never_reuses_a_protective_id() ->
         await world.open_long_again()
         await world.protect()  # p1, open
         # An older backup: nothing of protection stored.
-        from bot_v2.orchestration.backtest.memory_store import MemoryStateStore
-
         restored = ProtectionService(
             world.broker,
             MemoryStateStore(),
@@ -179,3 +180,27 @@ def test_a_store_restored_from_an_older_backup_never_reuses_a_protective_id() ->
     ids = asyncio.run(run())
     # p1 had no record, so it was cancelled as a stray; the new stop is p2, past both known ids.
     assert ids == ["bot-BTCUSDT-p2"]
+
+
+def test_a_time_exit_closes_through_the_intent_path_once() -> None:
+    # The real exits: a 4% stop, held at most an hour.
+    exits = ExitsPlanner(ExitSettings(max_holding_s=Decimal(3600)), {SYMBOL: SPEC})
+    world = World(planner=exits)
+
+    async def run() -> None:
+        await world.open_long("1")
+        await world.protect()
+        assert len(world.venue_stops()) == 1
+        world.clock.now += 2 * H
+        await world.book()
+        await world.protect()
+        await world.book()
+        await world.protect()
+
+    asyncio.run(run())
+    assert world.venue_position() == 0
+    assert events(world, "exit") == [f"time {SYMBOL}: closed by the bot"]
+    (close,) = events(world, "exit_close")
+    assert close.startswith(f"time {SYMBOL}: sell 1: sent as bot-")
+    # The orphaned stop went with the position.
+    assert world.venue_stops() == []
