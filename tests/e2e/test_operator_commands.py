@@ -38,6 +38,8 @@ def test_orders_preview_shows_the_quantized_order_and_sends_nothing(tmp_path: Pa
     )
     assert result.returncode == 0, result.stderr
     assert "order     buy 0.012 BTC/USDT:USDT market" in result.stdout
+    # The dev profile's 4% stop-loss, as the venue would hold it once the order fills.
+    assert "protect   stop (stop_loss): sell 0.012 reduce-only, triggers at " in result.stdout
     assert "would send (not sent: preview only)" in result.stdout
     assert not (tmp_path / "state.db").exists()
 

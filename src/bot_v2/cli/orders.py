@@ -53,6 +53,8 @@ def render(p: OrderPreview) -> str:
         lines.append(
             f"{'pass' if rule.approved else 'REJECT':<9} {rule.rule}{': ' + rule.reason if rule.reason else ''}"
         )
+    for line in p.protection:
+        lines.append(f"protect   {line}")
     lines.append(
         "verdict   would send (not sent: preview only)"
         if p.would_send

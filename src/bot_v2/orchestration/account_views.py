@@ -15,9 +15,12 @@ from bot_v2.domain.account import Balance, FeeRates, PositionReport
 from bot_v2.domain.orders import Order, OrderType, Side
 from bot_v2.domain.positions import Position
 from bot_v2.features.live_trade.preview import OrderPreview, preview_order
+from bot_v2.features.live_trade.protection import Settings
+from bot_v2.features.live_trade.protection.preview import describe, protection_after
 from bot_v2.features.live_trade.risk.context import RiskContext
 from bot_v2.features.live_trade.risk.state import RiskState
 from bot_v2.features.live_trade.risk.state_keeper import META_KEY, decode
+from bot_v2.orchestration import run_factories
 from bot_v2.orchestration.config import resolve_data_dir
 from bot_v2.orchestration.container import Container
 from bot_v2.orchestration.factories import state_path
@@ -114,7 +117,7 @@ async def order_preview(
         entry_pause=breaker.reason if breaker.paused(now_ms) else "",
         cooldowns=stored.guards.cooling(now_ms),
     )
-    return preview_order(
+    preview = preview_order(
         client_order_id="preview",
         symbol=symbol,
         side=side,
@@ -126,6 +129,20 @@ async def order_preview(
         ctx=ctx,
         limits=risk_limits(config),
     )
+    fill_price = preview.request.price if preview.request is not None else None
+    fill_price = fill_price or marks.get(symbol)
+    if preview.request is None or fill_price is None:
+        return preview
+    protection = protection_after(
+        preview.request,
+        positions.get(symbol) or Position(symbol),
+        fill_price,
+        run_factories.exit_planner(config, markets),
+        markets[symbol],
+        Settings(bot_id=config.bot.id),
+        container.clock().now_ms(),
+    )
+    return attrs.evolve(preview, protection=tuple(describe(r) for r in protection))
 
 
 def stored_risk_state(container: Container) -> RiskState:

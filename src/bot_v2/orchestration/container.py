@@ -19,6 +19,7 @@ from bot_v2.adapters.replay.stream import ReplayQuoteStream
 from bot_v2.adapters.storage.sqlite.store import SqliteStateStore
 from bot_v2.features.live_trade.execution import ExecutionCoordinator
 from bot_v2.features.live_trade.risk.guard import ProtectionGuard
+from bot_v2.features.live_trade.protection import IntentCloser
 from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk
 from bot_v2.features.live_trade.risk_context import RiskContextSource
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
@@ -208,7 +209,7 @@ class Container(containers.DeclarativeContainer):
             protection_wiring.sizer, config, limits, session.provided.ledger, market_data
         ),
     )
-    protection = providers.Singleton(
+    guards = providers.Singleton(
         ProtectionStep,
         guard=providers.Singleton(ProtectionGuard, protections),
         risk_context=risk_context,
@@ -232,6 +233,22 @@ class Container(containers.DeclarativeContainer):
         broker=order_broker,
         store=store,
     )
+    # Bot-side exits close through the intent path; the venue holds the stops and take-profits.
+    closer = providers.Singleton(
+        IntentCloser, execution, risk_context, session.provided.sync, store
+    )
+    exit_planner = providers.Singleton(run_factories.exit_planner, config, session.provided.markets)
+    protection = providers.Singleton(
+        run_factories.protection,
+        config,
+        order_broker,
+        store,
+        session.provided.markets,
+        exit_planner,
+        closer,
+        risk_context,
+        monitor,
+    )
     coordinator = providers.Singleton(
         RuntimeCoordinator,
         clock=clock,
@@ -249,6 +266,7 @@ class Container(containers.DeclarativeContainer):
         reconcile_interval_ms=_ms(config, "reconciliation.interval_s"),
         reconcile_pending_timeout_ms=_ms(config, "reconciliation.pending_timeout_s"),
         controls=control_desk,
+        guards=guards,
         protection=protection,
     )
     user_pump = providers.Singleton(run_factories.user_pump, user_stream, session, monitor)

@@ -4,22 +4,32 @@ the user stream pump and the first order sequence."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bot_v2.domain.market import MarketSpec
+from bot_v2.domain.orders import TriggerPrice
+from bot_v2.features.live_trade.protection import FailurePolicy, ProtectionService, Settings
+from bot_v2.features.live_trade.protection.planner import ExitsPlanner
+from bot_v2.features.live_trade.protection.ports import Closer, ExitPlanner, RiskHolder
 from bot_v2.features.live_trade.reconciliation.service import SEQUENCE_FLOOR_KEY
 from bot_v2.features.streaming.service import StreamingService
 from bot_v2.monitoring.progress import ProgressPrinter
+from bot_v2.monitoring.protection_metrics import ProtectionCollector
 from bot_v2.monitoring.reports import CycleReport
 from bot_v2.monitoring.stream_metrics import StreamStatsCollector
 from bot_v2.monitoring.system_monitor import SystemMonitor
+from bot_v2.orchestration.config.exits import exit_settings
 from bot_v2.orchestration.config.models import BotConfig
 from bot_v2.orchestration.runtime.session import RunSession
 from bot_v2.orchestration.runtime.user_stream_pump import UserStreamPump
+from bot_v2.ports.broker import IBroker, IProtectiveOrders
 from bot_v2.ports.monitor import IMonitor
 from bot_v2.ports.quote_stream import IQuoteStream
 from bot_v2.ports.state_store import IStateStore
 
+log = logging.getLogger(__name__)
 Write = Callable[[str], None]
 Observer = Callable[[CycleReport], None]
 
@@ -83,3 +93,54 @@ def first_sequence(store: IStateStore) -> int:
     """The next order's sequence: past every decision stored and the floor reconciliation set."""
     floor = int(store.get_meta(SEQUENCE_FLOOR_KEY) or 0)
     return max(store.decision_count(), floor)
+
+
+def exit_planner(config: BotConfig, markets: dict[str, MarketSpec]) -> ExitPlanner:
+    """The strategy's exits (`[strategy.exits]`) over the session's markets."""
+    return ExitsPlanner(exit_settings(config.strategy), markets)
+
+
+def protection(
+    config: BotConfig,
+    broker: IBroker,
+    store: IStateStore,
+    markets: dict[str, MarketSpec],
+    planner: ExitPlanner | None,
+    closer: Closer,
+    risk: RiskHolder,
+    monitor: IMonitor,
+) -> ProtectionService | None:
+    """The venue-held stops, built once the session is open (its markets). None on a broker that
+    cannot hold protective orders yet; its counts join the monitor's /metrics."""
+    if not all(
+        callable(getattr(broker, name, None))
+        for name in ("place_protective", "cancel_protective", "fetch_protective_orders")
+    ):
+        log.warning(
+            "protection: %s holds no protective orders; positions have no stop on the venue",
+            type(broker).__name__,
+        )
+        return None
+    section = config.protection
+    settings = Settings(
+        bot_id=config.bot.id,
+        trigger_by=TriggerPrice(section.trigger_price),
+        placement_tries=section.placement_tries,
+        on_stop_failure=FailurePolicy(section.on_stop_failure),
+    )
+    venue: IProtectiveOrders = broker  # type: ignore[assignment]
+    service = ProtectionService(
+        venue,
+        store,
+        markets,
+        settings,
+        planner=planner,
+        closer=closer,
+        risk=risk,
+        monitor=monitor,
+        lookup=broker.fetch_order,
+    )
+    registry = getattr(monitor, "registry", None)
+    if registry is not None:
+        registry.register(ProtectionCollector(lambda: service.stats))
+    return service

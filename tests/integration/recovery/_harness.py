@@ -22,7 +22,11 @@ from bot_v2.adapters.brokers.sim.persistence import SimStateFile
 from bot_v2.adapters.brokers.sim.state import ExchangeState
 from bot_v2.adapters.replay.csv_files import resolve_path
 from bot_v2.adapters.storage.sqlite.store import SqliteStateStore
+from bot_v2.domain.orders import OrderType, Side
 from bot_v2.features.live_trade.accounting import Ledger
+from bot_v2.features.live_trade.protection.ids import is_own_protective
+from bot_v2.features.live_trade.protection.keeper import ProtectionKeeper
+from bot_v2.features.live_trade.risk.state_keeper import load_risk_state
 
 BIN = Path(sys.executable).parent / "perps-bot"
 SYMBOLS = {"BTC/USDT:USDT": "BTCUSDT", "ETH/USDT:USDT": "ETHUSDT"}
@@ -170,6 +174,10 @@ def check_invariants(rig: Rig, scratch: Path) -> dict[str, int]:
         twice = sorted(coid for coid, n in sent.items() if n > 1)
         assert not twice, f"client order ids submitted twice: {twice}"
         assert set(venue.orders) <= set(sent), set(venue.orders) - set(sent)
+        # Protective orders (stops, take-profits) are held apart from the order intents.
+        protective = {c for c in sent if _protective(c)}
+        plain = {c: o for c, o in venue.orders.items() if not o.type.is_conditional}
+        assert not [c for c in plain if c in protective]
 
         # Every fill on the venue is in the store exactly once, as the venue has it.
         rows = store.db.execute("SELECT fill_id, source FROM fills").fetchall()
@@ -204,17 +212,52 @@ def check_invariants(rig: Rig, scratch: Path) -> dict[str, int]:
         assert store.load_pending_intents() == []
         outcomes = dict(store.db.execute("SELECT client_order_id, outcome FROM intents"))
         # Nothing reached the broker without its intent: the hook logs just before sending.
-        assert set(sent) <= set(outcomes), set(sent) - set(outcomes)
-        assert {c for c, o in outcomes.items() if o == "sent"} == set(venue.orders)
+        assert set(sent) - protective <= set(outcomes), set(sent) - protective - set(outcomes)
+        assert {c for c, o in outcomes.items() if o == "sent"} == set(plain)
         orders = {o.client_order_id: o for o in store.load_orders()}
-        assert orders == {c: o.to_order() for c, o in venue.orders.items()}
+        assert orders == {c: o.to_order() for c, o in plain.items()}
+
+        # Every protective order open on the venue belongs to a position by a stored record, and
+        # every open position has a stop on the venue for its whole size (or the bot is halted).
+        records = _protection_records(store)
+        open_stops = [
+            o
+            for o in venue.orders.values()
+            if o.type.is_conditional and o.status.is_open and o.triggered_ms is None
+        ]
+        assert {o.client_order_id for o in open_stops} <= set(records), (open_stops, records)
+        halted = bool(load_risk_state(store).reduce_only)
+        for symbol, size in venue_positions.items():
+            covering = [
+                o
+                for o in open_stops
+                if o.symbol == symbol
+                and o.type is OrderType.STOP_MARKET
+                and o.side is (Side.SELL if size[0] > 0 else Side.BUY)
+                and o.size >= abs(size[0])
+            ]
+            assert covering or halted, f"{symbol} {size[0]} has no stop on the venue"
         return {
-            "orders": len(venue.orders),
+            "orders": len(plain),
+            "stops": len(protective),
             "fills": len(venue.fills),
             "never_sent": sum(1 for o in outcomes.values() if o == "never_sent"),
         }
     finally:
         store.close()
+
+
+def _protective(client_order_id: str) -> bool:
+    return any(is_own_protective(client_order_id, BOT_ID, symbol) for symbol in SYMBOLS)
+
+
+def _protection_records(store: SqliteStateStore) -> dict[str, str]:
+    """Client order id -> symbol of every stored protective order record."""
+    return {
+        r.client_order_id: r.symbol
+        for held in ProtectionKeeper(store).held.values()
+        for r in held.records
+    }
 
 
 def last_reconciliation(rig: Rig) -> str:

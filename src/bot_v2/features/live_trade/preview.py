@@ -30,6 +30,8 @@ class OrderPreview:
     notional: Decimal
     problems: tuple[str, ...]
     rules: tuple[RuleResult, ...]
+    # What the venue would hold for the position once the order fills (the protection pass).
+    protection: tuple[str, ...] = ()
 
     @property
     def would_send(self) -> bool:

@@ -58,6 +58,9 @@ class Metrics:
     exposure: float
     fills: int
     fills_sha256: str
+    # Positions (or parts) closed by each exit kind: the protection journal's "exit" events
+    # (stop_loss, trailing, break_even, take_profit, time, end_of_day) and the liquidations.
+    exits: dict[str, int] = attrs.field(factory=dict)
 
     @property
     def return_pct(self) -> Decimal:
@@ -214,5 +217,18 @@ def measure(run: BacktestRun, timeframe: str) -> tuple[Metrics, EquityCurve, lis
         exposure=float(curve.exposed.mean()) if len(curve.exposed) else 0.0,
         fills=len(fills),
         fills_sha256=fills_digest(fills),
+        exits=exits_by_kind(run.store.events, len(state.liquidations)),
     )
     return metrics, curve, trades
+
+
+def exits_by_kind(events: Sequence[tuple[int, str, str]], liquidations: int) -> dict[str, int]:
+    """Exit events name their kind first (see features/live_trade/protection)."""
+    counts: dict[str, int] = {}
+    for _, kind, detail in events:
+        if kind == "exit":
+            name = detail.split(" ", 1)[0]
+            counts[name] = counts.get(name, 0) + 1
+    if liquidations:
+        counts["liquidation"] = liquidations
+    return dict(sorted(counts.items()))

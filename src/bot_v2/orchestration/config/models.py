@@ -234,6 +234,18 @@ class ReconciliationSection:
 
 
 @attrs.frozen
+class ProtectionSection:
+    """Protective orders the venue holds for each open position (docs/risk.md)."""
+
+    # Tries, each with a fresh client id, to place a stop before `on_stop_failure` applies.
+    placement_tries: int = 3
+    # "close": the bot closes the position; "reduce_only": it blocks new exposure. Both alert.
+    on_stop_failure: str = "close"
+    # The price stops and take-profits trigger on: "mark" or "last".
+    trigger_price: str = "mark"
+
+
+@attrs.frozen
 class MarketRules:
     """A market's exchange rules for the simulated exchange, when neither the bundled Binance
     metadata nor a venue snapshot beside the data has them. Every key is required: copy them from
@@ -301,6 +313,7 @@ class BotConfig:
     api: ApiSection = ApiSection()
     streaming: StreamingSection = StreamingSection()
     reconciliation: ReconciliationSection = ReconciliationSection()
+    protection: ProtectionSection = ProtectionSection()
     # [markets."XRP/USDT:USDT"]: rules for the simulated exchange, per symbol (docs/configuration.md).
     markets: dict[str, MarketRules] = attrs.field(factory=dict)
     logging: LoggingSection = LoggingSection()

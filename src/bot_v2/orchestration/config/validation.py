@@ -21,6 +21,8 @@ BROKER_KINDS: Final = ("sim", "ccxt", "paper")
 SIM_MARGIN_MODES: Final = ("cross", "isolated")
 SIM_INTRABAR_ORDERS: Final = ("pessimistic", "optimistic")
 UNKNOWN_ORDER_POLICIES: Final = ("cancel", "adopt")
+STOP_FAILURE_POLICIES: Final = ("close", "reduce_only")
+TRIGGER_PRICES: Final = ("mark", "last")
 TIMEFRAMES: Final = ("1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d")
 REPLAY_KINDS: Final = ("candles", "mark", "funding")
 LOG_FORMATS: Final = ("text", "json")
@@ -190,6 +192,14 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
             c.reconciliation.unknown_orders,
             _one_of(UNKNOWN_ORDER_POLICIES),
         ),
+        # Each try waits for the venue's answer: beyond ten, the position waits too long unguarded.
+        ("protection.placement_tries", c.protection.placement_tries, Range(1, 10)),
+        (
+            "protection.on_stop_failure",
+            c.protection.on_stop_failure,
+            _one_of(STOP_FAILURE_POLICIES),
+        ),
+        ("protection.trigger_price", c.protection.trigger_price, _one_of(TRIGGER_PRICES)),
         ("logging.format", c.logging.format, _one_of(LOG_FORMATS)),
         ("logging.level", c.logging.level.upper(), _one_of(LOG_LEVELS)),
         ("logging.max_bytes", c.logging.max_bytes, _LOG_BYTES),

@@ -5,8 +5,8 @@ run, they cost nothing: `wrap` returns the broker itself.
   committed but before it is sent, or after the venue accepted it but before anything about it is
   stored. It prints `fault-pause: ...` on stderr first, so a test knows when to SIGKILL.
 - PERPS_FAULT_PAUSE_NTH=N picks the order (1-based, default 1) counted from this process's start.
-- PERPS_FAULT_SUBMIT_LOG=path appends each client order id just before it goes to the broker, so
-  a test can prove that no id was ever sent twice.
+- PERPS_FAULT_SUBMIT_LOG=path appends each client order id (orders and protective orders) just
+  before it goes to the broker, so a test can prove that no id was ever sent twice.
 """
 
 from __future__ import annotations
@@ -65,6 +65,14 @@ class FaultPausingBroker:
         order = await self._inner.submit_order(request)
         if self._point == "submit" and self._count == self._nth:
             self._pause(request)
+        return order
+
+    async def place_protective(self, request: OrderRequest) -> Order:
+        """Logged like an order (no protective client id is sent twice either); never paused."""
+        if self._log_path is not None:
+            with self._log_path.open("a") as f:
+                f.write(request.client_order_id + "\n")
+        order: Order = await self._inner.place_protective(request)  # type: ignore[attr-defined]
         return order
 
     def _pause(self, request: OrderRequest) -> None:

@@ -97,6 +97,8 @@ class LifecycleService:
         self.coordinator = self._cycle()
         assert session.report is not None
         self.coordinator.accept_reconciliation(session.report)
+        # Before the first cycle waits: every open position's stop checked against the venue.
+        await self.coordinator.protect(self.clock.now_ms())
         if self.config.risk.reduce_only:
             runtime.enter_reduce_only("config.risk.reduce_only is set")
         self._initial_equity = ledger.cash

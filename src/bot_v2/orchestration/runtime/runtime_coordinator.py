@@ -26,6 +26,7 @@ from bot_v2.features.live_trade.account_sync import AccountSync
 from bot_v2.features.live_trade.accounting import Ledger
 from bot_v2.features.live_trade.execution import ExecutionCoordinator, OrderOutcome
 from bot_v2.features.live_trade.performance import Drawdown
+from bot_v2.features.live_trade.protection import ProtectionService
 from bot_v2.features.live_trade.reconciliation import (
     ReconciliationPlan,
     ReconciliationReport,
@@ -75,7 +76,8 @@ class RuntimeCoordinator:
         reconcile_interval_ms: int = 0,
         reconcile_pending_timeout_ms: int = 0,
         controls: ControlDesk | None = None,
-        protection: ProtectionStep | None = None,
+        guards: ProtectionStep | None = None,
+        protection: ProtectionService | None = None,
     ) -> None:
         self.clock = clock
         self.stream = stream
@@ -101,7 +103,11 @@ class RuntimeCoordinator:
         # The operator's controls, applied between cycles; None in a backtest.
         self.controls = controls
         # The portfolio protections (drawdown halt, circuit breaker, cooldowns, liquidation).
+        self.guards = guards
+        # Protective orders: placed after the cycle's entries are booked; a pass after a
+        # reconciliation checks them against the venue's list.
         self.protection = protection
+        self._verify_protection = True
 
     def equity(self) -> Decimal:
         """The ledger at the latest marks (what EquityCalculator gives, kept up to date)."""
@@ -117,6 +123,8 @@ class RuntimeCoordinator:
             log.warning("market data gap: %s", detail)
             self.store.record_event(now, "gap", detail)
         self._roll_day(now)
+        if self.protection is not None:
+            self.protection.observe(ingest.new_candles)
         if self._reconcile_due(now):
             await self._reconcile(now)
         # The strategies see the account as the venue has it now; the risk context is asked for
@@ -124,14 +132,15 @@ class RuntimeCoordinator:
         await self.account_sync.sync()
         if self.controls is not None:
             await self._apply_controls(runtime, now)
-        if self.protection is not None:
-            await self.protection.run(now)
+        if self.guards is not None:
+            await self.guards.run(now)
         outcomes = await self.strategies.on_candles(ingest.new_candles, now)
-        if self.protection is not None:
-            self.protection.note_outcomes(outcomes)
+        if self.guards is not None:
+            self.guards.note_outcomes(outcomes)
         # A decision's context may have halted the day (stored already): show it.
         self._show_risk_if_changed()
         self._journal(outcomes, now)
+        await self.protect(now)
         if any(o.pending for o in outcomes):
             self.risk_context.refresh_pending()
         if any(outcome.sent for outcome in outcomes):
@@ -192,6 +201,7 @@ class RuntimeCoordinator:
             self.monitor.on_error("reconciliation")
         self.risk_context.refresh_pending()
         self._count_open_orders()
+        self._verify_protection = True
         for intent in report.plan.unresolved:
             self.monitor.on_error("unresolved_order")
             self._unresolved.append(unresolved_detail(intent, self.reconcile_pending_timeout_ms))
@@ -199,6 +209,23 @@ class RuntimeCoordinator:
             # The newest few: each is in the journal too (event "unresolved_order").
             self._unresolved = self._unresolved[-20:]
             self.monitor.set_detail("unresolved_orders", list(self._unresolved))
+
+    async def protect(self, now_ms: int) -> None:
+        """The venue holds each open position's stop and take-profits (ProtectionService); after a
+        reconciliation the pass checks them against the venue's own list."""
+        if self.protection is None:
+            return
+        verify, self._verify_protection = self._verify_protection, False
+        report = await self.protection.run(
+            now_ms,
+            self.ledger.positions,
+            self.market_data.mark_prices(),
+            verify=verify,
+            fills_seen=self.ledger.fill_count,
+        )
+        self._show_risk_if_changed()
+        if not report.ok and verify:
+            self._verify_protection = True
 
     def _count_open_orders(self) -> None:
         """From the store, which records every order sent and, at each reconciliation pass, every
@@ -256,8 +283,8 @@ class RuntimeCoordinator:
 
     def note_venue_error(self, what: str) -> None:
         """A cycle a venue error cost: an incident for the circuit breaker."""
-        if self.protection is not None:
-            self.protection.note_incident(what)
+        if self.guards is not None:
+            self.guards.note_incident(what)
 
     def engage_kill_switch(self, reason: str) -> None:
         self._keep(engage_kill_switch(self.risk_context.state, reason))

@@ -1,0 +1,206 @@
+"""ProtectionKeeper: protection's durable memory in the store's meta table, one JSON document (the
+pattern of RiskStateKeeper): per symbol the exit state and the ownership records, and the sequence
+protective client ids are drawn from. A change is written before the service relies on it: a record
+before its order is sent, the sequence with the record that used it. The meta table keeps the
+schema untouched (no migration) and both stores (SQLite, the backtest's memory) have it."""
+
+from __future__ import annotations
+
+import enum
+import json
+import types
+import typing
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+
+from bot_v2.domain.errors import StateError
+from bot_v2.domain.orders import Side
+from bot_v2.features.live_trade.exits.values import ExitKind, ExitState
+from bot_v2.features.live_trade.protection.values import Held, ProtectiveRecord, RecordStatus
+from bot_v2.ports.state_store import IStateStore
+
+META_KEY = "protection"
+
+
+@attrs.frozen
+class Stored:
+    sequence: int = 0
+    held: Mapping[str, Held] = attrs.field(factory=dict)
+
+
+class ProtectionKeeper:
+    def __init__(self, store: IStateStore) -> None:
+        self._store = store
+        self.stored = load(store)
+        self._text = encode(self.stored)
+
+    @property
+    def held(self) -> Mapping[str, Held]:
+        return self.stored.held
+
+    def put(self, held: Held, sequence: int | None = None) -> None:
+        """Store `held` (dropped when empty) and, if given, the next sequence, in one write."""
+        table = dict(self.stored.held)
+        if held.empty:
+            table.pop(held.symbol, None)
+        else:
+            table[held.symbol] = held
+        seq = self.stored.sequence if sequence is None else max(sequence, self.stored.sequence)
+        self._keep(Stored(seq, dict(sorted(table.items()))))
+
+    def advance(self, sequence: int) -> None:
+        """Move the next sequence forward (never back)."""
+        if sequence > self.stored.sequence:
+            self._keep(Stored(sequence, self.stored.held))
+
+    def _keep(self, stored: Stored) -> None:
+        text = encode(stored)
+        if text != self._text:
+            self._store.set_meta(META_KEY, text)
+            self._text = text
+        self.stored = stored
+
+
+def load(store: IStateStore) -> Stored:
+    text = store.get_meta(META_KEY)
+    if not text:
+        return Stored()
+    try:
+        return decode(text)
+    except (ValueError, TypeError, KeyError, InvalidOperation) as exc:
+        raise StateError(
+            f"state meta {META_KEY!r}: unreadable ({type(exc).__name__}: {exc}); "
+            "see docs/runbooks/recovery.md, 'Protective orders'"
+        ) from None
+
+
+def encode(stored: Stored) -> str:
+    return json.dumps(
+        {
+            "sequence": stored.sequence,
+            "symbols": {s: _held(h) for s, h in stored.held.items()},
+        },
+        sort_keys=True,
+    )
+
+
+def _held(held: Held) -> dict[str, Any]:
+    state = held.exit_state
+    return {
+        "failures": held.failures,
+        "exit_state": None if state is None else _exit_state(state),
+        "records": [
+            {
+                "client_order_id": r.client_order_id,
+                "kind": r.kind.value,
+                "rung": r.rung,
+                "side": r.side.value,
+                "size": str(r.size),
+                "trigger_price": str(r.trigger_price),
+                "created_ms": r.created_ms,
+                "status": r.status.value,
+                "journaled": str(r.journaled),
+            }
+            for r in held.records
+        ],
+    }
+
+
+def decode(text: str) -> Stored:
+    raw: Any = json.loads(text)
+    if not isinstance(raw, dict) or not isinstance(raw["symbols"], dict):
+        raise ValueError("not a JSON object with symbols")
+    held = {s: _decode_held(s, h) for s, h in raw["symbols"].items()}
+    return Stored(_int(raw, "sequence"), held)
+
+
+def _decode_held(symbol: str, raw: dict[str, Any]) -> Held:
+    state = raw["exit_state"]
+    exit_state = None if state is None else _decode_exit_state(symbol, state)
+    records = tuple(
+        ProtectiveRecord(
+            client_order_id=str(r["client_order_id"]),
+            symbol=symbol,
+            kind=ExitKind(r["kind"]),
+            rung=None if r["rung"] is None else _int(r, "rung"),
+            side=Side(r["side"]),
+            size=_decimal(r, "size"),
+            trigger_price=_decimal(r, "trigger_price"),
+            created_ms=_int(r, "created_ms"),
+            status=RecordStatus(r["status"]),
+            journaled=_decimal(r, "journaled"),
+        )
+        for r in raw["records"]
+    )
+    return Held(symbol, exit_state, records, _int(raw, "failures"))
+
+
+def _exit_state(state: ExitState) -> dict[str, Any]:
+    """Every field by name (the exits own ExitState and may add fields): Decimal as its exact
+    text, enums by value."""
+    out: dict[str, Any] = {}
+    for field in attrs.fields(ExitState):
+        if field.name == "symbol":
+            continue
+        value = getattr(state, field.name)
+        if isinstance(value, Decimal):
+            value = str(value)
+        elif isinstance(value, enum.Enum):
+            value = value.value
+        out[field.name] = value
+    return out
+
+
+def _decode_exit_state(symbol: str, raw: dict[str, Any]) -> ExitState:
+    """A field missing from an older document takes its default."""
+    hints = typing.get_type_hints(ExitState)
+    values: dict[str, Any] = {"symbol": symbol}
+    for field in attrs.fields(ExitState):
+        if field.name == "symbol" or field.name not in raw:
+            continue
+        values[field.name] = _typed(raw[field.name], hints[field.name], field.name)
+    return ExitState(**values)
+
+
+def _typed(value: Any, hint: Any, name: str) -> Any:
+    options = (
+        typing.get_args(hint)
+        if typing.get_origin(hint) in (types.UnionType, typing.Union)
+        else (hint,)
+    )
+    if value is None:
+        if type(None) in options:
+            return None
+        raise ValueError(f"{name}: must not be null")
+    kind = next(o for o in options if o is not type(None))
+    if kind is Decimal:
+        return _decimal({name: value}, name)
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return kind(value)
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"{name}: not true or false: {value!r}")
+        return value
+    if kind is int:
+        return _int({name: value}, name)
+    raise ValueError(f"{name}: cannot read a {kind!r}")
+
+
+def _decimal(raw: dict[str, Any], key: str) -> Decimal:
+    value = raw[key]
+    if not isinstance(value, str):
+        raise ValueError(f"{key}: not a decimal string: {value!r}")
+    number = Decimal(value)
+    if not number.is_finite():
+        raise ValueError(f"{key}: not finite: {value!r}")
+    return number
+
+
+def _int(raw: dict[str, Any], key: str) -> int:
+    value = raw[key]
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{key}: not a whole number: {value!r}")
+    return value
