@@ -18,8 +18,8 @@ from bot_v2.adapters.replay.market_data import ReplayMarketData
 from bot_v2.adapters.replay.stream import ReplayQuoteStream
 from bot_v2.adapters.storage.sqlite.store import SqliteStateStore
 from bot_v2.features.live_trade.execution import ExecutionCoordinator
-from bot_v2.features.live_trade.risk.guard import ProtectionGuard
 from bot_v2.features.live_trade.protection import IntentCloser
+from bot_v2.features.live_trade.risk.guard import ProtectionGuard
 from bot_v2.features.live_trade.risk.pre_trade import PreTradeRisk
 from bot_v2.features.live_trade.risk_context import RiskContextSource
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator

@@ -24,7 +24,7 @@ from bot_v2.orchestration.config.exits import exit_settings
 from bot_v2.orchestration.config.models import BotConfig
 from bot_v2.orchestration.runtime.session import RunSession
 from bot_v2.orchestration.runtime.user_stream_pump import UserStreamPump
-from bot_v2.ports.broker import IBroker, IProtectiveOrders
+from bot_v2.ports.broker import IBroker
 from bot_v2.ports.monitor import IMonitor
 from bot_v2.ports.quote_stream import IQuoteStream
 from bot_v2.ports.state_store import IStateStore
@@ -109,18 +109,9 @@ def protection(
     closer: Closer,
     risk: RiskHolder,
     monitor: IMonitor,
-) -> ProtectionService | None:
-    """The venue-held stops, built once the session is open (its markets). None on a broker that
-    cannot hold protective orders yet; its counts join the monitor's /metrics."""
-    if not all(
-        callable(getattr(broker, name, None))
-        for name in ("place_protective", "cancel_protective", "fetch_protective_orders")
-    ):
-        log.warning(
-            "protection: %s holds no protective orders; positions have no stop on the venue",
-            type(broker).__name__,
-        )
-        return None
+) -> ProtectionService:
+    """The venue-held stops, built once the session is open (its markets); every broker holds
+    protective orders (IBroker includes IProtectiveOrders). Its counts join the monitor's /metrics."""
     section = config.protection
     settings = Settings(
         bot_id=config.bot.id,
@@ -128,9 +119,8 @@ def protection(
         placement_tries=section.placement_tries,
         on_stop_failure=FailurePolicy(section.on_stop_failure),
     )
-    venue: IProtectiveOrders = broker  # type: ignore[assignment]
     service = ProtectionService(
-        venue,
+        broker,
         store,
         markets,
         settings,

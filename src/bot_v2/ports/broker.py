@@ -12,7 +12,27 @@ from bot_v2.domain.market import MarketSpec
 from bot_v2.domain.orders import Order, OrderRequest
 
 
-class IBroker(Protocol):
+class IProtectiveOrders(Protocol):
+    """Conditional orders the venue holds for us (stop-market, take-profit-market, stop-limit),
+    always reduce-only. Kept apart from plain orders because venues keep them apart (OKX algo
+    orders have their own ids and calls; Bybit lists them with a filter), and because a plain
+    order's reconciliation must never cancel a stop it does not know.
+
+    A triggered order's fill arrives through `fetch_fills` with the protective order's client id.
+    Every IBroker has them (the sim and the ccxt adapter implement them)."""
+
+    async def place_protective(self, request: OrderRequest) -> Order:
+        """Place a conditional order (`request.type.is_conditional`) with our client order id.
+        Raises a BrokerError subclass on rejection, OrderOutcomeUnknown when the answer is lost."""
+
+    async def cancel_protective(self, symbol: str, client_order_id: str) -> Order:
+        """Cancel a conditional order. Raises OrderNotFound when the venue has no open one."""
+
+    async def fetch_protective_orders(self, symbols: Sequence[str]) -> list[Order]:
+        """Every open (untriggered) conditional order for the symbols."""
+
+
+class IBroker(IProtectiveOrders, Protocol):
     async def start(self) -> None:
         """Open connections. Raises AuthenticationFailed or ExchangeUnavailable."""
 
@@ -49,23 +69,3 @@ class IBroker(Protocol):
         (a fill, a funding payment), or None when the venue cannot tell cheaply. Callers may skip
         those fetches while it returns the number it returned before their last ones; None means
         they must fetch every time (a live venue is polled)."""
-
-
-class IProtectiveOrders(Protocol):
-    """Conditional orders the venue holds for us (stop-market, take-profit-market, stop-limit),
-    always reduce-only. Kept apart from plain orders because venues keep them apart (OKX algo
-    orders have their own ids and calls; Bybit lists them with a filter), and because a plain
-    order's reconciliation must never cancel a stop it does not know.
-
-    A triggered order's fill arrives through `fetch_fills` with the protective order's client id.
-    IBroker will take these methods in once every venue implements them."""
-
-    async def place_protective(self, request: OrderRequest) -> Order:
-        """Place a conditional order (`request.type.is_conditional`) with our client order id.
-        Raises a BrokerError subclass on rejection, OrderOutcomeUnknown when the answer is lost."""
-
-    async def cancel_protective(self, symbol: str, client_order_id: str) -> Order:
-        """Cancel a conditional order. Raises OrderNotFound when the venue has no open one."""
-
-    async def fetch_protective_orders(self, symbols: Sequence[str]) -> list[Order]:
-        """Every open (untriggered) conditional order for the symbols."""
