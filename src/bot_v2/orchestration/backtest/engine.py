@@ -29,6 +29,7 @@ import numpy as np
 
 from bot_v2.adapters.brokers.sim.broker import SimBroker
 from bot_v2.adapters.replay.clock import ReplayClock
+from bot_v2.adapters.replay.columns import CandleColumns
 from bot_v2.adapters.replay.feed import ReplayFeed
 from bot_v2.domain.positions import Position
 from bot_v2.features.live_trade.accounting import Ledger
@@ -39,6 +40,7 @@ from bot_v2.orchestration.backtest.memory_store import MemoryStateStore
 from bot_v2.orchestration.backtest.runtime import BacktestRuntime
 from bot_v2.orchestration.backtest.skip import Skipper, skipper_for
 from bot_v2.orchestration.backtest.wiring import backtest_container
+from bot_v2.orchestration.config.exits import exit_settings
 from bot_v2.orchestration.config.models import BotConfig
 from bot_v2.orchestration.runtime.lifecycle import LifecycleService
 from bot_v2.orchestration.runtime.perps_bot import PerpsBot
@@ -205,6 +207,11 @@ class _FastPlanner:
         self._fed = dict.fromkeys(self._symbols, 0)
         # What the ledger has been synced with: (fills, funding) on the exchange.
         self._synced = (0, 0)
+        # The venue holds the stop the last cycle planned: exits that move it (or act on the
+        # clock) need every cycle while a position is open, and an ATR needs every candle.
+        exits = exit_settings(parts.config.strategy)
+        self._exits_every_cycle = exits.acts_every_cycle
+        self._exits_see_candles = exits.uses_atr
 
     def _exchange_counts(self) -> tuple[int, int]:
         state = self._broker.exchange.state
@@ -251,6 +258,8 @@ class _FastPlanner:
     def _next_cycle(self, cursor: int) -> int:
         """The first cycle >= cursor that must run."""
         timeline = self._timeline
+        if self._exits_every_cycle and any(not self._position(s).is_flat for s in self._symbols):
+            return cursor
         best = len(timeline)
         day = bisect.bisect_left(self._day_starts, cursor)
         if day < len(self._day_starts):
@@ -265,6 +274,12 @@ class _FastPlanner:
                 best = min(best, bisect.bisect_left(timeline, columns.close_at(k)))
         return max(best, cursor)
 
+    def _show_exits(self, columns: CandleColumns, start: int, stop: int) -> None:
+        """Hand the exits the skipped candles a step run's cycles would have shown them."""
+        protection = self._coordinator.protection
+        if self._exits_see_candles and protection is not None:
+            protection.observe([columns.candle(i) for i in range(start, stop)])
+
     def _feed_strategy_until(self, target: int) -> None:
         """Move every strategy state over the candles that close before cycle `target`."""
         now_ms = self._timeline[target]
@@ -274,5 +289,6 @@ class _FastPlanner:
             start = self._fed[symbol]
             if stop > start:
                 self._skipper.skip(symbol, start, stop, self._position(symbol))
+                self._show_exits(columns, start, stop)
             # The candle closing at the target (if any) goes through the cycle itself.
             self._fed[symbol] = columns.index_closed_by(now_ms)

@@ -90,6 +90,18 @@ class ExitSettings:
     def uses_atr(self) -> bool:
         return StopMode.ATR in (self.stop_loss, self.trailing)
 
+    @property
+    def acts_every_cycle(self) -> bool:
+        """Exits that may move the venue's stop or close a position at any cycle (trailing,
+        break-even, time, end of day), not only when a fill or a signal comes: a fast backtest
+        runs every cycle while a position is open when one is on."""
+        return (
+            self.trailing is not StopMode.OFF
+            or self.break_even_after_pct > 0
+            or self.max_holding_s > 0
+            or bool(self.flatten_at_utc)
+        )
+
 
 def next_flatten_ms(after_ms: int, minute: int) -> int:
     """The first instant strictly after `after_ms` at `minute` of a UTC day."""
