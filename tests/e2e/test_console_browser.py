@@ -48,6 +48,16 @@ def flag_on(driver: Any, name: str) -> bool:
     return name in lit
 
 
+def page_text(driver: Any, read: str) -> str:
+    """The text of the table a page drew for one read's key ("events · events"), or ""."""
+    found = driver.execute_script(
+        "const t = document.querySelector(`#view table[data-read='${arguments[0]}']`);"
+        "return t ? t.textContent : '';",
+        read,
+    )
+    return str(found)
+
+
 def test_login_watch_the_equity_pause_and_log_out(tmp_path: Path, browser: Any) -> None:
     from selenium.webdriver.support import expected_conditions as shown
 
@@ -102,6 +112,23 @@ def test_login_watch_the_equity_pause_and_log_out(tmp_path: Path, browser: Any) 
             "the answer",
         )
         wait(browser, proc, lambda d: flag_on(d, "paused"), "the paused flag")
+
+        # The other pages draw whatever the reads return: the journal shows the control, the
+        # configuration the replay's pace.
+        browser.get(f"{url}/#risk")
+        wait(
+            browser, proc, lambda d: "pause: applied" in page_text(d, "events · events"), "journal"
+        )
+        assert "paused" in page_text(browser, "risk · flags")
+        browser.get(f"{url}/#config")
+        wait(
+            browser,
+            proc,
+            lambda d: "pace_ms" in page_text(d, "config · config · replay"),
+            "the config",
+        )
+        browser.get(f"{url}/#overview")
+        wait(browser, proc, shown.visibility_of_element_located(("id", "summary")), "overview")
 
         # Log out: the login is back, and stays after a reload (no session cookie left).
         browser.find_element("id", "logout").click()
