@@ -1,8 +1,9 @@
 """The console in a real headless chromium against the real `perps-bot --profile dev` CLI with a
 paced replay: the page asks for a token, the operator logs in, the equity chart is redrawn as the
 replay runs (pushed by the server-sent events, no reload), "Pause entries" asks for a
-confirmation (dismissed: nothing sent; accepted: the paused flag lights up) and logging out brings
-the login back, also after a reload (the session cookie is gone)."""
+confirmation (dismissed: nothing sent; accepted: the paused flag lights up and the journal page
+shows it), logging out brings the login back, also after a reload (the session cookie is gone),
+and a viewer sees no controls."""
 
 from __future__ import annotations
 
@@ -137,6 +138,13 @@ def test_login_watch_the_equity_pause_and_log_out(tmp_path: Path, browser: Any) 
         wait(browser, proc, shown.visibility_of_element_located(("id", "login")), "the login again")
         assert not browser.find_element("id", "main").is_displayed()
         assert browser.get_cookies() == []
+
+        # A viewer sees the pages but no controls.
+        browser.find_element("id", "token").send_keys(VIEWER)
+        browser.find_element("id", "login").submit()
+        wait(browser, proc, shown.visibility_of_element_located(("id", "main")), "viewer's page")
+        assert browser.find_element("id", "role").text == "signed in as viewer"
+        assert not browser.find_element("id", "controls").is_displayed()
 
         signal_and_wait(proc)
         assert proc.returncode == 0, err.read_text()[-3000:]
