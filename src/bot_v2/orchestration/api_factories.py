@@ -100,6 +100,7 @@ def operator_api(
             store=StoreReader(state_path(Path(data_dir))),
             effective_config=lambda: effective_config(config, secrets),
             log_file=log_file(config, Path(data_dir)),
+            maintenance_margin_rate=config.protections.maintenance_margin_rate,
         )
     host, port = config.monitoring.http_host, config.monitoring.http_port
     return OperatorApiServer(monitor, host, port, parts, limits)

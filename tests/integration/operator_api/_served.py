@@ -3,7 +3,7 @@ and snapshot board the runtime uses, a state database, token auth."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -27,10 +27,13 @@ def served(
     tokens: ApiTokens | None = None,
     limits: ServerLimits | None = None,
     logins_per_minute: int = 5,
+    prepare: Callable[[SqliteStateStore], None] | None = None,
 ) -> Iterator[tuple[str, ControlQueue, SnapshotBoard]]:
     store = SqliteStateStore(tmp_path / "state.db")
     store.open()
     store.record_equity(1_704_067_200_000, Decimal(10000))
+    if prepare is not None:
+        prepare(store)
     queue, board = ControlQueue(), SnapshotBoard()
     parts = ApiParts(
         auth=ApiAuth(

@@ -13,6 +13,7 @@ import attrs
 from fastapi import APIRouter, Depends, Query
 
 from bot_v2.adapters.http.parts import ApiParts
+from bot_v2.adapters.http.positions_view import position_rows
 from bot_v2.ports.control import RuntimeSnapshot
 from bot_v2.ports.status import IStatusSource
 
@@ -57,25 +58,8 @@ def reads_router(parts: ApiParts, status: IStatusSource, reader: Any) -> APIRout
 
     @router.get("/positions")
     def positions() -> dict[str, Any]:
-        held = parts.view.snapshot().positions
-        funding = store.funding_by_symbol(tuple(p.symbol for p in held))
-        rows = [
-            {
-                "symbol": p.symbol,
-                "size": str(p.size),
-                "entry_price": str(p.entry_price),
-                "mark": _text(p.mark),
-                "unrealized_pnl": _text(p.unrealized_pnl),
-                "funding_paid": funding.get(p.symbol, "0"),
-                # Not known to this build: the venue's liquidation price and the protective orders
-                # covering a position are not in the runtime's snapshot yet (docs/console.md).
-                "liquidation_price": None,
-                "liquidation_distance": None,
-                "protective_orders": None,
-            }
-            for p in held
-        ]
-        return {"positions": rows}
+        snapshot = parts.view.snapshot()
+        return {"positions": position_rows(snapshot, store, parts.maintenance_margin_rate)}
 
     @router.get("/orders")
     def orders(

@@ -33,3 +33,5 @@ class ApiParts:
     effective_config: Callable[[], dict[str, Any]]
     # The run's log file, for the log tail; None when file logging is off.
     log_file: Path | None = None
+    # protections.maintenance_margin_rate: the liquidation estimate shown with each position.
+    maintenance_margin_rate: Decimal = Decimal("0.005")
