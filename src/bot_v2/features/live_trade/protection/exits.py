@@ -15,6 +15,10 @@ from bot_v2.features.live_trade.protection.report import ProtectionStats
 from bot_v2.features.live_trade.protection.values import Held, ProtectiveRecord
 from bot_v2.ports.state_store import IStateStore
 
+# A record's created_ms is the bot's clock, a fill's timestamp the venue's: fills are read from this
+# far before the oldest record, so a venue whose clock is behind ours still has its fills named.
+VENUE_CLOCK_SKEW_MS = 86_400_000
+
 
 class ExitNamer:
     def __init__(self, store: IStateStore, stats: ProtectionStats) -> None:
@@ -26,7 +30,7 @@ class ExitNamer:
         helds = [h for h in held if h.records]
         if not helds:
             return
-        since = min(r.created_ms for h in helds for r in h.records)
+        since = min(r.created_ms for h in helds for r in h.records) - VENUE_CLOCK_SKEW_MS
         ids = {r.client_order_id for h in helds for r in h.records}
         fills: dict[str, list[Fill]] = {}
         for fill in self._store.load_fills(since):
