@@ -2,7 +2,7 @@
 same cycle, risk checks and accounting as live, and report.
 
     perps-bot backtest --data candles.csv [--funding funding.csv] [--mark mark.csv] \\
-        --symbol BTC/USDT:USDT --strategy baseline [--set strategy.short_window=10 ...] \\
+        --symbol BTC/USDT:USDT --strategy baseline [--set strategy.params.short_window=10 ...] \\
         [--from 2024-01-01 --to 2024-06-30] [--profile dev] [--report-dir DIR] [--mode step]
 
 Several --data/--symbol pairs make a multi-symbol run; --funding and --mark, when given, pair with

@@ -85,11 +85,13 @@ def test_every_sim_key_reaches_the_exchange() -> None:
 
 def test_the_strategy_section_is_structured_into_the_params_class() -> None:
     section = StrategySection(
-        short_window=5,
-        long_window=20,
-        confirmation_bars=2,
-        trailing_stop_pct=D("0.03"),
-        allow_shorts=False,
+        params={
+            "short_window": 5,
+            "long_window": 20,
+            "confirmation_bars": 2,
+            "trailing_stop_pct": D("0.03"),
+            "allow_shorts": False,
+        },
         position_fraction=D("0.5"),
         leverage=D(3),
     )
@@ -99,7 +101,9 @@ def test_the_strategy_section_is_structured_into_the_params_class() -> None:
 
 
 def test_the_strategy_from_a_loaded_config_reads_text_numbers_exactly() -> None:
-    loaded = load(overrides=["strategy.trailing_stop_pct=0.1", "strategy.long_window=30"])
+    loaded = load(
+        overrides=["strategy.params.trailing_stop_pct=0.1", "strategy.params.long_window=30"]
+    )
     built = factories.strategy(loaded.config)
     assert isinstance(built, BaselineStrategy)
     assert (built.params.trailing_stop_pct, built.params.long_window) == (D("0.1"), 30)

@@ -25,11 +25,7 @@ from bot_v2.domain.orders import Side
 from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Action, Signal
 from bot_v2.features.live_trade.indicators import RollingMean
-
-
-def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if value < 1:
-        raise ValueError(f"{attribute.name} must be >= 1, got {value}")
+from bot_v2.features.live_trade.strategies.params import option, param
 
 
 def _check_params(instance: BaselineParams) -> None:
@@ -37,20 +33,26 @@ def _check_params(instance: BaselineParams) -> None:
         raise ValueError(
             f"short_window ({instance.short_window}) must be < long_window ({instance.long_window})"
         )
-    if instance.confirmation_bars < 0:
-        raise ValueError(f"confirmation_bars must be >= 0, got {instance.confirmation_bars}")
-    if not Decimal(0) <= instance.trailing_stop_pct < Decimal(1):
-        raise ValueError(f"trailing_stop_pct must be in [0, 1), got {instance.trailing_stop_pct}")
 
 
 @attrs.frozen
 class BaselineParams:
-    short_window: int = attrs.field(default=12, validator=_positive)
-    long_window: int = attrs.field(default=48, validator=_positive)
-    confirmation_bars: int = 1
-    # A fraction: 0.05 stops out 5% from the best close. 0 disables the stop.
-    trailing_stop_pct: Decimal = Decimal("0.05")
-    allow_shorts: bool = True
+    short_window: int = param(
+        12, low=1, high=10_000, doc="Fast moving-average length, in candles; < long_window."
+    )
+    long_window: int = param(48, low=1, high=10_000, doc="Slow moving-average length, in candles.")
+    confirmation_bars: int = param(
+        1, low=0, high=1_000, doc="Candles a crossover must hold before acting."
+    )
+    # param() is an attrs field specifier, not a shared mutable default.
+    trailing_stop_pct: Decimal = param(  # noqa: RUF009
+        Decimal("0.05"),
+        low=0,
+        high=1,
+        high_open=True,
+        doc="Trailing stop from the best close, a fraction of price (0.05 = 5%); 0 disables it.",
+    )
+    allow_shorts: bool = option(True, doc="Whether the strategy may go short.")
 
     def __attrs_post_init__(self) -> None:
         _check_params(self)
