@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -69,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="mark prices: timestamp_ms,open,high,low,close (one per symbol)",
     )
     parser.add_argument("--strategy", default=None, help="strategy name (default: the profile's)")
+    parser.add_argument(
+        "--strategy-file",
+        default=None,
+        metavar="PATH",
+        help="a Python file defining the strategy --strategy names (docs/strategies.md)",
+    )
     parser.add_argument(
         "--from",
         dest="start",
@@ -154,7 +161,9 @@ def _run(args: argparse.Namespace) -> int:
     symbols = ",".join(f'"{f.symbol}"' for f in files)
     overrides = [f"bot.symbols=[{symbols}]", f'bot.timeframe="{data.timeframe}"']
     if args.strategy is not None:
-        overrides.append(f'strategy.name="{args.strategy}"')
+        overrides.append(f"strategy.name={json.dumps(args.strategy)}")
+    if args.strategy_file is not None:
+        overrides.append(f"strategy.file={json.dumps(args.strategy_file)}")
     loaded = load_config(args.profile, args.config, os.environ, [*overrides, *args.overrides])
     for gap in data.gaps:
         print(f"data gap: {describe_gap(gap)}", file=sys.stderr)

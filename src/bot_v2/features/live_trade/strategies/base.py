@@ -7,9 +7,10 @@ A strategy is a class with
 - `warmup_candles()`: closed candles per symbol it needs before its first entry;
 - `on_candle(candle, position)`: each closed candle once, in time order, per symbol.
 
-Look-ahead is impossible by construction: the runtime pushes each candle only once it has closed at
-the cycle's time, and a strategy holds no reference to the feed, so there is nothing to read ahead
-in (tests/unit/live_trade/test_strategy_api.py proves a strategy sees no candle before its time).
+Look-ahead: the runtime pushes each candle only once it has closed at the cycle's time, and a
+strategy is given no reference to the feed, so the API offers nothing to read ahead in. (A read-only
+history view ending at the cycle's time, for strategies that want more than their own state, is
+still to come.)
 """
 
 from __future__ import annotations
