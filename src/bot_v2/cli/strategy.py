@@ -66,7 +66,8 @@ def _list(file: str | None) -> int:
 def _first_line(cls: Any) -> str:
     module = sys.modules.get(cls.__module__)
     doc = (module.__doc__ if module is not None else None) or cls.__doc__ or ""
-    return doc.strip().split("\n")[0] or "(no description)"
+    paragraph = " ".join(doc.strip().split("\n\n")[0].split())
+    return paragraph.split(". ")[0].rstrip(".") or "(no description)"
 
 
 def _default(field: attrs.Attribute[Any]) -> str:

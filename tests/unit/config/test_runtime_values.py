@@ -112,4 +112,6 @@ def test_the_strategy_from_a_loaded_config_reads_text_numbers_exactly() -> None:
 def test_an_unknown_strategy_is_one_line_naming_the_known_ones() -> None:
     with pytest.raises(ConfigError) as caught:
         factories.strategy(BotConfig(strategy=StrategySection(name="nope")))
-    assert caught.value.lines == ["config.strategy.name: unknown strategy 'nope'; known: baseline"]
+    assert caught.value.lines == [
+        "config.strategy.name: unknown strategy 'nope'; known: baseline, momentum"
+    ]

@@ -103,5 +103,15 @@ def test_switching_strategy_drops_the_params_written_for_the_other_one(tmp_path:
 
 def test_an_unknown_strategy_name_is_one_line() -> None:
     assert errors(overrides=["strategy.name=nope"]) == [
-        "config.strategy.name: unknown strategy 'nope'; known: baseline"
+        "config.strategy.name: unknown strategy 'nope'; known: baseline, momentum"
+    ]
+
+
+def test_the_momentum_builtin_is_chosen_by_name_with_its_params() -> None:
+    loaded = load(overrides=["strategy.name=momentum", "strategy.params.lookback=24"])
+    built = factories.strategy(loaded.config)
+    assert type(built).__name__ == "MomentumStrategy"
+    assert built.warmup_candles() == 49  # vol_window 48 returns need 49 closes
+    assert errors(overrides=["strategy.name=momentum", "strategy.params.vol_window=1"]) == [
+        "config.strategy.params.vol_window: must be >= 2, got 1"
     ]
