@@ -113,5 +113,5 @@ def test_an_unknown_strategy_is_one_line_naming_the_known_ones() -> None:
     with pytest.raises(ConfigError) as caught:
         factories.strategy(BotConfig(strategy=StrategySection(name="nope")))
     assert caught.value.lines == [
-        "config.strategy.name: unknown strategy 'nope'; known: baseline, momentum"
+        "config.strategy.name: unknown strategy 'nope'; known: baseline, breakout, momentum"
     ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot_v2.features.live_trade.strategies.base import Strategy, api_problem
 from bot_v2.features.live_trade.strategies.baseline import BaselineStrategy
+from bot_v2.features.live_trade.strategies.breakout import BreakoutStrategy
 from bot_v2.features.live_trade.strategies.momentum import MomentumStrategy
 
 
@@ -27,6 +28,7 @@ def registry_of(*classes: type) -> dict[str, type]:
 STRATEGIES: dict[str, type] = registry_of(
     BaselineStrategy,
     MomentumStrategy,
+    BreakoutStrategy,
 )
 
 

@@ -1,5 +1,5 @@
-"""The momentum built-in: chosen by name with its params, it trades, and fast mode (which has no
-twin for it, so runs every candle) gives exactly the fills of step mode on random walks and on the
+"""The momentum and breakout built-ins: chosen by name with their params, they trade, and fast
+mode (no twin: every candle runs) gives exactly the fills of step mode on random walks and on the
 bundled year."""
 
 from __future__ import annotations
@@ -58,5 +58,42 @@ def test_bundled_year_trades_with_identical_fills() -> None:
     ]
     data = load_data(files)
     step, fast = both(config([BTC, ETH], data.timeframe, *momentum("lookback=24")), data.feed)
+    assert len(step.broker.exchange.state.fills) > 20
+    assert trace(fast) == trace(step)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    channel=st.integers(2, 60),
+    mult=st.sampled_from(["0.5", "2", "5"]),
+    shorts=st.booleans(),
+)
+def test_breakout_random_walks_give_identical_fills(
+    seed: int, channel: int, mult: str, shorts: bool
+) -> None:
+    columns = [random_walk(BTC, 1200, seed=seed, volatility=0.003)]
+    params = (f"channel={channel}", "atr_window=14", f"atr_mult={mult}")
+    shorts_set = f"strategy.params.allow_shorts={'true' if shorts else 'false'}"
+    cfg = config([BTC], "1m", 'strategy.name="breakout"', *(f"strategy.params.{p}" for p in params),
+                 shorts_set)  # fmt: skip
+    step, fast = both(cfg, feed(columns, {}))
+    assert step.broker.exchange.state.fills
+    assert trace(fast) == trace(step)
+
+
+def test_breakout_bundled_year_trades_with_identical_fills() -> None:
+    files = [
+        SymbolFiles(
+            s,
+            f"{DATA}/1h/{v}-1h-2024.csv",
+            f"{DATA}/funding/{v}-funding-upto-2024.csv",
+            f"{DATA}/1h_mark/{v}-mark-1h-2024.csv",
+        )
+        for s, v in ((BTC, "BTCUSDT"), (ETH, "ETHUSDT"))
+    ]
+    data = load_data(files)
+    cfg = config([BTC, ETH], data.timeframe, 'strategy.name="breakout"')
+    step, fast = both(cfg, data.feed)
     assert len(step.broker.exchange.state.fills) > 20
     assert trace(fast) == trace(step)
