@@ -7,8 +7,8 @@ A strategy is a class with
 - `warmup_candles()`: closed candles per symbol it needs before its first entry;
 - `on_candle(candle, position)`: each closed candle once, in time order, per symbol.
 
-Look-ahead: the runtime pushes each candle only once it has closed at the cycle's time, and a
-strategy is given no reference to the feed, so the API offers nothing to read ahead in. (A read-only
+Look-ahead: a strategy is given no reference to the feed, and the strategy orchestrator refuses
+(LookAhead) any candle not closed at the cycle's time before the strategy sees it. (A read-only
 history view ending at the cycle's time, for strategies that want more than their own state, is
 still to come.)
 """
