@@ -50,11 +50,13 @@ def write_config(tmp_path: Path, url: str) -> Path:
         # one step of BTC (0.001) at every price the test sets (18,800 to 21,800), which fits
         # under canary's 25 USDT order cap.
         "strategy": {
-            "short_window": 2,
-            "long_window": 4,
-            "confirmation_bars": 0,
             "position_fraction": "0.0024",
-            "trailing_stop_pct": 0,
+            "params": {
+                "short_window": 2,
+                "long_window": 4,
+                "confirmation_bars": 0,
+                "trailing_stop_pct": 0,
+            },
         },
         # The venue's market clock runs a day behind the wall clock (see the module docstring), so
         # its marks are a day old by the bot's clock; staleness has its own tests.

@@ -2,7 +2,7 @@
 same cycle, risk checks and accounting as live, and report.
 
     perps-bot backtest --data candles.csv [--funding funding.csv] [--mark mark.csv] \\
-        --symbol BTC/USDT:USDT --strategy baseline [--set strategy.short_window=10 ...] \\
+        --symbol BTC/USDT:USDT --strategy baseline [--set strategy.params.short_window=10 ...] \\
         [--from 2024-01-01 --to 2024-06-30] [--profile dev] [--report-dir DIR] [--mode step]
 
 Several --data/--symbol pairs make a multi-symbol run; --funding and --mark, when given, pair with
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -77,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="with a download directory holding several timeframes: which one (e.g. 1h)",
     )
     parser.add_argument("--strategy", default=None, help="strategy name (default: the profile's)")
+    parser.add_argument(
+        "--strategy-file",
+        default=None,
+        metavar="PATH",
+        help="a Python file defining the strategy --strategy names (docs/strategies.md)",
+    )
     parser.add_argument(
         "--from",
         dest="start",
@@ -179,7 +186,9 @@ def _run(args: argparse.Namespace) -> int:
     symbols = ",".join(f'"{f.symbol}"' for f in files)
     overrides = [f"bot.symbols=[{symbols}]", f'bot.timeframe="{data.timeframe}"']
     if args.strategy is not None:
-        overrides.append(f'strategy.name="{args.strategy}"')
+        overrides.append(f"strategy.name={json.dumps(args.strategy)}")
+    if args.strategy_file is not None:
+        overrides.append(f"strategy.file={json.dumps(args.strategy_file)}")
     loaded = load_config(args.profile, args.config, os.environ, [*overrides, *args.overrides])
     for gap in data.gaps:
         print(f"data gap: {describe_gap(gap)}", file=sys.stderr)

@@ -16,6 +16,7 @@ from bot_v2.cli import orders as orders_command
 from bot_v2.cli import risk as risk_command
 from bot_v2.cli import run as run_command
 from bot_v2.cli import state as state_command
+from bot_v2.cli import strategy as strategy_command
 from bot_v2.cli.errors import EXIT_USAGE, report
 from bot_v2.cli.options import add_config_options
 from bot_v2.domain.errors import BotError
@@ -85,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return data_command.main(args_list[1:])
     if args_list[:1] == ["state"]:
         return state_command.main(args_list[1:])
+    if args_list[:1] == ["strategy"]:
+        return strategy_command.main(args_list[1:])
     if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help"):
         args_list.insert(0, "run")
     parser = build_parser()

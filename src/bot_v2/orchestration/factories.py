@@ -20,7 +20,6 @@ from bot_v2.adapters.replay.feed import ReplayFeed, load_feed
 from bot_v2.domain.errors import ConfigError
 from bot_v2.domain.market import MarketSpec
 from bot_v2.features.live_trade.strategies.base import Strategy
-from bot_v2.features.live_trade.strategies.registry import strategy_class
 from bot_v2.features.market_data.polling_stream import PollingQuoteStream
 from bot_v2.features.market_data.timeframes import timeframe_to_ms
 from bot_v2.features.streaming.backoff import Backoff
@@ -28,6 +27,8 @@ from bot_v2.features.streaming.errors import NoStreamAdapter
 from bot_v2.features.streaming.service import StreamingService
 from bot_v2.orchestration.config.converter import runtime_value
 from bot_v2.orchestration.config.models import BotConfig, Secrets
+from bot_v2.orchestration.config.strategy import strategy_params
+from bot_v2.orchestration.strategy_source import StrategyNotFound
 from bot_v2.ports.broker import IBroker
 from bot_v2.ports.clock import IClock
 from bot_v2.ports.market_data import IMarketData
@@ -183,16 +184,14 @@ def user_stream(config: BotConfig, broker: IBroker) -> StreamingService | None:
 
 
 def strategy(config: BotConfig) -> Strategy:
-    """The strategy named by [strategy], its params class structured from the same table (keys the
-    class lacks, such as position_fraction and leverage, are the runtime's)."""
+    """The strategy named by [strategy], built from [strategy.params] structured into its params
+    class (validation checked both already; orchestration/config/strategy.py)."""
     try:
-        cls = strategy_class(config.strategy.name)
+        cls, params = strategy_params(config.strategy)
+    except StrategyNotFound as exc:
+        raise ConfigError([str(exc)]) from None
     except ValueError as exc:
-        raise ConfigError([f"config.strategy.name: {exc}"]) from None
-    try:
-        params: object = runtime_value(config.strategy, cls.params_type)
-    except ValueError as exc:
-        raise ConfigError([f"config.strategy: {exc}"]) from None
+        raise ConfigError([f"config.strategy.params: {exc}"]) from None
     built: Strategy = cls(params)
     return built
 

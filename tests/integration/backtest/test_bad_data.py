@@ -169,8 +169,8 @@ def test_an_absurd_funding_rate_is_refused(tmp_path: Path, rate: str) -> None:
 
 # -- item 4: exchange rules -----------------------------------------------------------------------
 XRP_DATA = "bundled:freqtrade_testdata_XRP_2021/XRPUSDT-5m-20211115-20211121.csv"
-XRP_ARGS = ("--data", XRP_DATA, "--symbol", "XRPUSDT", "--set", "strategy.short_window=5",
-            "--set", "strategy.long_window=20")  # fmt: skip
+XRP_ARGS = ("--data", XRP_DATA, "--symbol", "XRPUSDT", "--set", "strategy.params.short_window=5",
+            "--set", "strategy.params.long_window=20")  # fmt: skip
 
 
 def test_a_symbol_without_exchange_rules_is_refused_at_start(tmp_path: Path) -> None:

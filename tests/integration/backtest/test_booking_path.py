@@ -35,7 +35,7 @@ def test_the_cycles_book_what_the_sim_made_without_asking_for_it_again(
 
     monkeypatch.setattr(SimBroker, "fetch_fills", fills)
     monkeypatch.setattr(SimBroker, "fetch_funding", funding)
-    cfg = config([BTC], "1m", "strategy.short_window=5", "strategy.long_window=30")
+    cfg = config([BTC], "1m", "strategy.params.short_window=5", "strategy.params.long_window=30")
     result = run(cfg, feed([random_walk(BTC, 3000, seed=5)]), mode)
     made = result.broker.exchange.state.fills
     assert len(made) > 20

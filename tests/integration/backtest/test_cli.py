@@ -27,7 +27,7 @@ def backtest(*args: str) -> int:
 def quarter(report: Path, mode: str) -> list[str]:
     return [
         "--data", CANDLES, "--funding", FUNDING, "--mark", MARK, "--symbol", "BTCUSDT",
-        "--strategy", "baseline", "--set", "strategy.short_window=10",
+        "--strategy", "baseline", "--set", "strategy.params.short_window=10",
         "--from", "2024-01-01", "--to", "2024-03-31", "--mode", mode, "--report-dir", str(report),
     ]  # fmt: skip
 

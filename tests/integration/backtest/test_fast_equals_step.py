@@ -19,8 +19,8 @@ BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
 DATA = "bundled:binance_usdm"
 MINUTE = 60_000
 OVERRIDES_1M = (
-    "strategy.short_window=20",
-    "strategy.long_window=90",
+    "strategy.params.short_window=20",
+    "strategy.params.long_window=90",
     "strategy.leverage=3",
     "risk.max_leverage=5",
 )
@@ -46,12 +46,12 @@ def test_bundled_year_of_btc_and_eth_gives_identical_fills() -> None:
 
 def test_trailing_stops_on_minute_data_give_identical_fills() -> None:
     data = load_data([SymbolFiles(BTC, f"{DATA}/1m/BTCUSDT-1m-20250505-20250511.csv")])
-    cfg = config([BTC], data.timeframe, *OVERRIDES_1M, "strategy.trailing_stop_pct=0.002")
+    cfg = config([BTC], data.timeframe, *OVERRIDES_1M, "strategy.params.trailing_stop_pct=0.002")
     step, fast = both(cfg, data.feed)
     assert len(step.broker.exchange.state.fills) > 50
     assert trace(fast) == trace(step)
     # The stops did fire: without them the run trades differently.
-    unstopped = config([BTC], data.timeframe, *OVERRIDES_1M, "strategy.trailing_stop_pct=0")
+    unstopped = config([BTC], data.timeframe, *OVERRIDES_1M, "strategy.params.trailing_stop_pct=0")
     assert trace(run(unstopped, data.feed, "fast")) != trace(step)
 
 
@@ -60,8 +60,8 @@ def test_a_daily_loss_limit_that_binds_gives_identical_fills() -> None:
     cfg = config(
         [BTC],
         "1m",
-        "strategy.short_window=5",
-        "strategy.long_window=30",
+        "strategy.params.short_window=5",
+        "strategy.params.long_window=30",
         "strategy.leverage=3",
         "strategy.position_fraction=0.8",
         "risk.daily_loss_limit=100",
@@ -124,11 +124,11 @@ def test_random_walks_give_identical_fills(
     cfg = config(
         [c.symbol for c in columns],
         "1m",
-        f"strategy.short_window={short}",
-        f"strategy.long_window={short + extra}",
-        f"strategy.confirmation_bars={confirmation}",
-        f"strategy.trailing_stop_pct={stop}",
-        f"strategy.allow_shorts={'true' if shorts else 'false'}",
+        f"strategy.params.short_window={short}",
+        f"strategy.params.long_window={short + extra}",
+        f"strategy.params.confirmation_bars={confirmation}",
+        f"strategy.params.trailing_stop_pct={stop}",
+        f"strategy.params.allow_shorts={'true' if shorts else 'false'}",
         f"strategy.leverage={leverage}",
         "strategy.position_fraction=0.5",
         # Small enough to bind on some days: the day's first cycle sets what it measures from.
@@ -144,9 +144,9 @@ def test_liquidations_happen_at_the_same_candles_in_both_modes() -> None:
     cfg = config(
         [BTC],
         "1m",
-        "strategy.short_window=5",
-        "strategy.long_window=40",
-        "strategy.trailing_stop_pct=0",
+        "strategy.params.short_window=5",
+        "strategy.params.long_window=40",
+        "strategy.params.trailing_stop_pct=0",
         "strategy.leverage=50",
         # At 50x the profile's 4% stop-loss lies beyond the liquidation price (refused); this test
         # is about liquidations.

@@ -10,11 +10,11 @@ from tests.integration.backtest._support import both, config, trace
 BTC = "BTC/USDT:USDT"
 WEEK_1M = "bundled:binance_usdm/1m/BTCUSDT-1m-20250505-20250511.csv"
 OVERRIDES_1M = (
-    "strategy.short_window=20",
-    "strategy.long_window=90",
+    "strategy.params.short_window=20",
+    "strategy.params.long_window=90",
     "strategy.leverage=3",
     "risk.max_leverage=5",
-    "strategy.trailing_stop_pct=0",
+    "strategy.params.trailing_stop_pct=0",
 )
 
 

@@ -36,7 +36,7 @@ def backtest(report: Path, limit: int | None) -> subprocess.CompletedProcess[str
         "--strategy",
         "baseline",
         "--set",
-        "strategy.short_window=5",
+        "strategy.params.short_window=5",
         "--from",
         "2024-01-01",
         "--to",

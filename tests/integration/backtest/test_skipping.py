@@ -54,8 +54,8 @@ def test_without_the_replica_fast_mode_feeds_the_means_and_still_agrees(
     monkeypatch.setattr(baseline_skip, "replica_is_exact", lambda: False)
     columns = [random_walk(BTC, 4000, seed=8, volatility=0.002)]
     cfg = config(
-        [BTC], "1m", "strategy.short_window=7", "strategy.long_window=40",
-        "strategy.trailing_stop_pct=0.004",
+        [BTC], "1m", "strategy.params.short_window=7", "strategy.params.long_window=40",
+        "strategy.params.trailing_stop_pct=0.004",
     )  # fmt: skip
     step, fast = both(cfg, feed(columns))
     assert step.broker.exchange.state.fills

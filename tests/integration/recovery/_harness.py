@@ -70,7 +70,7 @@ def make_rig(root: Path, candles: int) -> Rig:
         f'data_dir = "{rig.data_dir}"',
         "[broker.sim]",
         f'state_path = "{rig.exchange_db}"',
-        "[strategy]",
+        "[strategy.params]",
         "short_window = 3",
         "long_window = 8",
         "confirmation_bars = 0",

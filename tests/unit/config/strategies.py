@@ -9,6 +9,7 @@ import attrs
 from hypothesis import strategies as st
 
 from bot_v2.orchestration.config.caps import CANARY_CAPS
+from bot_v2.orchestration.config.converter import unstructure_decimal
 from bot_v2.orchestration.config.exits import stop_room_of
 from bot_v2.orchestration.config.models import (
     BotConfig,
@@ -93,12 +94,15 @@ def bot_configs(draw: st.DrawFn, profile: str | None = None) -> BotConfig:
     )
     short = draw(st.integers(min_value=1, max_value=500))
     strategy = StrategySection(
-        name=draw(non_blank),
-        short_window=short,
-        long_window=draw(st.integers(min_value=short + 1, max_value=1000)),
-        confirmation_bars=draw(st.integers(min_value=0, max_value=10)),
-        trailing_stop_pct=draw(decimals("0", "1", high_open=True)),
-        allow_shorts=draw(st.booleans()),
+        name="baseline",
+        params={
+            "short_window": short,
+            "long_window": draw(st.integers(min_value=short + 1, max_value=1000)),
+            "confirmation_bars": draw(st.integers(min_value=0, max_value=10)),
+            # As TOML gives it back: a whole number is an integer.
+            "trailing_stop_pct": unstructure_decimal(draw(decimals("0", "1", high_open=True))),
+            "allow_shorts": draw(st.booleans()),
+        },
         position_fraction=draw(decimals("0", "1", low_open=True)),
         leverage=draw(decimals("0", str(risk.max_leverage), low_open=True)),
     )

@@ -72,18 +72,21 @@ SECRETS_HINT = (
             'replay.funding."BTC/USDT:USDT"=""',
             "config.replay.funding['BTC/USDT:USDT']: must not be empty, got ''",
         ),
-        ("strategy.short_window=0", "config.strategy.short_window: must be >= 1, got 0"),
         (
-            "strategy.long_window=12",
-            "config.strategy.long_window: must be > strategy.short_window (12), got 12",
+            "strategy.params.short_window=0",
+            "config.strategy.params.short_window: must be >= 1, got 0",
         ),
         (
-            "strategy.confirmation_bars=-1",
-            "config.strategy.confirmation_bars: must be >= 0, got -1",
+            "strategy.params.long_window=12",
+            "config.strategy.params: short_window (12) must be < long_window (12)",
         ),
         (
-            "strategy.trailing_stop_pct=1",
-            "config.strategy.trailing_stop_pct: must be < 1, got 1",
+            "strategy.params.confirmation_bars=-1",
+            "config.strategy.params.confirmation_bars: must be >= 0, got -1",
+        ),
+        (
+            "strategy.params.trailing_stop_pct=1",
+            "config.strategy.params.trailing_stop_pct: must be < 1, got 1",
         ),
         (
             "strategy.position_fraction=0",
@@ -136,13 +139,16 @@ def test_range_and_choice_errors(setting: str, line: str) -> None:
     ("setting", "line"),
     [
         (
-            "strategy.short_window=abc",
-            "config.strategy.short_window: must be an integer, got 'abc'",
+            "strategy.params.short_window=abc",
+            "config.strategy.params.short_window: must be an integer, got 'abc'",
         ),
-        ("strategy.short_window=1.5", "config.strategy.short_window: must be an integer, got 1.5"),
         (
-            "strategy.short_window=true",
-            "config.strategy.short_window: must be an integer, got true",
+            "strategy.params.short_window=1.5",
+            "config.strategy.params.short_window: must be an integer, got 1.5",
+        ),
+        (
+            "strategy.params.short_window=true",
+            "config.strategy.params.short_window: must be an integer, got true",
         ),
         ("risk.max_leverage=lots", "config.risk.max_leverage: must be a number, got 'lots'"),
         ("risk.max_leverage=false", "config.risk.max_leverage: must be a number, got false"),
@@ -159,11 +165,13 @@ def test_type_errors(setting: str, line: str) -> None:
 
 
 def test_type_errors_in_a_file_name_the_toml_types(tmp_path: Path) -> None:
-    path = write(tmp_path, '[strategy]\nshort_window = "10"\n[bot]\nid = 7\nsymbols = "BTCUSDT"\n')
+    path = write(
+        tmp_path, '[strategy.params]\nshort_window = "10"\n[bot]\nid = 7\nsymbols = "BTCUSDT"\n'
+    )
     assert errors(config_file=path) == [
         "config.bot.id: must be a string, got 7",
         "config.bot.symbols: must be a list of strings, got 'BTCUSDT'",
-        "config.strategy.short_window: must be an integer, got '10'",
+        "config.strategy.params.short_window: must be an integer, got '10'",
     ]
 
 
@@ -201,7 +209,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "[risk]\nlevrage = 3\nmax_leverage = -2\n\n"
-        '[strategy]\nshort_window = "abc"\nlong_window = 5\n\n'
+        '[strategy.params]\nshort_window = "abc"\nlong_window = 5\n\n'
         '[bot]\ntimeframe = "7m"\n',
     )
     lines = errors(
@@ -213,7 +221,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
         [
             "env PERPS__: expected PERPS__SECTION__KEY=value (double underscores between names)",
             "--set 'oops': expected section.key=value",
-            "config.strategy.short_window: must be an integer, got 'abc'",
+            "config.strategy.params.short_window: must be an integer, got 'abc'",
             "config.risk.levrage: unknown key",
             "config.bot.timeframe: must be one of 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, got '7m'",
             "config.broker.kind: must be one of sim, ccxt, paper, got 'fake'",
@@ -225,9 +233,9 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 
 def test_checks_that_read_an_unreadable_value_stay_quiet() -> None:
     # long_window=5 is only wrong against short_window, which could not be read: one line, not two.
-    assert errors(overrides=["strategy.short_window=abc", "strategy.long_window=5"]) == [
-        "config.strategy.short_window: must be an integer, got 'abc'"
-    ]
+    assert errors(
+        overrides=["strategy.params.short_window=abc", "strategy.params.long_window=5"]
+    ) == ["config.strategy.params.short_window: must be an integer, got 'abc'"]
 
 
 def test_unknown_profile_lists_the_known_ones() -> None:

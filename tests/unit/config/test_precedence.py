@@ -53,8 +53,8 @@ def test_set_overrides_env(tmp_path: Path) -> None:
 
 
 def test_later_set_wins() -> None:
-    loaded = load(overrides=["strategy.short_window=10", "strategy.short_window=11"])
-    assert loaded.config.strategy.short_window == 11
+    loaded = load(overrides=["strategy.params.short_window=10", "strategy.params.short_window=11"])
+    assert loaded.config.strategy.params["short_window"] == 11
 
 
 def test_sources_cover_every_leaf_and_only_leaves() -> None:
@@ -168,5 +168,5 @@ def test_floats_are_read_exactly(tmp_path: Path) -> None:
 def test_os_environ_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     from bot_v2.orchestration.config import load_config
 
-    monkeypatch.setenv("PERPS__STRATEGY__SHORT_WINDOW", "7")
-    assert load_config("dev").config.strategy.short_window == 7
+    monkeypatch.setenv("PERPS__STRATEGY__PARAMS__SHORT_WINDOW", "7")
+    assert load_config("dev").config.strategy.params["short_window"] == 7

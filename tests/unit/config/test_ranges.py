@@ -17,8 +17,8 @@ from .test_documented_keys import model_defaults
 
 ABSURD = [
     # (section, key, TOML literal, the one line)
-    ("strategy", "long_window", "1" + "0" * 20, "must be <= 10000, got 1" + "0" * 20),
-    ("strategy", "short_window", "100001", "must be <= 10000, got 100001"),
+    ("strategy.params", "long_window", "1" + "0" * 20, "must be <= 10000, got 1" + "0" * 20),
+    ("strategy.params", "short_window", "100001", "must be <= 10000, got 100001"),
     ("bot", "cycle_interval_s", "1e-999999", "must be >= 0.1, got 1E-999999"),
     ("bot", "cycle_interval_s", "1e20", "must be <= 86400, got 1E+20"),
     ("risk", "max_leverage", "1e20", "must be <= 125, got 1E+20"),
@@ -61,8 +61,8 @@ def test_the_model_defaults_are_inside_their_ranges(path: str, bounds: object) -
 
 def test_a_range_that_cannot_be_read_stays_quiet() -> None:
     # long_window out of range: its relation to short_window is not judged on top.
-    assert errors(overrides=["strategy.long_window=0"]) == [
-        "config.strategy.long_window: must be >= 1, got 0"
+    assert errors(overrides=["strategy.params.long_window=0"]) == [
+        "config.strategy.params.long_window: must be >= 1, got 0"
     ]
 
 
@@ -76,7 +76,7 @@ def test_dev_refuses_a_live_venue() -> None:
 
 
 def test_a_huge_integer_in_a_file_is_one_line(tmp_path: Path) -> None:
-    path = write(tmp_path, "[strategy]\nshort_window = " + "9" * 5000 + "\n")
+    path = write(tmp_path, "[strategy.params]\nshort_window = " + "9" * 5000 + "\n")
     assert errors(config_file=path) == [
         f"config file {path}: line 2: longer than {MAX_LINE} characters"
     ]
@@ -85,9 +85,9 @@ def test_a_huge_integer_in_a_file_is_one_line(tmp_path: Path) -> None:
 def test_a_huge_integer_in_the_environment_or_set_is_one_line() -> None:
     digits = "9" * 5000
     shown = "'" + digits[:76] + "..."
-    line = f"config.strategy.short_window: must be an integer, got {shown}"
-    assert errors(env={"PERPS__STRATEGY__SHORT_WINDOW": digits}) == [line]
-    assert errors(overrides=[f"strategy.short_window={digits}"]) == [line]
+    line = f"config.strategy.params.short_window: must be an integer, got {shown}"
+    assert errors(env={"PERPS__STRATEGY__PARAMS__SHORT_WINDOW": digits}) == [line]
+    assert errors(overrides=[f"strategy.params.short_window={digits}"]) == [line]
 
 
 @pytest.mark.parametrize(
@@ -132,8 +132,8 @@ def test_deep_keys_from_the_environment_and_set_are_one_line() -> None:
 
 def test_a_deeply_nested_value_from_set_is_text_not_a_traceback() -> None:
     value = "[" * 3000 + "]" * 3000
-    (line,) = errors(overrides=[f"strategy.short_window={value}"])
-    assert line.startswith("config.strategy.short_window: must be an integer, got '[[[")
+    (line,) = errors(overrides=[f"strategy.params.short_window={value}"])
+    assert line.startswith("config.strategy.params.short_window: must be an integer, got '[[[")
 
 
 class _CountingSources(dict[tuple[str, ...], str]):

@@ -77,9 +77,9 @@ def test_config_show_output_loads_back_to_the_same_config(config: BotConfig) -> 
 overrides = st.lists(
     st.sampled_from(
         [
-            "strategy.short_window=5",
-            "strategy.long_window=200",
-            "strategy.trailing_stop_pct=0",
+            "strategy.params.short_window=5",
+            "strategy.params.long_window=200",
+            "strategy.params.trailing_stop_pct=0",
             "strategy.position_fraction=0.125",
             "risk.max_order_notional=12.5",
             "risk.daily_loss_limit=1E+1",

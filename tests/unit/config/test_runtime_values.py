@@ -88,11 +88,13 @@ def test_every_sim_key_reaches_the_exchange() -> None:
 
 def test_the_strategy_section_is_structured_into_the_params_class() -> None:
     section = StrategySection(
-        short_window=5,
-        long_window=20,
-        confirmation_bars=2,
-        trailing_stop_pct=D("0.03"),
-        allow_shorts=False,
+        params={
+            "short_window": 5,
+            "long_window": 20,
+            "confirmation_bars": 2,
+            "trailing_stop_pct": D("0.03"),
+            "allow_shorts": False,
+        },
         position_fraction=D("0.5"),
         leverage=D(3),
     )
@@ -102,7 +104,9 @@ def test_the_strategy_section_is_structured_into_the_params_class() -> None:
 
 
 def test_the_strategy_from_a_loaded_config_reads_text_numbers_exactly() -> None:
-    loaded = load(overrides=["strategy.trailing_stop_pct=0.1", "strategy.long_window=30"])
+    loaded = load(
+        overrides=["strategy.params.trailing_stop_pct=0.1", "strategy.params.long_window=30"]
+    )
     built = factories.strategy(loaded.config)
     assert isinstance(built, BaselineStrategy)
     assert (built.params.trailing_stop_pct, built.params.long_window) == (D("0.1"), 30)
@@ -111,4 +115,6 @@ def test_the_strategy_from_a_loaded_config_reads_text_numbers_exactly() -> None:
 def test_an_unknown_strategy_is_one_line_naming_the_known_ones() -> None:
     with pytest.raises(ConfigError) as caught:
         factories.strategy(BotConfig(strategy=StrategySection(name="nope")))
-    assert caught.value.lines == ["config.strategy.name: unknown strategy 'nope'; known: baseline"]
+    assert caught.value.lines == [
+        "config.strategy.name: unknown strategy 'nope'; known: baseline, breakout, momentum"
+    ]

@@ -16,7 +16,7 @@ from ._support import load, write
 def test_show_is_toml_that_reloads_to_the_same_config(tmp_path: Path, profile: str) -> None:
     loaded = load(
         profile,
-        env={"PERPS__STRATEGY__SHORT_WINDOW": "6"},
+        env={"PERPS__STRATEGY__PARAMS__SHORT_WINDOW": "6"},
         overrides=["broker.sim.taker_fee=0.00045"],
     )
     shown = render_config_show(loaded)

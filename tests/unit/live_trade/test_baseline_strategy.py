@@ -203,7 +203,9 @@ def test_registry_defaults_when_no_params_are_given() -> None:
 
 
 def test_unknown_strategy_lists_the_known_ones() -> None:
-    with pytest.raises(ValueError, match="unknown strategy 'nope'; known: baseline"):
+    with pytest.raises(
+        ValueError, match="unknown strategy 'nope'; known: baseline, breakout, momentum"
+    ):
         build_strategy("nope")
 
 
@@ -213,7 +215,7 @@ def test_unknown_strategy_lists_the_known_ones() -> None:
         ({"short_window": 50, "long_window": 48}, "short_window .50. must be < long_window"),
         ({"short_window": 0}, "short_window must be >= 1"),
         ({"confirmation_bars": -1}, "confirmation_bars must be >= 0"),
-        ({"trailing_stop_pct": D("1.5")}, "trailing_stop_pct must be in"),
+        ({"trailing_stop_pct": D("1.5")}, "trailing_stop_pct must be < 1, got 1.5"),
     ],
 )
 def test_bad_params_raise_one_clear_value_error(params: dict[str, Any], message: str) -> None:

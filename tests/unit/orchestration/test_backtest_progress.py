@@ -20,8 +20,8 @@ def test_progress_adds_up_to_every_cycle(mode: str) -> None:
     n = 2 * PROGRESS_EVERY + 37
     columns = random_walk(SYMBOL, n, seed=3)
     feed = ReplayFeed({SYMBOL: SymbolSeries(SYMBOL, columns)}, columns.timeframe_ms)
-    sets = [f'bot.symbols=["{SYMBOL}"]', 'bot.timeframe="1m"', "strategy.short_window=5"]
-    config = load_config("dev", None, {}, [*sets, "strategy.long_window=20"]).config
+    sets = [f'bot.symbols=["{SYMBOL}"]', 'bot.timeframe="1m"', "strategy.params.short_window=5"]
+    config = load_config("dev", None, {}, [*sets, "strategy.params.long_window=20"]).config
     told: list[int] = []
     run = asyncio.run(run_backtest(config, feed, mode, told.append))
     assert sum(told) == run.cycles == n

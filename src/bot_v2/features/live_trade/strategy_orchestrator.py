@@ -37,6 +37,10 @@ class RiskContexts(Protocol):
     def context(self) -> RiskContext: ...
 
 
+class LookAhead(RuntimeError):
+    """A candle not yet closed at the cycle's time was about to reach the strategy."""
+
+
 class StrategyOrchestrator:
     def __init__(
         self,
@@ -76,6 +80,13 @@ class StrategyOrchestrator:
         outcomes: list[OrderOutcome] = []
         ctx: RiskContext | None = None
         for candle in candles:
+            if candle.close_time_ms > now_ms:
+                # The one door to a strategy: a candle still open at the cycle's time would be a
+                # look at the future (docs/strategies.md), so it never gets through.
+                raise LookAhead(
+                    f"{candle.symbol} candle opening at {candle.timestamp_ms} closes at "
+                    f"{candle.close_time_ms}, after the cycle's time {now_ms}"
+                )
             symbol = candle.symbol
             position = positions.get(symbol) or self._flat.get(symbol) or Position(symbol)
             signal = self._strategy.on_candle(candle, position)

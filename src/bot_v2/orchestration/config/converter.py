@@ -36,6 +36,7 @@ def make_converter() -> cattrs.Converter:
     conv.register_structure_hook_func(_is(tuple[str, ...]), _structure_str_tuple)
     conv.register_structure_hook_func(_is(dict[str, str]), _structure_str_map)
     conv.register_structure_hook_func(_is(dict[str, Any]), _structure_any_map)
+    conv.register_structure_hook_func(_is(dict[str, object]), _structure_raw_table)
     conv.register_structure_hook_factory(
         attrs.has, lambda cl: _table_guard(make_dict_structure_fn(cl, conv))
     )
@@ -43,6 +44,10 @@ def make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook_func(_is(tuple[str, ...]), list)
     conv.register_unstructure_hook_func(_is(dict[str, str]), dict)
     conv.register_unstructure_hook_func(_is(dict[str, Any]), _plain)
+    conv.register_unstructure_hook_func(
+        _is(dict[str, object]),
+        lambda table: {str(k): conv.unstructure(v) for k, v in table.items()},
+    )
     return conv
 
 
@@ -147,6 +152,14 @@ def _structure_any_map(value: object, _: type) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise BadValue("must be a table", value)
     return _plain(value)
+
+
+def _structure_raw_table(value: object, _: type) -> dict[str, object]:
+    """A table kept as written (strategy.params): its values are structured later, by the class
+    they belong to, so Decimals stay exact here."""
+    if not isinstance(value, Mapping):
+        raise BadValue("must be a table", value)
+    return {str(key): item for key, item in value.items()}
 
 
 def _plain(value: Mapping[str, Any]) -> dict[str, Any]:

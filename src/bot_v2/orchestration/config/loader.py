@@ -30,6 +30,7 @@ from bot_v2.orchestration.config.layers import (
 from bot_v2.orchestration.config.loaded import LoadedConfig
 from bot_v2.orchestration.config.models import BotConfig
 from bot_v2.orchestration.config.problems import Problem, structure_error_lines
+from bot_v2.orchestration.config.strategy import drop_params_of_other_strategies, strategy_name
 from bot_v2.orchestration.config.validation import REPLAY_KINDS, validate
 
 
@@ -48,8 +49,11 @@ def load_config(
     lines += set_errors
 
     merged = Merged()
+    name_after: dict[str, object] = {}
     for layer in [*layers, *from_env, *from_set]:
         merged.apply(_normalize_replay_keys(layer))
+        name_after[layer.source] = strategy_name(merged.data)
+    drop_params_of_other_strategies(merged, name_after)
     if merged.data.get("profile") != profile:
         # Caps follow the profile that was asked for; a file must not quietly switch it.
         lines.append(

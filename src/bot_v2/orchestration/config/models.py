@@ -125,12 +125,11 @@ class SizingSection:
 @attrs.frozen
 class StrategySection:
     name: str = "baseline"
-    short_window: int = 12
-    long_window: int = 48
-    confirmation_bars: int = 1
-    # 0 disables the trailing stop.
-    trailing_stop_pct: Decimal = Decimal("0.05")
-    allow_shorts: bool = True
+    # A user strategy: a Python file anywhere on disk defining the strategy `name`; empty: none.
+    file: str = ""
+    # The strategy's own parameters, kept as written: which class they structure into depends on
+    # `name` (orchestration/config/strategy.py checks them against it).
+    params: dict[str, object] = attrs.field(factory=dict)
     # Position notional = equity * position_fraction * leverage.
     position_fraction: Decimal = Decimal("0.2")
     leverage: Decimal = Decimal(2)

@@ -85,7 +85,24 @@ class Problem:
         return f"config.{self.path}: {self.message}, got {show_value(self.value)}"
 
 
+# The baseline's keys sat flat in [strategy] before strategies had their own table.
+MOVED_KEYS: Final = frozenset(
+    {"short_window", "long_window", "confirmation_bars", "trailing_stop_pct", "allow_shorts"}
+)
+
+
+def moved_key_hint(path: str) -> str | None:
+    """`config.strategy.short_window` -> where that key lives now; None for any other path."""
+    section, _, key = path.removeprefix("config.").rpartition(".")
+    if section == "strategy" and key in MOVED_KEYS:
+        return f"moved to [strategy.params] (set strategy.params.{key})"
+    return None
+
+
 def unknown_key_line(path: str) -> str:
+    moved = moved_key_hint(path)
+    if moved is not None:
+        return f"{path}: {moved}"
     leaf = path.rsplit(".", 1)[-1]
     hint = f"; {SECRETS_HINT}" if looks_secret(leaf) else ""
     return f"{path}: unknown key{hint}"

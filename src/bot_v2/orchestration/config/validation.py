@@ -15,6 +15,7 @@ from bot_v2.orchestration.config.models import BotConfig, MarketRules
 from bot_v2.orchestration.config.problems import SECRETS_HINT, Problem, looks_secret
 from bot_v2.orchestration.config.protection_checks import protection_checks, protection_relations
 from bot_v2.orchestration.config.ranges import Range
+from bot_v2.orchestration.config.strategy import strategy_problems
 
 PROFILES: Final = ("dev", "canary", "prod", "paper")
 BROKER_KINDS: Final = ("sim", "ccxt", "paper")
@@ -95,7 +96,6 @@ _STOP: Final = Range(0, 1, high_open=True)
 _LEVERAGE: Final = Range(0, 125, low_open=True)
 # A trillion in the quote asset: above any account; far below where Decimal math gets slow.
 _MONEY: Final = Range(0, 10**12, low_open=True)
-_WINDOW: Final = Range(1, 10_000)
 # Socket timings: a millisecond is the finest a timer can keep; an hour without data is no stream.
 _STREAM_S: Final = Range("0.001", 3_600)
 _LOG_BYTES: Final = Range(*LOG_MAX_BYTES)
@@ -149,10 +149,6 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
         ),
         ("replay.pace_ms", c.replay.pace_ms, Range(0, 60_000)),
         ("strategy.name", c.strategy.name, _NOT_EMPTY),
-        ("strategy.short_window", c.strategy.short_window, _WINDOW),
-        ("strategy.long_window", c.strategy.long_window, _WINDOW),
-        ("strategy.confirmation_bars", c.strategy.confirmation_bars, Range(0, 1_000)),
-        ("strategy.trailing_stop_pct", c.strategy.trailing_stop_pct, _STOP),
         ("strategy.position_fraction", c.strategy.position_fraction, _FRACTION),
         ("strategy.leverage", c.strategy.leverage, _LEVERAGE),
         *exit_leaf_checks(c),
@@ -266,18 +262,8 @@ def _alerts_relations(c: BotConfig) -> list[Problem]:
 
 def _strategy_relations(c: BotConfig) -> list[Problem]:
     s = c.strategy
-    problems: list[Problem] = []
-    # Out-of-range values are reported on their own; comparing with them would be noise.
-    windows = _WINDOW.holds(s.short_window) and _WINDOW.holds(s.long_window)
-    if windows and s.long_window <= s.short_window:
-        problems.append(
-            Problem(
-                "strategy.long_window",
-                f"must be > strategy.short_window ({s.short_window})",
-                s.long_window,
-                refs=("strategy.short_window",),
-            )
-        )
+    # An empty name is reported by its leaf check; looking it up would say it twice.
+    problems = strategy_problems(s) if s.name.strip() else []
     leverages = _LEVERAGE.holds(s.leverage) and _LEVERAGE.holds(c.risk.max_leverage)
     if leverages and s.leverage > c.risk.max_leverage:
         problems.append(

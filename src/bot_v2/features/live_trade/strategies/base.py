@@ -1,12 +1,29 @@
-"""What the runtime needs from a strategy."""
+"""What the runtime needs from a strategy: the same API in dev, backtest, canary and prod.
+
+A strategy is a class with
+- `name`: how [strategy] name picks it;
+- `params_type`: an attrs class beside it (declared with `params.param`), which the config
+  structures from [strategy.params]; the class is built from an instance of it;
+- `warmup_candles()`: closed candles per symbol it needs before its first entry;
+- `on_candle(candle, position)`: each closed candle once, in time order, per symbol.
+
+Look-ahead: a strategy is given no reference to the feed, and the strategy orchestrator refuses
+(LookAhead) any candle not closed at the cycle's time before the strategy sees it. (A read-only
+history view ending at the cycle's time, for strategies that want more than their own state, is
+still to come.)
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
+
+import attrs
 
 from bot_v2.domain.market import Candle
 from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Signal
+
+REQUIRED_METHODS = ("on_candle", "warmup_candles")
 
 
 class Strategy(Protocol):
@@ -22,3 +39,19 @@ class Strategy(Protocol):
     def on_candle(self, candle: Candle, position: Position) -> Signal: ...
 
     def warmup_candles(self) -> int: ...
+
+
+def api_problem(cls: Any) -> str | None:
+    """What keeps `cls` from being a strategy (one phrase), None when it is one."""
+    if not isinstance(cls, type):
+        return f"{cls!r} is not a class"
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str) or not name.strip():
+        return f"{cls.__name__} has no `name` string"
+    missing = [m for m in REQUIRED_METHODS if not callable(getattr(cls, m, None))]
+    if missing:
+        return f"{cls.__name__} lacks {', '.join(missing)}"
+    params_type = getattr(cls, "params_type", None)
+    if not (isinstance(params_type, type) and attrs.has(params_type)):
+        return f"{cls.__name__}.params_type is not an attrs class"
+    return None

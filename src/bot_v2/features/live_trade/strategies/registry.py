@@ -1,19 +1,35 @@
-"""Strategies by name. A new strategy is one new file plus one line in STRATEGIES; its class exposes
-`params_type`, an attrs class that the config converter structures from the [strategy] table
-(orchestration/factories.py), and is built from an instance of it."""
+"""The built-in strategies by name. A built-in is a folder (strategy and params class) plus one line
+in `STRATEGIES`; user strategies come from a file or an entry point (orchestration/strategy_source)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
-from bot_v2.features.live_trade.strategies.base import Strategy
+from bot_v2.features.live_trade.strategies.base import Strategy, api_problem
 from bot_v2.features.live_trade.strategies.baseline import BaselineStrategy
+from bot_v2.features.live_trade.strategies.breakout import BreakoutStrategy
+from bot_v2.features.live_trade.strategies.momentum import MomentumStrategy
 
-STRATEGIES: dict[str, type] = {
-    BaselineStrategy.name: BaselineStrategy,
-}
+
+def registry_of(*classes: type) -> dict[str, type]:
+    """Name -> class, refusing a class that does not have the strategy API or repeats a name."""
+    out: dict[str, type] = {}
+    for cls in classes:
+        problem = api_problem(cls)
+        if problem is not None:
+            raise TypeError(problem)
+        name: str = getattr(cls, "name")  # noqa: B009 - checked by api_problem
+        if name in out:
+            raise TypeError(f"two strategies are named {name!r}")
+        out[name] = cls
+    return out
+
+
+STRATEGIES: dict[str, type] = registry_of(
+    BaselineStrategy,
+    MomentumStrategy,
+    BreakoutStrategy,
+)
 
 
 def strategy_class(name: str) -> Any:
@@ -22,9 +38,9 @@ def strategy_class(name: str) -> Any:
     if cls is None:
         known = ", ".join(sorted(STRATEGIES))
         raise ValueError(f"unknown strategy {name!r}; known: {known}")
-    params_type = getattr(cls, "params_type", None)
-    if not (isinstance(params_type, type) and attrs.has(params_type)):
-        raise TypeError(f"strategy {name!r}: {cls.__name__}.params_type must be an attrs class")
+    problem = api_problem(cls)
+    if problem is not None:
+        raise TypeError(f"strategy {name!r}: {problem}")
     return cls
 
 

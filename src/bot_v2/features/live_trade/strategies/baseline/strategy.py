@@ -25,35 +25,7 @@ from bot_v2.domain.orders import Side
 from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Action, Signal
 from bot_v2.features.live_trade.indicators import RollingMean
-
-
-def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if value < 1:
-        raise ValueError(f"{attribute.name} must be >= 1, got {value}")
-
-
-def _check_params(instance: BaselineParams) -> None:
-    if instance.short_window >= instance.long_window:
-        raise ValueError(
-            f"short_window ({instance.short_window}) must be < long_window ({instance.long_window})"
-        )
-    if instance.confirmation_bars < 0:
-        raise ValueError(f"confirmation_bars must be >= 0, got {instance.confirmation_bars}")
-    if not Decimal(0) <= instance.trailing_stop_pct < Decimal(1):
-        raise ValueError(f"trailing_stop_pct must be in [0, 1), got {instance.trailing_stop_pct}")
-
-
-@attrs.frozen
-class BaselineParams:
-    short_window: int = attrs.field(default=12, validator=_positive)
-    long_window: int = attrs.field(default=48, validator=_positive)
-    confirmation_bars: int = 1
-    # A fraction: 0.05 stops out 5% from the best close. 0 disables the stop.
-    trailing_stop_pct: Decimal = Decimal("0.05")
-    allow_shorts: bool = True
-
-    def __attrs_post_init__(self) -> None:
-        _check_params(self)
+from bot_v2.features.live_trade.strategies.baseline.params import BaselineParams
 
 
 @attrs.define
