@@ -58,3 +58,16 @@ def test_orders_preview_bad_symbol_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().startswith("perps-bot: --symbol: not a perpetual symbol")
     assert "Traceback" not in result.stderr
+
+
+def test_orders_preview_shows_the_funding_guards_rate_and_verdict(tmp_path: Path) -> None:
+    # The replay's clock stands at its first close (2024-01-01 01:00 UTC); the last rate settled
+    # by then is the bundled file's 00:00 one, 0.00037409: 3.74 bp against a long.
+    args = ("orders", "preview", "--symbol", "BTCUSDT", "--side", "buy", "--size", "0.01")
+    result = cli(tmp_path, *args, "--set", "protections.funding_max_bps=3")
+    assert result.returncode == 1, result.stderr
+    assert "funding   next rate 0.00037409 (3.74 bps per settlement)" in result.stdout
+    assert "REJECT    funding_guard: next funding costs a buy 3.74 bps" in result.stdout
+    # A short receives that rate: the guard passes it.
+    short = cli(tmp_path, *args[:5], "sell", *args[6:], "--set", "protections.funding_max_bps=3")
+    assert "pass      funding_guard" in short.stdout

@@ -53,6 +53,13 @@ def render(p: OrderPreview) -> str:
         lines.append(
             f"{'pass' if rule.approved else 'REJECT':<9} {rule.rule}{': ' + rule.reason if rule.reason else ''}"
         )
+    if p.request is not None:
+        rate = p.funding_rate
+        lines.append(
+            f"funding   next rate {rate} ({rate * 10_000:.2f} bps per settlement)"
+            if rate is not None
+            else "funding   next rate unknown (the funding guard passes)"
+        )
     for line in p.protection:
         lines.append(f"protect   {line}")
     lines.append(

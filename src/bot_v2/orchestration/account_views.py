@@ -94,6 +94,7 @@ async def order_preview(
         marks = {
             m.symbol: m.price for m in await container.market_data_source().fetch_marks(symbols)
         }
+        funding = await preview_funding_rates(container, symbols)
     positions = {r.symbol: Position(r.symbol, r.size, r.entry_price) for r in reports}
     unrealized = sum((r.unrealized_pnl for r in reports), Decimal(0))
     # The protections as the stored risk state holds them (halt, breaker, cooldowns), read-only.
@@ -116,6 +117,7 @@ async def order_preview(
         drawdown_halt=stored.guards.halt,
         entry_pause=breaker.reason if breaker.paused(now_ms) else "",
         cooldowns=stored.guards.cooling(now_ms),
+        funding_rates=funding,
     )
     preview = preview_order(
         client_order_id="preview",
@@ -143,6 +145,15 @@ async def order_preview(
         container.clock().now_ms(),
     )
     return attrs.evolve(preview, protection=tuple(describe(r) for r in protection))
+
+
+async def preview_funding_rates(container: Container, symbols: Sequence[str]) -> dict[str, Decimal]:
+    """The rates the funding guard would judge by (as the run's RiskContextSource asks them); an
+    unreachable source leaves them unknown, as a cycle's first failed ask would."""
+    try:
+        return await container.funding_rates().next_funding_rates(symbols)
+    except Exception:  # a preview never fails on the funding rate: the guard passes without one
+        return {}
 
 
 def stored_risk_state(container: Container) -> RiskState:

@@ -14,6 +14,7 @@ from operator import attrgetter
 from dependency_injector import containers, providers
 
 from bot_v2.adapters.clock.stop import StopSignal
+from bot_v2.adapters.replay.funding_rates import ReplayFundingRates
 from bot_v2.adapters.replay.market_data import ReplayMarketData
 from bot_v2.adapters.replay.stream import ReplayQuoteStream
 from bot_v2.adapters.storage.sqlite.store import SqliteStateStore
@@ -90,6 +91,13 @@ class Container(containers.DeclarativeContainer):
     market_data_source = providers.Selector(
         market_kind,
         replay=providers.Singleton(ReplayMarketData, replay_feed, clock),
+        live=providers.Selector(broker_kind, ccxt=broker, paper=public_data),
+    )
+
+    # The funding guard's rates: the replay's last settled rate; the venue's (public) next rate.
+    funding_rates = providers.Selector(
+        market_kind,
+        replay=providers.Singleton(ReplayFundingRates, replay_feed, clock),
         live=providers.Selector(broker_kind, ccxt=broker, paper=public_data),
     )
 
@@ -195,6 +203,7 @@ class Container(containers.DeclarativeContainer):
         protections=protections,
         candles=market_data,
         atr_window=_setting(config, "strategy.sizing.atr_window"),
+        funding=funding_rates,
     )
     orchestrator = providers.Singleton(
         StrategyOrchestrator,

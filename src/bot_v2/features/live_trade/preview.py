@@ -32,6 +32,8 @@ class OrderPreview:
     rules: tuple[RuleResult, ...]
     # What the venue would hold for the position once the order fills (the protection pass).
     protection: tuple[str, ...] = ()
+    # The next funding rate the funding guard judged by; None where the source knows none.
+    funding_rate: Decimal | None = None
 
     @property
     def would_send(self) -> bool:
@@ -82,4 +84,5 @@ def preview_order(
         for name, check in rules
         for verdict in [check(request, ctx, limits)]
     )
-    return OrderPreview(request, size, price, notional, (), results)
+    funding = ctx.funding_rates.get(symbol)
+    return OrderPreview(request, size, price, notional, (), results, funding_rate=funding)

@@ -8,7 +8,8 @@ complete, the bot's run-time reduce-only) before a cycle's decisions; the decisi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Protocol
 
@@ -23,8 +24,11 @@ from bot_v2.features.live_trade.risk.state import RiskState, observe_day_loss
 from bot_v2.features.live_trade.risk.state_keeper import RiskStateKeeper
 from bot_v2.features.live_trade.valuation import LedgerValuation
 from bot_v2.ports.clock import IClock
+from bot_v2.ports.funding_rates import IFundingRates
 from bot_v2.ports.runtime import IBotRuntime
 from bot_v2.ports.state_store import IStateStore
+
+log = logging.getLogger(__name__)
 
 
 class MarkSource(Protocol):
@@ -52,6 +56,7 @@ class RiskContextSource:
         protections: Protections | None = None,
         candles: CandleSource | None = None,
         atr_window: int = 14,
+        funding: IFundingRates | None = None,
     ) -> None:
         self.ledger = ledger
         self.limits = limits
@@ -73,6 +78,8 @@ class RiskContextSource:
         self._atr_window = atr_window
         # The next funding rate by symbol, where a source tells it (the funding guard's input).
         self.funding_rates: Mapping[str, Decimal] = {}
+        self._funding = funding
+        self._funding_ms: int | None = None
 
     # -- what the runtime tells it -------------------------------------------------------------
     def keep(self, state: RiskState) -> bool:
@@ -82,6 +89,20 @@ class RiskContextSource:
     @property
     def state(self) -> RiskState:
         return self.keeper.state
+
+    async def refresh_funding(self, symbols: Sequence[str]) -> None:
+        """Ask the funding source once per clock tick. A failure keeps the last known rates (the
+        guard then judges by them) and never fails the cycle."""
+        now = self._clock.now_ms()
+        if self._funding is None or self._funding_ms == now:
+            return
+        self._funding_ms = now
+        try:
+            rates = await self._funding.next_funding_rates(symbols)
+        except Exception as exc:  # a venue error must not stop the cycle
+            log.warning("funding rates unavailable, keeping the last known: %s", exc)
+            return
+        self.funding_rates = {**self.funding_rates, **rates}
 
     # -- what it answers -----------------------------------------------------------------------
     def equity(self) -> Decimal:

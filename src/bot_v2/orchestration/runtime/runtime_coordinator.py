@@ -134,6 +134,8 @@ class RuntimeCoordinator:
             await self._apply_controls(runtime, now)
         if self.guards is not None:
             await self.guards.run(now)
+        # The funding guard's rates: once per cycle, before any decision asks for its context.
+        await self.risk_context.refresh_funding(self.market_data.symbols)
         outcomes = await self.strategies.on_candles(ingest.new_candles, now)
         if self.guards is not None:
             self.guards.note_outcomes(outcomes)

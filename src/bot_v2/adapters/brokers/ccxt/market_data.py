@@ -130,3 +130,11 @@ class CcxtMarketData(CcxtSession):
             ),
             timestamp_ms=int(raw.get("timestamp") or self._now_ms()),
         )
+
+    async def next_funding_rates(self, symbols: Sequence[str]) -> dict[str, Decimal]:
+        """IFundingRates: the venue's current rate for each symbol's next settlement."""
+        rates = {}
+        for symbol in symbols:
+            funding = await self.fetch_funding_rate(symbol)
+            rates[symbol] = funding.rate
+        return rates
