@@ -20,6 +20,7 @@ from bot_v2.domain.errors import StateError
 from bot_v2.domain.orders import Side
 from bot_v2.features.live_trade.exits.values import ExitKind, ExitState
 from bot_v2.features.live_trade.protection.values import Held, ProtectiveRecord, RecordStatus
+from bot_v2.features.live_trade.stored_fields import decimal_field, int_field
 from bot_v2.ports.state_store import IStateStore
 
 META_KEY = "protection"
@@ -114,7 +115,7 @@ def decode(text: str) -> Stored:
     if not isinstance(raw, dict) or not isinstance(raw["symbols"], dict):
         raise ValueError("not a JSON object with symbols")
     held = {s: _decode_held(s, h) for s, h in raw["symbols"].items()}
-    return Stored(_int(raw, "sequence"), held)
+    return Stored(int_field(raw, "sequence"), held)
 
 
 def _decode_held(symbol: str, raw: dict[str, Any]) -> Held:
@@ -125,17 +126,17 @@ def _decode_held(symbol: str, raw: dict[str, Any]) -> Held:
             client_order_id=str(r["client_order_id"]),
             symbol=symbol,
             kind=ExitKind(r["kind"]),
-            rung=None if r["rung"] is None else _int(r, "rung"),
+            rung=None if r["rung"] is None else int_field(r, "rung"),
             side=Side(r["side"]),
-            size=_decimal(r, "size"),
-            trigger_price=_decimal(r, "trigger_price"),
-            created_ms=_int(r, "created_ms"),
+            size=decimal_field(r, "size"),
+            trigger_price=decimal_field(r, "trigger_price"),
+            created_ms=int_field(r, "created_ms"),
             status=RecordStatus(r["status"]),
-            journaled=_decimal(r, "journaled"),
+            journaled=decimal_field(r, "journaled"),
         )
         for r in raw["records"]
     )
-    return Held(symbol, exit_state, records, _int(raw, "failures"))
+    return Held(symbol, exit_state, records, int_field(raw, "failures"))
 
 
 def _exit_state(state: ExitState) -> dict[str, Any]:
@@ -177,7 +178,7 @@ def _typed(value: Any, hint: Any, name: str) -> Any:
         raise ValueError(f"{name}: must not be null")
     kind = next(o for o in options if o is not type(None))
     if kind is Decimal:
-        return _decimal({name: value}, name)
+        return decimal_field({name: value}, name)
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
         return kind(value)
     if kind is bool:
@@ -185,22 +186,5 @@ def _typed(value: Any, hint: Any, name: str) -> Any:
             raise ValueError(f"{name}: not true or false: {value!r}")
         return value
     if kind is int:
-        return _int({name: value}, name)
+        return int_field({name: value}, name)
     raise ValueError(f"{name}: cannot read a {kind!r}")
-
-
-def _decimal(raw: dict[str, Any], key: str) -> Decimal:
-    value = raw[key]
-    if not isinstance(value, str):
-        raise ValueError(f"{key}: not a decimal string: {value!r}")
-    number = Decimal(value)
-    if not number.is_finite():
-        raise ValueError(f"{key}: not finite: {value!r}")
-    return number
-
-
-def _int(raw: dict[str, Any], key: str) -> int:
-    value = raw[key]
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError(f"{key}: not a whole number: {value!r}")
-    return value

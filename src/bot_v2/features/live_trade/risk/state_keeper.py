@@ -5,13 +5,14 @@ relies on a value a crash could lose."""
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from typing import Any
 
 from bot_v2.domain.errors import StateError
 from bot_v2.features.live_trade.performance import Drawdown
 from bot_v2.features.live_trade.risk.guard_codec import decode_guards, encode_guards
 from bot_v2.features.live_trade.risk.state import RiskState
+from bot_v2.features.live_trade.stored_fields import decimal_field, text_field
 from bot_v2.ports.state_store import IStateStore
 
 META_KEY = "risk_state"
@@ -74,35 +75,18 @@ def decode(text: str) -> RiskState:
     peak = raw["peak"]
     return RiskState(
         day=day,
-        day_start_equity=_decimal(raw, "day_start_equity"),
-        day_halt=_text(raw, "day_halt"),
+        day_start_equity=decimal_field(raw, "day_start_equity"),
+        day_halt=text_field(raw, "day_halt"),
         drawdown=Drawdown(
-            peak=None if peak is None else _decimal(raw, "peak"),
-            deepest=_decimal(raw, "deepest"),
-            max_drawdown=_decimal(raw, "max_drawdown"),
-            max_drawdown_abs=_decimal(raw, "max_drawdown_abs"),
+            peak=None if peak is None else decimal_field(raw, "peak"),
+            deepest=decimal_field(raw, "deepest"),
+            max_drawdown=decimal_field(raw, "max_drawdown"),
+            max_drawdown_abs=decimal_field(raw, "max_drawdown_abs"),
         ),
-        reduce_only=_text(raw, "reduce_only"),
-        kill_switch=_text(raw, "kill_switch"),
+        reduce_only=text_field(raw, "reduce_only"),
+        kill_switch=text_field(raw, "kill_switch"),
         # Absent in a state stored before pausing existed: not paused.
-        paused=_text(raw, "paused") if "paused" in raw else "",
+        paused=text_field(raw, "paused") if "paused" in raw else "",
         # Absent in a state stored before the protections: nothing halted, paused or cooling.
         guards=decode_guards(raw.get("guards")),
     )
-
-
-def _decimal(raw: dict[str, Any], key: str) -> Decimal:
-    value = raw[key]
-    if not isinstance(value, str):
-        raise ValueError(f"{key}: not a decimal string: {value!r}")
-    number = Decimal(value)
-    if not number.is_finite():
-        raise ValueError(f"{key}: not finite: {value!r}")
-    return number
-
-
-def _text(raw: dict[str, Any], key: str) -> str:
-    value = raw[key]
-    if not isinstance(value, str):
-        raise ValueError(f"{key}: not text: {value!r}")
-    return value
