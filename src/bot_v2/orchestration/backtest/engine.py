@@ -10,7 +10,10 @@
     position is liquidated) runs: the exchange is brought up to each candidate cycle with
     `advance_until`, which stops just before such a change;
   * before each cycle that runs, the account is synced at the cycle before it, as the skipped
-    cycle's own syncs would have done.
+    cycle's own syncs would have done;
+  * the cycle at which a portfolio protection could act (the drawdown halt, the near-liquidation
+    cut) runs, and the equity peak the drawdown measures from moves over the skipped cycles
+    exactly as step's cycles move it (skip/guards.py).
 Skipped candles move the strategy's state through the skipper. Fills are identical to step mode;
 the tests compare both on the bundled data and on random walks.
 """
@@ -231,12 +234,11 @@ class _FastPlanner:
                 if progress is not None:
                     progress(n - cursor)
                 break
-            if target > cursor:
-                # The cycle before the target would have synced the account: sync it there,
-                # unless the exchange has nothing new since the last sync.
-                if target > cursor and self._exchange_counts() != self._synced:
-                    self._jump(target - 1)
-                    await self._coordinator.account_sync.sync()
+            # The cycle before the target would have synced the account: sync it there,
+            # unless the exchange has nothing new since the last sync.
+            if target > cursor and self._exchange_counts() != self._synced:
+                self._jump(target - 1)
+                await self._coordinator.account_sync.sync()
             self._feed_strategy_until(target)
             self._jump(target)
             await self._coordinator.run_cycle(runtime)

@@ -23,6 +23,7 @@ at each skipped one gives, so they need no move.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -266,7 +267,7 @@ def _candidates(equity: FloatArray, start: Drawdown, room: float) -> IntArray:
     picked = peak.copy()
     resets = np.flatnonzero(peak).tolist()
     bounds = [-1, *resets, len(equity)]
-    for n, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+    for n, (lo, hi) in enumerate(itertools.pairwise(bounds)):
         lo += 1
         if hi <= lo:
             continue
