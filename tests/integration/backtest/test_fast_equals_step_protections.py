@@ -46,9 +46,7 @@ def _same(step: BacktestRun, fast: BacktestRun) -> None:
     assert _risk_state(fast) == _risk_state(step)
 
 
-def test_bundled_year_with_the_halt_and_the_liquidation_cut_tripping_gives_identical_fills() -> (
-    None
-):
+def test_bundled_year_with_the_drawdown_halt_tripping_gives_identical_fills() -> None:
     files = [
         SymbolFiles(
             s,
@@ -59,18 +57,11 @@ def test_bundled_year_with_the_halt_and_the_liquidation_cut_tripping_gives_ident
         for s, v in ((BTC, "BTCUSDT"), (ETH, "ETHUSDT"))
     ]
     data = load_data(files)
-    cfg = config(
-        [BTC, ETH],
-        data.timeframe,
-        *LEVERED,
-        # At 8x the estimated liquidation starts 12% away: the cut at 11% comes with a small loss.
-        "strategy.leverage=8",
-        "protections.liquidation_reduce_pct=0.11",
-        "protections.max_drawdown_pct=0.3",
-    )
+    # The dev profile (stop-loss, trailing stop, funding), its halt moved within reach: it trips
+    # in March, between two cycles fast mode used to run.
+    cfg = config([BTC, ETH], data.timeframe, "protections.max_drawdown_pct=0.1")
     step, fast = both(cfg, data.feed)
-    kinds = {kind.split(":")[0] for _, kind in _acted(step)}
-    assert {"drawdown_halt", "liquidation_distance"} <= kinds
+    assert "drawdown_halt" in {kind.split(":")[0] for _, kind in _acted(step)}
     _same(step, fast)
     assert fast.cycles_run < step.cycles_run
 
