@@ -10,7 +10,10 @@
     position is liquidated) runs: the exchange is brought up to each candidate cycle with
     `advance_until`, which stops just before such a change;
   * before each cycle that runs, the account is synced at the cycle before it, as the skipped
-    cycle's own syncs would have done.
+    cycle's own syncs would have done;
+  * the cycle at which a portfolio protection could act (the drawdown halt, the near-liquidation
+    cut) runs, and the equity peak the drawdown measures from moves over the skipped cycles
+    exactly as step's cycles move it (skip/guards.py).
 Skipped candles move the strategy's state through the skipper. Fills are identical to step mode;
 the tests compare both on the bundled data and on random walks.
 """
@@ -39,6 +42,7 @@ from bot_v2.monitoring.reports import CycleReport
 from bot_v2.orchestration.backtest.memory_store import MemoryStateStore
 from bot_v2.orchestration.backtest.runtime import BacktestRuntime
 from bot_v2.orchestration.backtest.skip import Skipper, skipper_for
+from bot_v2.orchestration.backtest.skip.guards import GuardWatch
 from bot_v2.orchestration.backtest.wiring import backtest_container
 from bot_v2.orchestration.config.exits import exit_settings
 from bot_v2.orchestration.config.models import BotConfig
@@ -203,6 +207,7 @@ class _FastPlanner:
             np.diff(days, prepend=days[0] - 1) != 0
         ).tolist()
         self._symbols = parts.config.bot.symbols
+        self._guards = GuardWatch(feed, self._timeline, coordinator, parts.broker)
         # Per symbol: the index of the first candle the strategy has not seen yet.
         self._fed = dict.fromkeys(self._symbols, 0)
         # What the ledger has been synced with: (fills, funding) on the exchange.
@@ -222,22 +227,25 @@ class _FastPlanner:
         n = len(timeline)
         cursor = 0  # the first cycle not yet run or skipped
         while cursor < n:
-            target = self._next_cycle(cursor)
-            if target >= n:
-                self._jump(n - 1)
-                if progress is not None:
-                    progress(n - cursor)
-                break
+            # A portfolio protection may act before the strategy does.
+            target = self._guards.first_stop(cursor, self._next_cycle(cursor))
             if target > cursor:
                 # The exchange may change the account by itself before then.
                 stopped = self._broker.advance_until(timeline[target - 1])
                 if stopped.stopped_at_ms is not None:
                     target = bisect.bisect_left(timeline, stopped.stopped_at_ms)
-                # The cycle before the target would have synced the account: sync it there,
-                # unless the exchange has nothing new since the last sync.
-                if target > cursor and self._exchange_counts() != self._synced:
-                    self._jump(target - 1)
-                    await self._coordinator.account_sync.sync()
+                # The skipped cycles' equity peak, before the ledger moves past them.
+                self._guards.skip(cursor, target)
+            if target >= n:
+                self._jump(n - 1)
+                if progress is not None:
+                    progress(n - cursor)
+                break
+            # The cycle before the target would have synced the account: sync it there,
+            # unless the exchange has nothing new since the last sync.
+            if target > cursor and self._exchange_counts() != self._synced:
+                self._jump(target - 1)
+                await self._coordinator.account_sync.sync()
             self._feed_strategy_until(target)
             self._jump(target)
             await self._coordinator.run_cycle(runtime)

@@ -52,6 +52,12 @@ class ProtectionStep:
     def note_incident(self, what: str) -> None:
         self._incidents.append(what)
 
+    @property
+    def incidents_waiting(self) -> int:
+        """Incidents noted and not yet counted: the next cycle counts them at its own time (a
+        fast backtest runs that cycle for them)."""
+        return len(self._incidents)
+
     def note_outcomes(self, outcomes: Iterable[OrderOutcome]) -> None:
         for outcome in outcomes:
             if outcome.rejected_by:
