@@ -24,9 +24,9 @@ def _run(points: list[FundingPoint]):  # type: ignore[no-untyped-def]
     cfg = config(
         [BTC],
         "1m",
-        "strategy.short_window=5",
-        "strategy.long_window=30",
-        "strategy.allow_shorts=false",
+        "strategy.params.short_window=5",
+        "strategy.params.long_window=30",
+        "strategy.params.allow_shorts=false",
         "protections.max_drawdown_pct=0",
         "protections.funding_max_bps=5",
     )
