@@ -55,11 +55,13 @@ def write_config(tmp_path: Path, url: str) -> Path:
         "broker": {"ccxt_config": ccxt_config_for("binanceusdm", url)},
         # Fast indicators so a few candles make a crossover.
         "strategy": {
-            "short_window": 2,
-            "long_window": 4,
-            "confirmation_bars": 0,
             "position_fraction": "0.05",
-            "trailing_stop_pct": 0,
+            "params": {
+                "short_window": 2,
+                "long_window": 4,
+                "confirmation_bars": 0,
+                "trailing_stop_pct": 0,
+            },
         },
         # The venue's clock runs a day behind the wall clock, so its marks are a day old.
         "risk": {"max_mark_staleness_s": 2 * 86_400},

@@ -83,11 +83,13 @@ def write_config(tmp_path: Path, venue: str, url: str) -> Path:
         # (0.001) at the prices set here, under canary's 25 USDT order cap. The stop-loss is the
         # profile's (percent, 4 % from entry); no trailing stop, so the stop does not move.
         "strategy": {
-            "short_window": 2,
-            "long_window": 4,
-            "confirmation_bars": 0,
             "position_fraction": "0.0024",
-            "trailing_stop_pct": 0,
+            "params": {
+                "short_window": 2,
+                "long_window": 4,
+                "confirmation_bars": 0,
+                "trailing_stop_pct": 0,
+            },
         },
         "risk": {"max_mark_staleness_s": 2 * 86_400},
         # Whatever side the warm-up leaves the averages on, the bot may go short first and be

@@ -78,7 +78,7 @@ def make_stop_rig(root: Path) -> Rig:
                 f'symbols = ["{SYMBOL}"]',
                 "[broker.sim]",
                 f'state_path = "{rig.exchange_db}"',
-                "[strategy]",
+                "[strategy.params]",
                 "short_window = 3",
                 "long_window = 8",
                 "confirmation_bars = 0",

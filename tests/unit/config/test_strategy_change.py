@@ -22,7 +22,7 @@ def refused(params: dict[str, object]) -> list[str]:
     [("long_window", 5), ("short_window", 0), ("trailing_stop_pct", "1.5"), ("allow_shorts", "x")],
 )
 def test_a_bad_value_gets_the_line_the_config_file_gets(key: str, value: object) -> None:
-    assert refused({key: value}) == errors(overrides=[f"strategy.{key}={value}"])
+    assert refused({key: value}) == errors(overrides=[f"strategy.params.{key}={value}"])
 
 
 def test_unknown_keys_and_keys_fixed_at_start_are_refused() -> None:

@@ -18,12 +18,13 @@ from bot_v2.features.market_data.service import MarketDataService
 from bot_v2.orchestration import factories
 from bot_v2.orchestration.config.caps import cap_problems
 from bot_v2.orchestration.config.converter import make_converter
-from bot_v2.orchestration.config.models import BotConfig
+from bot_v2.orchestration.config.models import BotConfig, StrategySection
 from bot_v2.orchestration.config.problems import structure_error_lines
 from bot_v2.orchestration.config.validation import validate
 
 # Set once at start: the name picks the code, and the venue's leverage is set on it at start.
 FIXED_AT_START: Final = ("name", "leverage")
+_SECTION_KEYS: Final = frozenset(f.name for f in attrs.fields(StrategySection)) - {"params"}
 
 
 def revised(config: BotConfig, params: Mapping[str, Any]) -> BotConfig:
@@ -35,7 +36,14 @@ def revised(config: BotConfig, params: Mapping[str, Any]) -> BotConfig:
         raise ConfigError(["config.strategy: name at least one parameter to change"])
     converter = make_converter()
     data = converter.unstructure(config)
-    data["strategy"] = {**data["strategy"], **params}
+    # Keys of [strategy] itself (position_fraction ...) stay there; the rest are the strategy's own
+    # parameters, under [strategy.params] as in the config file.
+    own = {k: v for k, v in params.items() if k in _SECTION_KEYS}
+    strategy_params = {k: v for k, v in params.items() if k not in _SECTION_KEYS}
+    strategy = {**data["strategy"], **own}
+    if strategy_params:
+        strategy["params"] = {**(strategy.get("params") or {}), **strategy_params}
+    data["strategy"] = strategy
     try:
         candidate = converter.structure(data, BotConfig)
     except Exception as exc:
@@ -48,8 +56,15 @@ def revised(config: BotConfig, params: Mapping[str, Any]) -> BotConfig:
 
 
 def changed_keys(old: BotConfig, new: BotConfig) -> dict[str, str]:
-    before, after = attrs.asdict(old.strategy), attrs.asdict(new.strategy)
-    return {key: str(value) for key, value in after.items() if before[key] != value}
+    before, after = _flat(old.strategy), _flat(new.strategy)
+    return {key: str(value) for key, value in after.items() if before.get(key) != value}
+
+
+def _flat(section: StrategySection) -> dict[str, Any]:
+    """[strategy] with its params beside its own keys, as a control names them."""
+    keys = attrs.asdict(section)
+    params = keys.pop("params", None) or {}
+    return {**keys, **params}
 
 
 def warmed_strategy(config: BotConfig, market_data: MarketDataService, ledger: Ledger) -> Strategy:
