@@ -51,3 +51,14 @@ def test_a_time_exit_and_end_of_day_flatten_give_identical_fills() -> None:
     step, fast = _week("strategy.exits.max_holding_s=5400", 'strategy.exits.flatten_at_utc="21:30"')
     assert trace(fast) == trace(step)
     assert any(e[1] == "exit" for e in step.store.events)
+
+
+def test_volatility_target_sizing_gives_identical_fills() -> None:
+    # Sizing reads an ATR from the market data's candle window, which fast mode fills only at the
+    # cycles it runs: such a run is run in step mode, and says so.
+    step, fast = _week(
+        'strategy.sizing.method="volatility_target"', "strategy.sizing.risk_pct=0.002"
+    )
+    assert len(step.broker.exchange.state.fills) > 5
+    assert trace(fast) == trace(step)
+    assert fast.mode == "step"

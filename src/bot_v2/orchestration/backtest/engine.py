@@ -116,6 +116,8 @@ async def run_backtest(
 ) -> BacktestRun:
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if mode == "fast" and reads_candle_windows(config):
+        mode = "step"
     config = backtest_config(config)
     parts = _Parts(
         config, feed, mode == "fast", _progress_every(progress) if mode == "step" else _ignore
@@ -186,6 +188,16 @@ async def _run_fast(
     finally:
         summary = await lifecycle.stop(runtime)
     return summary, runtime.cycle_count, coordinator.ledger
+
+
+def reads_candle_windows(config: BotConfig) -> bool:
+    """Whether sizing reads the market data's window of recent candles (an ATR or a return
+    correlation). Fast mode hands market data only the candles of the cycles it runs, so such a run
+    is run in step mode (the result says so), to size exactly as step. (The k x ATR liquidation-distance
+    check reads it too, but only binds where the liquidation price is within k ATRs; see
+    docs/backtesting.md.)"""
+    sizing = config.strategy.sizing
+    return sizing.method == "volatility_target" or sizing.correlation_max_leverage > 0
 
 
 class _FastPlanner:
