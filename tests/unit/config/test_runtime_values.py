@@ -116,5 +116,6 @@ def test_an_unknown_strategy_is_one_line_naming_the_known_ones() -> None:
     with pytest.raises(ConfigError) as caught:
         factories.strategy(BotConfig(strategy=StrategySection(name="nope")))
     assert caught.value.lines == [
-        "config.strategy.name: unknown strategy 'nope'; known: baseline, breakout, momentum"
+        "config.strategy.name: unknown strategy 'nope'; known: baseline, breakout, "
+        "mean_reversion, momentum, regime, volatility_expansion"
     ]

@@ -1,4 +1,4 @@
-"""PercentileRank is numpy's count of the window at or below the latest value, exactly."""
+"""PercentileRank is numpy's count of the window below the latest value (ties half), exactly."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ def test_incremental_equals_the_numpy_reference_exactly(values: list[float], win
     assert [None if np.isnan(e) else float(e) for e in expected] == got
 
 
-def test_a_new_high_ranks_one() -> None:
+def test_ties_count_half() -> None:
     rank = PercentileRank(3)
-    assert [rank.update(v) for v in (2.0, 1.0, 3.0, 0.0, 2.0)] == [None, None, 1.0, 1 / 3, 2 / 3]
+    # [2, 1, 3]: a new high, 2.5 of 3; [1, 3, 0]: a new low, 0.5 of 3; [3, 0, 2]: the middle.
+    assert [rank.update(v) for v in (2.0, 1.0, 3.0, 0.0, 2.0)] == [None, None, 5 / 6, 1 / 6, 0.5]
+    flat = PercentileRank(4)
+    assert [flat.update(7.0) for _ in range(5)][-1] == 0.5

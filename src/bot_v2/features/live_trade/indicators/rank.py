@@ -1,7 +1,9 @@
 """Percentile rank: PercentileRank (incremental) and percentile_rank (numpy).
 
-The share of the last `window` values (the latest included) that are <= the latest, in (0, 1]:
-1.0 is a new high of the window. Exact (a count), so both versions agree bit for bit."""
+Where the latest value sits among the last `window` values (itself included), in (0, 1): the
+share below it, ties counted half (the "mean" kind of percentile rank), so a window of equal values
+ranks 0.5 rather than 1 and a new high (n - 0.5) / n. Exact (counts), so both versions agree bit
+for bit."""
 
 from __future__ import annotations
 
@@ -42,7 +44,9 @@ class PercentileRank:
         bisect.insort(self._sorted, x)
         if len(self._values) < self._window:
             return None
-        self._value = bisect.bisect_right(self._sorted, x) / self._window
+        below = bisect.bisect_left(self._sorted, x)
+        at_or_below = bisect.bisect_right(self._sorted, x)
+        self._value = (below + at_or_below) / (2 * self._window)
         return self._value
 
     @property
@@ -57,5 +61,6 @@ def percentile_rank(values: npt.ArrayLike, window: int) -> FloatArray:
     if n < window:
         return padded(np.empty(0), n, window)
     rows = windowed(data, window)
-    counts = (rows <= data[window - 1 :, None]).sum(axis=-1)
-    return padded(counts / window, n, window)
+    latest = data[window - 1 :, None]
+    counts = (rows < latest).sum(axis=-1) + (rows <= latest).sum(axis=-1)
+    return padded(counts / (2 * window), n, window)
