@@ -9,8 +9,8 @@ import asyncio
 import contextlib
 import re
 import sqlite3
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx

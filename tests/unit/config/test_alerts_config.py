@@ -29,7 +29,10 @@ def test_the_validation_knows_every_registered_notifier() -> None:
 def test_alerts_keys_load_and_are_checked_with_their_path() -> None:
     loaded = load(overrides=[ALL, "alerts.min_severity=warning", "alerts.dedup_window_s=0"])
     assert loaded.config.alerts.notifiers == ("webhook", "slack", "telegram", "discord")
-    assert load(overrides=["alerts.liquidation_distance_pct=0"]).config.alerts.liquidation_distance_pct == 0
+    assert (
+        load(overrides=["alerts.liquidation_distance_pct=0"]).config.alerts.liquidation_distance_pct
+        == 0
+    )
     assert errors(overrides=["alerts.liquidation_distance_pct=-0.1"]) == [
         "config.alerts.liquidation_distance_pct: must be >= 0, got -0.1"
     ]
