@@ -98,7 +98,10 @@ def test_notices_alternate_and_the_state_is_the_hysteresis(steps: list) -> None:
     for equity, size in steps:
         pos = {} if size is None else {BTC: Position(BTC, D(size), D(100))}
         was = dict(below)
+        total = sum((abs(p.size) * 100 for p in pos.values()), D(0))
+        kept = watch(below, pos, {BTC: D(100)}, equity, MMR, THRESHOLD, total_notional=total)
         below, notices = watch(below, pos, {BTC: D(100)}, equity, MMR, THRESHOLD)
+        assert kept == (below, notices)  # the runtime's kept total answers the same
         if size is None:
             assert below == {} and notices == []
             told = []

@@ -37,6 +37,8 @@ class LiquidationAlarm:
         self.below: dict[str, Side] = {}
 
     def run(self, now_ms: int, equity: Decimal) -> None:
+        """`equity` is the cycle's, from the risk context's valuation: its total notional is of
+        the same update."""
         self.below, notices = watch(
             self.below,
             self.ledger.positions,
@@ -44,6 +46,7 @@ class LiquidationAlarm:
             equity,
             self.mmr,
             self.threshold,
+            self.risk_context.valuation.total_notional(),
         )
         for notice in notices:
             if notice.kind == BELOW:

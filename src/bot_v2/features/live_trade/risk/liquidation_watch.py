@@ -54,11 +54,19 @@ def watch(
     equity: Decimal,
     mmr: Decimal,
     threshold: Decimal,
+    total_notional: Decimal | None = None,
 ) -> tuple[dict[str, Side], list[LiquidationNotice]]:
-    """The positions below `threshold` now and the notices for what changed since `below`."""
+    """The positions below `threshold` now and the notices for what changed since `below`.
+    `total_notional`: the open positions' notional at `marks` when the caller keeps it (the
+    runtime's LedgerValuation), so a cycle with nothing near liquidation looks at no position."""
+    if total_notional is None:
+        total_notional = sum(
+            (position_notional(marks, s, p) for s, p in positions.items()), Decimal(0)
+        )
+    distance = liquidation_distance(equity, total_notional, mmr)
+    if not below and (distance is None or distance >= threshold):
+        return {}, []
     held = {s: p for s, p in positions.items() if p.side is not None}
-    total = sum((position_notional(marks, s, p) for s, p in held.items()), Decimal(0))
-    distance = liquidation_distance(equity, total, mmr)
     now: dict[str, Side] = {}
     notices: list[LiquidationNotice] = []
     for symbol in sorted(held):
