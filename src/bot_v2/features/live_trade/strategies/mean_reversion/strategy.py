@@ -8,7 +8,8 @@ Rules, per symbol, on each closed candle (after `warmup_candles()` candles):
   RSI >= `rsi_high` answers OPEN_SHORT (when `allow_shorts`);
 - long: the short entry flips it (when allowed); else a close back at or above the mean (z >= 0)
   closes it. A short mirrors it.
-There is no stop of its own: a move that keeps going is what `[strategy.exits]` stop-loss is for.
+The close is in its own window, so |z| is at most sqrt(window - 1): an `entry_z` at or above that
+never enters. There is no stop of its own: a move that keeps going is what `[strategy.exits]` stop-loss is for.
 """
 
 from __future__ import annotations
