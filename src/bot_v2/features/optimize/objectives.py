@@ -75,7 +75,7 @@ def score(
         dd = np.where(peak > 0, 1 - equity / peak, 0.0)
     max_dd = float(np.clip(dd, 0, 1).max()) if len(dd) else 0.0
     years = len(returns) / per_year if per_year > 0 else 0.0
-    annual = (1 + profit) ** (1 / years) - 1 if years > 0 and profit > -1 else profit
+    annual = _annualized(profit, years)
     calmar = annual / max_dd if max_dd > 0 else (CAP if annual > 0 else 0.0)
     skew, kurt = _shape(returns)
     return WindowScore(
@@ -85,12 +85,20 @@ def score(
         profit=profit,
         max_drawdown=max_dd,
         profit_dd=profit - DRAWDOWN_PENALTY * max_dd,
-        period_sharpe=period_sharpe,
+        period_sharpe=_cap(period_sharpe),
         periods=len(returns),
         skew=skew,
         kurtosis=kurt,
         trades=trades,
     )
+
+
+def _annualized(profit: float, years: float) -> float:
+    """Compound annual growth; a few hours' gain compounded over a year overflows, so the growth
+    is capped (at CAP) in log space."""
+    if years <= 0 or profit <= -1:
+        return profit
+    return math.expm1(min(math.log1p(profit) / years, math.log1p(CAP)))
 
 
 def _ratio(returns: npt.NDArray[np.float64], spread: npt.NDArray[np.float64]) -> float:
