@@ -10,6 +10,7 @@ backtest run as a Ray task, scored by walk-forward folds (docs/optimize.md).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import logging
 import os
@@ -105,8 +106,17 @@ def _check_args(args: argparse.Namespace) -> None:
         raise ConfigError(problems)
 
 
+def _check_installed() -> None:
+    missing = [name for name in ("optuna", "ray") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ConfigError(
+            [f"optimize needs {' and '.join(missing)}: pip install 'perps-bot[optimize]'"]
+        )
+
+
 def _run(args: argparse.Namespace) -> int:
     _check_args(args)
+    _check_installed()
     files = symbol_files(args)
     start_ms, end_ms = when(args.start, "--from", False), when(args.end, "--to", True)
     data = load_data(files, start_ms, end_ms)
