@@ -62,7 +62,8 @@ class RayPool:
             if self.address:
                 ray.init(address=self.address, **kwargs)
             else:
-                ray.init(num_cpus=self.jobs, **kwargs)
+                # "local": a fresh instance even when `ray start` left one running on this machine.
+                ray.init(address="local", num_cpus=self.jobs, **kwargs)
         except (ConnectionError, TimeoutError, RuntimeError) as exc:
             where = self.address or "a local instance"
             raise ConfigError(
