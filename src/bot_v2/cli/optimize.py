@@ -58,7 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--test", required=True, metavar="SPAN", help="test window, e.g. 30d")
     parser.add_argument("--scheme", choices=SCHEMES, default="rolling", help="rolling (default)")
     parser.add_argument(
-        "--jobs", type=int, default=os.cpu_count() or 1, help="trials at once (local Ray CPUs)"
+        "--jobs",
+        type=int,
+        default=None,
+        help="trials at once: the local Ray instance's CPUs (default: this machine's); with "
+        "--ray-address, the batch size (default: the cluster's CPUs)",
     )
     parser.add_argument("--seed", type=int, default=0, help="the sampler's seed (default 0)")
     parser.add_argument("--report-dir", type=Path, required=True, help="study.db and the report")
@@ -100,7 +104,7 @@ def _check_args(args: argparse.Namespace) -> None:
     problems = []
     if args.trials < 1:
         problems.append(f"--trials: must be >= 1, got {args.trials}")
-    if args.jobs < 1:
+    if args.jobs is not None and args.jobs < 1:
         problems.append(f"--jobs: must be >= 1, got {args.jobs}")
     if problems:
         raise ConfigError(problems)

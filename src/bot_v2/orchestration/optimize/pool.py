@@ -37,8 +37,11 @@ def _remote_window(
 class RayPool:
     """Runs windows as Ray tasks; `start` connects or starts Ray, `close` lets go of it."""
 
-    def __init__(self, jobs: int, address: str | None) -> None:
-        self.jobs = jobs
+    def __init__(self, jobs: int | None, address: str | None) -> None:
+        # Trials in flight at once (the batch size); None: every CPU Ray finds (it reads the
+        # container's CPU limit, which os.cpu_count does not).
+        self.jobs = jobs or 1
+        self._jobs_given = jobs is not None
         self.address = address
         self._feed_ref: Any = None
         self._task: Any = None
@@ -63,12 +66,15 @@ class RayPool:
                 ray.init(address=self.address, **kwargs)
             else:
                 # "local": a fresh instance even when `ray start` left one running on this machine.
-                ray.init(address="local", num_cpus=self.jobs, **kwargs)
+                cpus = self.jobs if self._jobs_given else None
+                ray.init(address="local", num_cpus=cpus, **kwargs)
         except (ConnectionError, TimeoutError, RuntimeError) as exc:
             where = self.address or "a local instance"
             raise ConfigError(
                 [f"--ray-address: cannot start or reach Ray at {where}: {exc}"]
             ) from exc
+        if not self._jobs_given:
+            self.jobs = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self._task = ray.remote(num_cpus=1, max_retries=TASK_RETRIES)(_remote_window)
         self._feed_ref = ray.put(feed)
 
