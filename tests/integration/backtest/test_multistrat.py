@@ -3,12 +3,15 @@ gives exactly the fills of step mode on random walks and on the bundled year."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot_v2.orchestration.backtest.data import SymbolFiles, load_data
+from bot_v2.orchestration.backtest.report import format_summary, summary_document
+from bot_v2.orchestration.backtest.results import measure
 from bot_v2.orchestration.backtest.synthetic import random_walk
 from bot_v2.orchestration.config import load_config
 from bot_v2.orchestration.config.models import BotConfig
@@ -107,3 +110,16 @@ lookback = 24
     fills = step.broker.exchange.state.fills
     assert {f.symbol for f in fills} == {BTC, ETH}
     assert trace(fast) == trace(step)
+    # Each slot's results apart, adding up to the run's.
+    metrics, _, trades = measure(step, "1h")
+    vote, mom = metrics.slots
+    assert (vote.spec.label, mom.spec.label) == ("btc-vote", "momentum")
+    assert vote.spec.symbols == (BTC,) and mom.spec.allocation == Decimal("0.5")
+    assert vote.trades == sum(1 for t in trades if t.symbol == BTC) > 0
+    assert vote.trades + mom.trades == metrics.trades
+    assert vote.net_pnl + mom.net_pnl == sum((t.net for t in trades), Decimal(0))
+    assert 0 < vote.exposure <= 1 and 0 < mom.exposure <= 1
+    assert Decimal(str(metrics.exposure)) >= max(vote.exposure, mom.exposure) - Decimal("1e-6")
+    document = summary_document(metrics, [])
+    assert [s["label"] for s in document["slots"]] == ["btc-vote", "momentum"]
+    assert "slot btc-vote" in format_summary(metrics)

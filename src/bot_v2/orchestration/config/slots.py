@@ -10,6 +10,7 @@ from typing import Any
 
 from bot_v2.domain.errors import InvalidSymbol
 from bot_v2.domain.symbols import normalize_symbol
+from bot_v2.features.live_trade.strategies.portfolio.results import SlotSpec
 from bot_v2.orchestration.config.converter import runtime_value
 from bot_v2.orchestration.config.models import BotConfig, StrategySlot
 from bot_v2.orchestration.config.problems import Problem
@@ -109,3 +110,10 @@ def slot_strategy(slot: StrategySlot) -> Any:
     """The slot's strategy built from its params (for a slot that validated)."""
     cls = find_strategy(slot.name, slot.file)
     return cls(runtime_value(slot.params, cls.params_type))
+
+
+def slot_specs(config: BotConfig) -> tuple[SlotSpec, ...]:
+    """The slots whose results are reported apart: [[strategies]], or none for one [strategy]."""
+    return tuple(
+        SlotSpec(slot_label(s), s.name, s.symbols, s.allocation) for s in config.strategies
+    )

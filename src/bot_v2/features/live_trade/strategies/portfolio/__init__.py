@@ -4,6 +4,7 @@ the per-candle wrapper that fits a one-symbol strategy into it, and the Strategy
 from bot_v2.features.live_trade.strategies.portfolio.base import PortfolioStrategy, is_portfolio
 from bot_v2.features.live_trade.strategies.portfolio.book import Slot, SlotSignal, StrategyBook
 from bot_v2.features.live_trade.strategies.portfolio.per_candle import PerCandle
+from bot_v2.features.live_trade.strategies.portfolio.results import SlotResult, SlotSpec, SlotTally
 from bot_v2.features.live_trade.strategies.portfolio.view import HistoryView, ReadAhead
 
 __all__ = [
@@ -12,7 +13,10 @@ __all__ = [
     "PortfolioStrategy",
     "ReadAhead",
     "Slot",
+    "SlotResult",
     "SlotSignal",
+    "SlotSpec",
+    "SlotTally",
     "StrategyBook",
     "is_portfolio",
 ]
