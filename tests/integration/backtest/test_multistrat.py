@@ -15,7 +15,7 @@ from bot_v2.orchestration.backtest.results import measure
 from bot_v2.orchestration.backtest.synthetic import random_walk
 from bot_v2.orchestration.config import load_config
 from bot_v2.orchestration.config.models import BotConfig
-from tests.integration.backtest._support import both, feed, trace
+from tests.integration.backtest._support import both, feed, run, trace
 
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
 DATA = "bundled:binance_usdm"
@@ -123,3 +123,28 @@ lookback = 24
     document = summary_document(metrics, [])
     assert [s["label"] for s in document["slots"]] == ["btc-vote", "momentum"]
     assert "slot btc-vote" in format_summary(metrics)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), name=st.sampled_from(["momentum", "baseline", "ensemble"]))
+def test_one_slot_with_all_the_equity_trades_as_the_strategy_alone(
+    tmp_path_factory: object, seed: int, name: str
+) -> None:
+    tmp = tmp_path_factory.mktemp("one")  # type: ignore[attr-defined]
+    columns = [
+        random_walk(BTC, 600, seed=seed, volatility=0.004),
+        random_walk(ETH, 600, seed=seed + 7, volatility=0.004),
+    ]
+    market = feed(columns, {})
+    params = "[strategies.params]\nlookback = 6\n" if name == "momentum" else ""
+    slot = f'[[strategies]]\nname = "{name}"\nsymbols = ["{BTC}", "{ETH}"]\n{params}'
+    alone = slots_config(tmp, "1m", f'[strategy]\nname = "{name}"\n')
+    if name == "momentum":
+        alone = slots_config(
+            tmp, "1m", f'[strategy]\nname = "{name}"\n[strategy.params]\nlookback = 6\n'
+        )
+    booked = slots_config(tmp, "1m", slot)
+    single = run(alone, market, "step")
+    assert single.broker.exchange.state.fills
+    assert trace(run(booked, market, "step")) == trace(single)
+    assert trace(run(booked, market, "fast")) == trace(single)
