@@ -96,3 +96,14 @@ def test_ensemble_members_are_checked(tmp_path: Path) -> None:
     assert found == [
         "config.strategies[0].params: members: unknown nope; known: baseline, breakout, momentum"
     ]
+
+
+def test_pairs_alone_in_strategy_needs_two_bot_symbols(tmp_path: Path) -> None:
+    assert errors(config_file=write(tmp_path, BOT + '[strategy]\nname = "pairs"\n')) == [
+        "config.strategy.name: pairs needs exactly 2 symbols in bot.symbols "
+        "(or a [[strategies]] slot naming 2)"
+    ]
+    two = '[bot]\nsymbols = ["BTC/USDT:USDT", "ETH/USDT:USDT"]\n[strategy]\nname = "pairs"\n'
+    book = factories.strategy(load(config_file=write(tmp_path, two, "two.toml")).config)
+    assert isinstance(book, StrategyBook)
+    assert book.slots[0].symbols == ("BTC/USDT:USDT", "ETH/USDT:USDT")

@@ -37,6 +37,8 @@ def slot_symbols(slot: StrategySlot) -> tuple[str, ...]:
 
 def slot_problems(config: BotConfig) -> list[Problem]:
     problems: list[Problem] = []
+    if not config.strategies:
+        return _alone_problems(config)
     owner: dict[str, int] = {}
     labels: dict[str, int] = {}
     total = Decimal(0)
@@ -63,6 +65,25 @@ def slot_problems(config: BotConfig) -> list[Problem]:
             Problem("strategies", f"allocations sum to {total}, must be <= 1", show=False)
         )
     return problems
+
+
+def _alone_problems(config: BotConfig) -> list[Problem]:
+    """A strategy for a fixed number of symbols named in [strategy] runs over all bot.symbols."""
+    try:
+        cls = find_strategy(config.strategy.name, config.strategy.file)
+    except StrategyNotFound:
+        return []  # reported by the [strategy] checks
+    wanted = getattr(cls, "symbol_count", None)
+    if isinstance(wanted, int) and len(config.bot.symbols) != wanted:
+        return [
+            Problem(
+                "strategy.name",
+                f"{config.strategy.name} needs exactly {wanted} symbols in bot.symbols "
+                f"(or a [[strategies]] slot naming {wanted})",
+                show=False,
+            )
+        ]
+    return []
 
 
 def _strategy_of(slot: StrategySlot, at: str, problems: list[Problem]) -> Any:
