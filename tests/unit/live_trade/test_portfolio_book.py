@@ -207,3 +207,30 @@ def test_the_ensemble_follows_its_weighted_vote(
     ensemble._members = [Fixed(a) for a in actions]  # type: ignore[assignment]
     held = Position(A, Decimal(position), Decimal(100))
     assert ensemble.on_candle(candle(A, 0, 100), held).action is expected
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.sets(st.sampled_from([A, B]), min_size=1), min_size=1, max_size=40))
+def test_the_view_holds_exactly_the_closed_candles_handed_to_it(steps: list[set[str]]) -> None:
+    view = HistoryView((A, B), 5)
+    fed: dict[str, list[Candle]] = {A: [], B: []}
+    for i, symbols in enumerate(steps):
+        group = [candle(s, i, 100 + i) for s in sorted(symbols)]
+        view.record(group, (i + 1) * TF)
+        for c in group:
+            fed[c.symbol].append(c)
+        assert set(view.fresh) == symbols and view.now_ms == (i + 1) * TF
+        for s in (A, B):
+            held = fed[s][-5:]
+            assert view.count(s) == len(held)
+            assert [view.candle(s, k) for k in range(len(held))] == held[::-1]
+            assert all(c.close_time_ms <= view.now_ms for c in held)
+            with pytest.raises(ReadAhead):
+                view.candle(s, -1)
+
+
+def test_pairs_params_refuse_an_exit_outside_the_entry() -> None:
+    with pytest.raises(ValueError, match="exit_z must be < entry_z"):
+        PairsParams(entry_z=Decimal(1), exit_z=Decimal(1))
+    with pytest.raises(ValueError, match="stop_z must be 0 or > entry_z"):
+        PairsParams(entry_z=Decimal(2), stop_z=Decimal(1))
