@@ -19,12 +19,13 @@ from bot_v2.domain.signals import Action, Signal
 from bot_v2.features.live_trade.strategies.ensemble import EnsembleParams, EnsembleStrategy
 from bot_v2.features.live_trade.strategies.momentum import MomentumParams, MomentumStrategy
 from bot_v2.features.live_trade.strategies.pairs import PairsParams, PairsStrategy
-from bot_v2.features.live_trade.strategies.pairs.strategy import spread_z
+from bot_v2.features.live_trade.strategies.pairs.strategy import hedge_weights, spread_z
 from bot_v2.features.live_trade.strategies.portfolio import (
     HistoryView,
     PerCandle,
     ReadAhead,
     Slot,
+    SlotSignal,
     StrategyBook,
 )
 
@@ -234,3 +235,24 @@ def test_pairs_params_refuse_an_exit_outside_the_entry() -> None:
         PairsParams(entry_z=Decimal(1), exit_z=Decimal(1))
     with pytest.raises(ValueError, match="stop_z must be 0 or > entry_z"):
         PairsParams(entry_z=Decimal(2), stop_z=Decimal(1))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(1e-3, 1e3))
+def test_hedge_weights_make_b_beta_times_a_with_the_larger_leg_whole(beta: float) -> None:
+    wa, wb = hedge_weights(beta)
+    assert 0 < wa <= 1 and 0 < wb <= 1 and max(wa, wb) == 1
+    assert math.isclose(float(wb / wa), beta, rel_tol=1e-3)
+
+
+def test_pairs_legs_carry_the_hedge_weights() -> None:
+    pairs = PairsStrategy(PairsParams(window=10, entry_z=Decimal("1.5")))
+    book = StrategyBook([Slot("p", (A, B), Decimal("0.5"), pairs)])
+    b = [200 + (i % 3) for i in range(11)]
+    a = [x / 2 * (1 + 0.001 * (-1) ** i) for i, x in enumerate(b)]
+    a[-1] *= 1.05
+    out: list[SlotSignal] = []
+    for i in range(11):
+        out = book.decide([candle(A, i, a[i]), candle(B, i, b[i])], (i + 1) * TF, {})
+    assert pairs.last is not None
+    assert [s.weight for s in out] == list(hedge_weights(pairs.last[0]))

@@ -123,8 +123,9 @@ class StrategyOrchestrator:
                     continue  # a leg without a candle at this time has no price to size from
                 if ctx is None:
                     ctx = self._risk.context()
-                share = attrs.evolve(ctx, equity=ctx.equity * book.allocation(signal.symbol))
-                size = self._size(share, signal.action, priced)
+                share = book.allocation(signal.symbol) * slot_signal.weight
+                share_ctx = attrs.evolve(ctx, equity=ctx.equity * share)
+                size = self._size(share_ctx, signal.action, priced)
                 acted = await self._execution.act(signal, size, ctx, now_ms)
                 outcomes.extend(acted)
                 if any(o.sent for o in acted):

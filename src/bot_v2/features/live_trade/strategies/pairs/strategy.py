@@ -10,13 +10,14 @@ Rules:
   |z| passes stop_z, if set);
 - one leg held without the other (an order refused, a leg stopped out): close what is held, so the
   legs are opened and closed together.
-Both legs are sized alike from the slot's share of equity (equal notional, not beta-weighted): the
-hedge ratio picks the moments, not the sizes.
+The legs are sized by the hedge ratio: B's notional is beta times A's (the larger leg at the size a
+one-symbol entry would have on the slot's share of equity), so the pair is neutral to a common move.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from bot_v2.domain.orders import Side
 from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Action, Signal
 from bot_v2.features.live_trade.strategies.pairs.params import PairsParams
+from bot_v2.features.live_trade.strategies.portfolio.base import Leg
 from bot_v2.features.live_trade.strategies.portfolio.view import HistoryView
 
 
@@ -42,6 +44,18 @@ def spread_z(a: Sequence[float], b: Sequence[float]) -> tuple[float, float] | No
     return beta, (float(spread[-1]) - float(spread.mean())) / std
 
 
+def hedge_weights(beta: float) -> tuple[Decimal, Decimal]:
+    """Each leg's share of the slot's usual size: B's notional is beta times A's (a move of log B
+    moves log A by beta, so these notionals offset), the larger leg at the full size."""
+    top = max(1.0, beta)
+    return _weight(1.0 / top), _weight(beta / top)
+
+
+def _weight(value: float) -> Decimal:
+    # Six places: a float's noise must not make two runs size differently.
+    return Decimal(repr(round(value, 6)))
+
+
 class PairsStrategy:
     name = "pairs"
     params_type = PairsParams
@@ -58,7 +72,9 @@ class PairsStrategy:
     def warmup_candles(self) -> int:
         return self.params.window
 
-    def decide(self, view: HistoryView, positions: Mapping[str, Position]) -> Sequence[Signal]:
+    def decide(
+        self, view: HistoryView, positions: Mapping[str, Position]
+    ) -> Sequence[Signal | Leg]:
         if len(view.symbols) != 2 or len(view.fresh) != 2:
             return ()  # both legs decide together, at a time both have a closed candle
         a, b = view.symbols
@@ -77,12 +93,19 @@ class PairsStrategy:
         if pa.is_flat:
             if beta <= 0.0:
                 return ()
+            wa, wb = hedge_weights(beta)
             if z >= self._entry:
                 why = f"pairs: spread rich z={z:.2f} beta={beta:.2f}"
-                return (Signal(a, Action.OPEN_SHORT, why), Signal(b, Action.OPEN_LONG, why))
+                return (
+                    Leg(Signal(a, Action.OPEN_SHORT, why), wa),
+                    Leg(Signal(b, Action.OPEN_LONG, why), wb),
+                )
             if z <= -self._entry:
                 why = f"pairs: spread cheap z={z:.2f} beta={beta:.2f}"
-                return (Signal(a, Action.OPEN_LONG, why), Signal(b, Action.OPEN_SHORT, why))
+                return (
+                    Leg(Signal(a, Action.OPEN_LONG, why), wa),
+                    Leg(Signal(b, Action.OPEN_SHORT, why), wb),
+                )
             return ()
         long_spread = pa.side is Side.BUY
         back = z >= -self._exit if long_spread else z <= self._exit

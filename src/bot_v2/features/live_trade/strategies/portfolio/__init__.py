@@ -1,7 +1,11 @@
 """Strategies over several symbols at once: the read-only history view, the PortfolioStrategy API,
 the per-candle wrapper that fits a one-symbol strategy into it, and the StrategyBook of slots."""
 
-from bot_v2.features.live_trade.strategies.portfolio.base import PortfolioStrategy, is_portfolio
+from bot_v2.features.live_trade.strategies.portfolio.base import (
+    Leg,
+    PortfolioStrategy,
+    is_portfolio,
+)
 from bot_v2.features.live_trade.strategies.portfolio.book import Slot, SlotSignal, StrategyBook
 from bot_v2.features.live_trade.strategies.portfolio.per_candle import PerCandle
 from bot_v2.features.live_trade.strategies.portfolio.results import SlotResult, SlotSpec, SlotTally
@@ -9,6 +13,7 @@ from bot_v2.features.live_trade.strategies.portfolio.view import HistoryView, Re
 
 __all__ = [
     "HistoryView",
+    "Leg",
     "PerCandle",
     "PortfolioStrategy",
     "ReadAhead",

@@ -13,7 +13,7 @@ import attrs
 from bot_v2.domain.market import Candle
 from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Action, Signal
-from bot_v2.features.live_trade.strategies.portfolio.base import PortfolioStrategy
+from bot_v2.features.live_trade.strategies.portfolio.base import Leg, PortfolioStrategy
 from bot_v2.features.live_trade.strategies.portfolio.view import HistoryView
 
 # Candles the view keeps beyond the slot's warm-up (a strategy reading one more than it declared
@@ -25,6 +25,8 @@ SPARE = 2
 class SlotSignal:
     slot: str
     signal: Signal
+    # The entry's size is the slot's usual size times this (a pairs leg by the hedge ratio).
+    weight: Decimal = Decimal(1)
 
 
 @attrs.frozen(eq=False)
@@ -85,7 +87,12 @@ class StrategyBook:
                 continue
             view = self._views[slot.label]
             view.record(mine, now_ms)
-            for signal in slot.strategy.decide(view, positions):
+            for answer in slot.strategy.decide(view, positions):
+                if isinstance(answer, Leg):
+                    weight = min(max(answer.weight, Decimal(0)), Decimal(1))
+                    signal = answer.signal
+                else:
+                    weight, signal = Decimal(1), answer
                 if signal.symbol in slot.symbols:
-                    out.append(SlotSignal(slot.label, signal))
+                    out.append(SlotSignal(slot.label, signal, weight))
         return out
