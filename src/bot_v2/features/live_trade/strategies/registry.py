@@ -8,8 +8,10 @@ from typing import Any
 from bot_v2.features.live_trade.strategies.base import Strategy, api_problem
 from bot_v2.features.live_trade.strategies.baseline import BaselineStrategy
 from bot_v2.features.live_trade.strategies.breakout import BreakoutStrategy
+from bot_v2.features.live_trade.strategies.ensemble import EnsembleStrategy
 from bot_v2.features.live_trade.strategies.mean_reversion import MeanReversionStrategy
 from bot_v2.features.live_trade.strategies.momentum import MomentumStrategy
+from bot_v2.features.live_trade.strategies.pairs import PairsStrategy
 from bot_v2.features.live_trade.strategies.regime import RegimeStrategy
 from bot_v2.features.live_trade.strategies.volatility_expansion import VolatilityExpansionStrategy
 
@@ -32,6 +34,8 @@ STRATEGIES: dict[str, type] = registry_of(
     BaselineStrategy,
     MomentumStrategy,
     BreakoutStrategy,
+    PairsStrategy,
+    EnsembleStrategy,
     MeanReversionStrategy,
     VolatilityExpansionStrategy,
     RegimeStrategy,
