@@ -21,7 +21,7 @@ def test_incremental_equals_the_numpy_reference(values: list[float], window: int
 def test_cutler_rsi_by_hand() -> None:
     rsi = RelativeStrength(2)
     # Changes +2, -1, 0: windows (+2, -1) -> 2 / 3; (-1, 0) -> 0 / 1.
-    assert [rsi.update(v) for v in (10.0, 12.0, 11.0, 11.0)] == [None, None, 200 / 3, 0.0]
+    assert [rsi.update(v) for v in (10.0, 12.0, 11.0, 11.0)] == [None, None, 100 * (2 / 3), 0.0]
     still = RelativeStrength(2)
     assert [still.update(v) for v in (7.0, 7.0, 7.0)][-1] == 50.0
     rising = RelativeStrength(2)

@@ -17,10 +17,12 @@ STILL = 1e-12
 
 
 def rsi_of(gain: float, loss: float, close: float) -> float:
+    # A rolling sum of non-negative values may round a hair below zero once they leave the window.
+    gain, loss = max(gain, 0.0), max(loss, 0.0)
     total = gain + loss
     if total <= STILL * abs(close):
         return 50.0
-    return 100.0 * gain / total
+    return 100.0 * (gain / total)
 
 
 class RelativeStrength:
@@ -63,8 +65,9 @@ def relative_strength(closes: npt.ArrayLike, window: int) -> FloatArray:
     change = np.diff(data)
     gain = rolling_mean(np.where(change > 0, change, 0.0), window)[window - 1 :]
     loss = rolling_mean(np.where(change < 0, -change, 0.0), window)[window - 1 :]
+    gain, loss = np.maximum(gain, 0.0), np.maximum(loss, 0.0)
     total = gain + loss
     still = total <= STILL * np.abs(data[window:])
     with np.errstate(divide="ignore", invalid="ignore"):
-        out[window:] = np.where(still, 50.0, 100.0 * gain / total)
+        out[window:] = np.where(still, 50.0, 100.0 * (gain / total))
     return out
