@@ -1,7 +1,8 @@
 """ExitNamer: a protective order's fills are booked like any fill (AccountSync, reconciliation);
 this names them. For each record with fills not yet journaled, an "exit" event names its kind
 (stop-loss, trailing, break-even, take-profit rung) from the ownership record; a record whose
-order filled completely is dropped, and a filled take-profit rung counts in the exit state."""
+order filled completely is dropped (a stop that did ends the exit state: its position is closed),
+and a filled take-profit rung counts in the exit state."""
 
 from __future__ import annotations
 
@@ -57,6 +58,12 @@ class ExitNamer:
                 state = attrs.evolve(state, rungs_filled=max(state.rungs_filled, record.rung + 1))
             if size < record.size:
                 records.append(attrs.evolve(record, journaled=size))
+            elif record.is_stop:
+                # The stop closed the position it was sized to: its exit state (stop price, best
+                # price, entry) ends with it. A same-side entry before the next pass is a new
+                # position; kept, it would be planned from the filled stop, on the wrong side of
+                # the mark, which the venue refuses every try (then the failure policy closes it).
+                state = None
         if not changed:
             return None
         return attrs.evolve(held, records=tuple(records), exit_state=state)
