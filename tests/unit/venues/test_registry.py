@@ -66,3 +66,10 @@ def test_every_venue_folder_holds_the_files_the_template_marks_required() -> Non
     for exchange_id in registry.VENUES:
         for name in required:
             assert (VENUES_DIR / exchange_id / name).is_file(), f"{exchange_id}/{name}"
+
+
+def test_public_page_limits_name_only_series_kinds() -> None:
+    # A misspelt kind would silently fall back to 100 rows per page in `data download`.
+    for venue in registry.VENUES.values():
+        assert set(venue.profile.public_page_limits) <= {"candles", "mark", "funding"}
+        assert all(n > 0 for n in venue.profile.public_page_limits.values())
