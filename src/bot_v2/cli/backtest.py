@@ -30,7 +30,13 @@ from bot_v2.domain.errors import BotError, ConfigError, InvalidSymbol
 from bot_v2.domain.symbols import normalize_symbol
 from bot_v2.orchestration.backtest.data import SymbolFiles, describe_gap, load_data
 from bot_v2.orchestration.backtest.engine import MODES, run_backtest
-from bot_v2.orchestration.backtest.report import format_summary, write_report
+from bot_v2.orchestration.backtest.page.render import report_page
+from bot_v2.orchestration.backtest.report import (
+    format_summary,
+    report_title,
+    summary_rows,
+    write_report,
+)
 from bot_v2.orchestration.backtest.results import measure
 from bot_v2.orchestration.config import load_config
 
@@ -209,9 +215,11 @@ def _run(args: argparse.Namespace) -> int:
     metrics, curve, trades = measure(run, data.timeframe)
     print(format_summary(metrics))
     if args.report_dir is not None:
-        written = write_report(
-            args.report_dir, metrics, curve, trades, run.broker.exchange.state.fills, data.gaps
+        page = report_page(
+            run, report_title(metrics), summary_rows(metrics), metrics, curve, trades
         )
+        fills = run.broker.exchange.state.fills
+        written = write_report(args.report_dir, metrics, curve, trades, fills, data.gaps, page)
         print(f"report: {', '.join(str(p) for p in written)}")
     return 0
 
