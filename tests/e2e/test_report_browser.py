@@ -74,17 +74,28 @@ def test_the_report_draws_candles_trades_and_indicators_and_sorts(
         "const c = window.reportCharts[0];"
         "return {level: document.getElementById('chart-0').dataset.level,"
         " candles: c.candles.data().length, canvases: document.querySelectorAll('#chart-0 canvas').length,"
-        " markers: c.markers.markers().map((m) => m.text),"
+        " markers: c.markers.markers().map((m) => m.id), texts: c.markers.markers().filter((m) => m.text).length,"
         " lines: c.lines.map((s) => [s.options().title, s.data().filter((p) => p.value !== undefined).length])};",
     )
     assert drawn["level"] == "4h" and drawn["candles"] == 91 * 6 and drawn["canvases"] > 0
+    # ... all of it in view.
+    WebDriverWait(browser, WAIT_S).until(
+        lambda d: js(
+            d,
+            "const r = window.reportCharts[0].chart.timeScale().getVisibleLogicalRange();"
+            "return r !== null && r.from <= 0 && r.to >= arguments[0] - 1;",
+            91 * 6,
+        ),
+        "the whole quarter in view",
+    )
     # Each trade is an entry and an exit marker; each exit names its kind: the profile's stop-loss
-    # or the strategy's own close.
+    # or the strategy's own close. With 184 markers in view their texts would pile up: none shown.
     markers = drawn["markers"]
     stops = summary["exits"]["stop_loss"]
     assert len(markers) == 2 * trades and stops > 0
     assert markers.count("long") + markers.count("short") == trades
     assert markers.count("stop_loss") == stops and markers.count("signal") == trades - stops
+    assert drawn["texts"] == 0
     # The strategy's two averages, known from their window on (the 30th hour: the 8th 4h candle).
     assert [name for name, _ in drawn["lines"]] == ["SMA 10", "SMA 30"]
     assert [known for _, known in drawn["lines"]] == [546 - 2, 546 - 7]
@@ -102,8 +113,11 @@ def test_the_report_draws_candles_trades_and_indicators_and_sorts(
         browser,
         "const c = window.reportCharts[0];"
         "return {candles: c.candles.data().length, markers: c.markers.markers().length,"
-        " range: c.chart.timeScale().getVisibleRange()};",
+        " range: c.chart.timeScale().getVisibleRange(),"
+        " labels: c.markers.markers().filter((m) => m.text).map((m) => [m.text, m.id])};",
     )
+    # A few markers in view: each is labelled with what it is.
+    assert zoomed["labels"] and all(text == kind for text, kind in zoomed["labels"])
     assert zoomed["candles"] == 91 * 24 and zoomed["markers"] == 2 * trades
     assert zoomed["range"] == three_days
     js(browser, "window.reportCharts[0].chart.timeScale().fitContent();")

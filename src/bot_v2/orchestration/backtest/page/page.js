@@ -23,7 +23,16 @@
     return times[lo];
   }
 
-  function markersFor(sym, level) {
+  // Exits by kind: the strategy's own grey, the protective orders' stops orange, take-profits
+  // blue, the bot's time exits teal, liquidations purple.
+  const EXIT_COLORS = {
+    signal: "#57606a", stop_loss: "#bc4c00", trailing: "#bc4c00", break_even: "#bc4c00",
+    take_profit: "#0969da", time: "#1b7c83", end_of_day: "#1b7c83", liquidation: "#8250df",
+  };
+  // Marker texts are drawn only when this few markers are in view (else they pile up).
+  const MAX_LABELLED = 60;
+
+  function markersFor(sym, level, labelled) {
     const out = sym.markers.map((m) => {
       const entry = m.what === "entry";
       const long = m.side === "long";
@@ -33,17 +42,27 @@
         time: barAt(level.t, m.t),
         position: up ? "belowBar" : "aboveBar",
         shape: up ? "arrowUp" : "arrowDown",
-        color: entry ? (long ? "#1a7f37" : "#cf222e") : "#57606a",
-        text: m.text,
+        color: entry ? (long ? "#1a7f37" : "#cf222e") : EXIT_COLORS[m.text] || "#57606a",
+        text: labelled ? m.text : "",
+        id: m.text,
       };
     });
     out.sort((a, b) => a.time - b.time);
     return out;
   }
 
+  // How many of the markers fall in [from, to] (marker times are sorted).
+  function inView(times, from, to) {
+    let n = 0;
+    for (const t of times) if (t >= from && t <= to) n++;
+    return n;
+  }
+
   function draw(sym, index) {
     const box = document.getElementById(`chart-${index}`);
+    // A size given up front: fitContent below needs the width now, not after the first layout.
     const chart = LC.createChart(box, {
+      width: box.clientWidth,
       height: 440,
       layout: { background: { color: "#ffffff" }, textColor: "#24292f" },
       timeScale: { timeVisible: true, secondsVisible: false },
@@ -67,7 +86,8 @@
       }),
     );
     const markers = LC.createSeriesMarkers(candles, []);
-    const state = { chart, candles, lines, markers, level: -1, switching: false, sym };
+    const state = { chart, candles, lines, markers, level: -1, switching: false, sym, labelled: false };
+    const markerTimes = sym.markers.map((m) => m.t).sort((a, b) => a - b);
 
     function show(k) {
       const level = sym.levels[k];
@@ -78,7 +98,7 @@
         const values = level.lines[j];
         series.setData(level.t.map((t, i) => (values[i] === null ? { time: t } : { time: t, value: values[i] })));
       });
-      markers.setMarkers(markersFor(sym, level));
+      markers.setMarkers(markersFor(sym, level, state.labelled));
       state.level = k;
       box.dataset.level = level.label;
       document.getElementById(`level-${index}`).textContent = `${level.label} candles`;
@@ -99,7 +119,12 @@
 
     chart.timeScale().subscribeVisibleTimeRangeChange((range) => {
       if (!range || state.switching) return;
+      const labelled = inView(markerTimes, range.from, range.to) <= MAX_LABELLED;
       const k = levelFor(range.from, range.to);
+      if (labelled !== state.labelled) {
+        state.labelled = labelled;
+        if (k === state.level) markers.setMarkers(markersFor(sym, sym.levels[k], labelled));
+      }
       if (k === state.level) return;
       // New data keeps the old bar indices in view until told otherwise: keep the same time span
       // by the new level's indices, and ignore the range changes the swap itself makes.
@@ -121,7 +146,10 @@
     // Open on the whole run, at the finest level that shows it.
     const top = sym.levels[sym.levels.length - 1];
     show(top.t.length ? levelFor(top.t[0], top.t[top.t.length - 1] + top.step) : sym.levels.length - 1);
+    // Fit once the chart has applied the data (its first frame would otherwise show the last bars).
     chart.timeScale().fitContent();
+    requestAnimationFrame(() => requestAnimationFrame(() => chart.timeScale().fitContent()));
+    window.addEventListener("resize", () => chart.resize(box.clientWidth, 440));
     charts.push(state);
   }
 
