@@ -5,6 +5,7 @@ returns and the per-slot rows."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import numpy as np
@@ -17,6 +18,7 @@ from bot_v2.features.live_trade.accounting import ClosedTrade
 from bot_v2.features.live_trade.strategies.plots import Line
 from bot_v2.orchestration.backtest.page.ladder import FINEST_BARS, label, ladder, resample
 from bot_v2.orchestration.backtest.page.monthly import monthly_returns, yearly
+from bot_v2.orchestration.backtest.page.render import script_json
 from bot_v2.orchestration.backtest.page.slots import ReportSlot, slot_rows
 from bot_v2.orchestration.backtest.page.trades import trade_rows
 
@@ -157,3 +159,11 @@ def test_slot_rows_count_their_own_symbols_trades_and_time_in_market() -> None:
     assert (trend.trades, trend.wins, trend.net_pnl) == (2, 1, Decimal(3))
     assert trend.exposure == 0.6 and other.exposure == 0.1
     assert (other.trades, other.wins) == (1, 1)
+
+
+def test_the_pages_data_cannot_end_its_script_element() -> None:
+    # A user strategy's plot label travels in the page's JSON, inside <script>.
+    text = script_json({"lines": ["</script><script>alert(1)</script>"]})
+    assert "</" not in text and json.loads(text) == {
+        "lines": ["</script><script>alert(1)</script>"]
+    }

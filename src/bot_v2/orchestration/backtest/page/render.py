@@ -217,7 +217,7 @@ def _monthly_table(curve: EquityCurve, initial: float) -> str:
     return f'<table class="grid" id="monthly"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def _json(value: object) -> str:
+def script_json(value: object) -> str:
     # Inside <script>: "</" would end the element early.
     return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")
 
@@ -258,7 +258,7 @@ def render(
         + _trades_table(rows)
         + "<h2>Monthly returns</h2>"
         + _monthly_table(curve, initial)
-        + f"<script type='application/json' id='report-data'>{_json(data)}</script>"
+        + f"<script type='application/json' id='report-data'>{script_json(data)}</script>"
         + f"<script>{library()}</script><script>{script()}</script>"
         + "</body></html>\n"
     )
