@@ -16,7 +16,13 @@ from bot_v2.domain.fills import Fill
 from bot_v2.domain.orders import Side
 from bot_v2.features.live_trade.accounting import ClosedTrade
 from bot_v2.features.live_trade.strategies.plots import Line
-from bot_v2.orchestration.backtest.page.ladder import FINEST_BARS, label, ladder, resample
+from bot_v2.orchestration.backtest.page.ladder import (
+    FINEST_BARS,
+    finest_bars,
+    label,
+    ladder,
+    resample,
+)
 from bot_v2.orchestration.backtest.page.monthly import monthly_returns, yearly
 from bot_v2.orchestration.backtest.page.render import script_json
 from bot_v2.orchestration.backtest.page.slots import ReportSlot, slot_rows
@@ -63,6 +69,16 @@ def test_a_year_of_minutes_keeps_15m_and_coarser_within_the_budget() -> None:
     assert [label(lv.step_ms) for lv in levels] == ["15m", "1h", "4h", "1d"]
     assert len(levels[0]) == 366 * 96 <= FINEST_BARS and len(levels[-1]) == 366
     assert all(len(lv.lines) == 1 for lv in levels)
+
+
+def test_many_symbols_share_the_pages_budget() -> None:
+    assert finest_bars(1) == finest_bars(2) == FINEST_BARS
+    assert finest_bars(4) == 20_000 and finest_bars(10) == 8_000 and finest_bars(1000) == 400
+    n = 366 * 1440
+    open_ms = np.arange(n, dtype=np.int64) * MIN + 1_704_067_200_000
+    close = np.ones(n)
+    levels = ladder(MIN, open_ms, close, close, close, close, (), finest_bars(10))
+    assert [label(lv.step_ms) for lv in levels] == ["4h", "1d"]
 
 
 def test_a_short_run_keeps_its_own_candles() -> None:

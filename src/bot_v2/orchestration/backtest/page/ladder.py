@@ -32,6 +32,9 @@ STEPS_MS = (
 )
 # The finest level kept for the whole run: a year of 1m candles keeps 15m (35,040 bars) and up.
 FINEST_BARS = 40_000
+# ... and at most this many over all the page's symbols, so many symbols make coarser finest levels,
+# not a page of tens of megabytes (two symbols still keep 15m for a year).
+PAGE_BARS = 80_000
 # Coarser levels stop once a level has this few bars: the whole run fits on screen.
 OVERVIEW_BARS = 400
 
@@ -96,17 +99,17 @@ def ladder(
     low: FloatArray,
     close: FloatArray,
     lines: Sequence[Line] = (),
-    finest_bars: int = FINEST_BARS,
+    budget: int = FINEST_BARS,
 ) -> list[Level]:
     """The levels the page carries, finest first: the base timeframe itself when the run is short,
-    else the finest bucket with at most `finest_bars` bars, then coarser ones up to an overview."""
+    else the finest bucket with at most `budget` bars, then coarser ones up to an overview."""
     values = [line.values for line in lines]
     base = Level(timeframe_ms, open_ms, open_, high, low, close, tuple(values))
     steps = [timeframe_ms] + [s for s in STEPS_MS if s > timeframe_ms and s % timeframe_ms == 0]
     levels: list[Level] = []
     for step in steps:
         level = base if step == timeframe_ms else resample(step, *_columns(base), values)
-        if len(level) > finest_bars and step != steps[-1]:
+        if len(level) > budget and step != steps[-1]:
             continue
         if levels and len(level) == len(levels[-1]):
             continue  # no coarser than the one before (one bar per bucket already)
@@ -114,6 +117,11 @@ def ladder(
         if len(level) <= OVERVIEW_BARS:
             break
     return levels
+
+
+def finest_bars(symbols: int) -> int:
+    """The finest level's budget per symbol when the page charts `symbols` symbols."""
+    return max(OVERVIEW_BARS, min(FINEST_BARS, PAGE_BARS // max(symbols, 1)))
 
 
 def _columns(level: Level) -> tuple[IntArray, FloatArray, FloatArray, FloatArray, FloatArray]:

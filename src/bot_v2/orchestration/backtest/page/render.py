@@ -23,7 +23,7 @@ from bot_v2.adapters.replay.feed import ReplayFeed
 from bot_v2.features.live_trade.accounting import ClosedTrade
 from bot_v2.orchestration.backtest.engine import BacktestRun
 from bot_v2.orchestration.backtest.html import chart
-from bot_v2.orchestration.backtest.page.ladder import Level, label, ladder
+from bot_v2.orchestration.backtest.page.ladder import Level, finest_bars, label, ladder
 from bot_v2.orchestration.backtest.page.monthly import monthly_returns, yearly
 from bot_v2.orchestration.backtest.page.slots import ReportSlot, SlotRow, slot_rows, slots_of
 from bot_v2.orchestration.backtest.page.trades import TradeRow, trade_rows
@@ -98,8 +98,9 @@ def symbol_data(
     plots = slot.plots if slot is not None else ()
     lines = [line for p in plots for line in p.lines(cols.high, cols.low, cols.close)]
     levels = ladder(
-        cols.timeframe_ms, cols.open_ms, cols.open, cols.high, cols.low, cols.close, lines
-    )
+        cols.timeframe_ms, cols.open_ms, cols.open, cols.high, cols.low, cols.close, lines,
+        finest_bars(len(feed.series)),
+    )  # fmt: skip
     return {
         "symbol": symbol,
         "lines": [line.name for line in lines],
