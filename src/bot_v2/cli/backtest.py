@@ -31,6 +31,7 @@ from bot_v2.orchestration.backtest.page.render import report_page
 from bot_v2.orchestration.backtest.report import (
     format_summary,
     report_title,
+    slot_rows,
     summary_rows,
     write_report,
 )
@@ -92,9 +93,8 @@ def _run(args: argparse.Namespace) -> int:
     metrics, curve, trades = measure(run, data.timeframe)
     print(format_summary(metrics))
     if args.report_dir is not None:
-        page = report_page(
-            run, report_title(metrics), summary_rows(metrics), metrics, curve, trades
-        )
+        summary = summary_rows(metrics) + slot_rows(metrics)
+        page = report_page(run, report_title(metrics), summary, metrics, curve, trades)
         fills = run.broker.exchange.state.fills
         written = write_report(args.report_dir, metrics, curve, trades, fills, data.gaps, page)
         print(f"report: {', '.join(str(p) for p in written)}")

@@ -1,8 +1,8 @@
 """The strategy slots a run traded, for the report's per-slot rows and its charts' indicators.
 
-`slots_of(config)` is the one hook: today a bot runs one strategy over all its symbols, so it
-answers one slot; several strategies side by side answer one slot each (their symbols do not
-overlap), and nothing else in the report changes."""
+`slots_of(config)` is the one hook: a bot with one [strategy] answers one slot over all its
+symbols; [[strategies]] slots answer one each (their symbols do not overlap), and nothing else in
+the report changes."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot_v2.features.live_trade.accounting import ClosedTrade
 from bot_v2.features.live_trade.strategies.plots import Plot, plots_of
 from bot_v2.orchestration import factories
 from bot_v2.orchestration.config.models import BotConfig
+from bot_v2.orchestration.config.slots import slot_label, slot_strategy, slot_symbols
 
 
 @attrs.frozen
@@ -36,7 +37,13 @@ class SlotRow:
 
 
 def slots_of(config: BotConfig, symbols: Sequence[str]) -> tuple[ReportSlot, ...]:
-    """The run's slots: one, the configured strategy over every symbol."""
+    """The run's slots: one per [[strategies]] slot (its own symbols and plots), else one, the
+    configured [strategy] over every symbol."""
+    if config.strategies:
+        return tuple(
+            ReportSlot(slot_label(s), s.name, slot_symbols(s), plots_of(slot_strategy(s)))
+            for s in config.strategies
+        )
     strategy = factories.strategy(config)
     name = config.strategy.name
     return (ReportSlot(name, name, tuple(symbols), plots_of(strategy)),)
