@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 from hypothesis import given, settings
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from bot_v2.domain.fills import Fill
 from bot_v2.domain.orders import Side
 from bot_v2.features.live_trade.accounting import ClosedTrade
-from bot_v2.features.live_trade.strategies.plots import Line
+from bot_v2.features.live_trade.strategies.plots import Average, Channel, Line
 from bot_v2.orchestration.backtest.page.ladder import (
     FINEST_BARS,
     finest_bars,
@@ -25,8 +26,9 @@ from bot_v2.orchestration.backtest.page.ladder import (
 )
 from bot_v2.orchestration.backtest.page.monthly import monthly_returns, yearly
 from bot_v2.orchestration.backtest.page.render import script_json
-from bot_v2.orchestration.backtest.page.slots import ReportSlot, slot_rows
+from bot_v2.orchestration.backtest.page.slots import ReportSlot, slot_rows, slots_of
 from bot_v2.orchestration.backtest.page.trades import trade_rows
+from bot_v2.orchestration.config import load_config
 
 MIN = 60_000
 HOUR = 60 * MIN
@@ -183,3 +185,27 @@ def test_the_pages_data_cannot_end_its_script_element() -> None:
     assert "</" not in text and json.loads(text) == {
         "lines": ["</script><script>alert(1)</script>"]
     }
+
+
+def test_each_strategies_slot_is_a_report_slot_with_its_own_plots(tmp_path: Path) -> None:
+    path = tmp_path / "slots.toml"
+    path.write_text(
+        '[bot]\nsymbols = ["BTC/USDT:USDT", "ETH/USDT:USDT"]\ntimeframe = "1h"\n'
+        '[[strategies]]\nname = "baseline"\nlabel = "trend"\nsymbols = ["BTC/USDT:USDT"]\n'
+        "allocation = 0.5\n[strategies.params]\nshort_window = 5\nlong_window = 20\n"
+        '[[strategies]]\nname = "breakout"\nsymbols = ["ETH/USDT:USDT"]\nallocation = 0.5\n',
+        encoding="utf-8",
+    )
+    config = load_config("dev", path, {}, []).config
+    trend, breakout = slots_of(config, ["BTC/USDT:USDT", "ETH/USDT:USDT"])
+    assert (trend.label, trend.strategy, trend.symbols) == ("trend", "baseline", ("BTC/USDT:USDT",))
+    assert trend.plots == (Average(5), Average(20))
+    assert (breakout.label, breakout.symbols) == ("breakout", ("ETH/USDT:USDT",))
+    assert breakout.plots == (Channel(20, prior=True),)
+
+
+def test_one_strategy_is_one_slot_over_every_symbol() -> None:
+    config = load_config("dev", None, {}, ['strategy.name="momentum"']).config
+    (only,) = slots_of(config, ["BTC/USDT:USDT", "ETH/USDT:USDT"])
+    assert (only.label, only.strategy) == ("momentum", "momentum")
+    assert only.symbols == ("BTC/USDT:USDT", "ETH/USDT:USDT") and len(only.plots) == 1
