@@ -12,8 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot_v2.features.live_trade.indicators import RollingMean
-from bot_v2.features.live_trade.strategies.breakout.channel import Donchian
+from bot_v2.features.live_trade.indicators import Donchian, RollingMean
 from bot_v2.features.live_trade.strategies.plots import (
     Average,
     Bands,
@@ -154,6 +153,7 @@ def test_the_built_in_strategies_draw_what_they_trade_on() -> None:
     momentum = build_strategy("momentum")
     assert plots_of(momentum) == (ChangeBand(48, 0.01),)
     assert plots_of(build_strategy("breakout")) == (Channel(20, prior=True),)
+    assert plots_of(build_strategy("mean_reversion")) == (Bands(20, 2.0),)
     assert Bands(20).lines(np.ones(3), np.ones(3), np.ones(3))[0].name == "BB 20 x2 upper"
 
 
