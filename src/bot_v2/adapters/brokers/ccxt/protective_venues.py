@@ -41,7 +41,7 @@ class ProtectiveStyle:
     list_params: Mapping[str, Any]
     # How a conditional order is found by client id: one direct call (any state), or the open
     # listing then the closed one.
-    lookup: Literal["fetch_order", "open_then_closed"]
+    lookup: Literal["fetch_order", "open_then_closed", "fetch_orders"]
     # Reading a venue's raw order (ccxt's `info`): our client id when ccxt leaves it out, the
     # price it watches, whether it closes the whole position, whether it is a take-profit.
     client_id_of: Callable[[Mapping[str, Any]], str]
@@ -52,6 +52,9 @@ class ProtectiveStyle:
     plain_list_params: Mapping[str, Any] = attrs.field(factory=dict)
     # A stop-limit's limit price, where ccxt does not read it into `price` (OKX's slOrdPx).
     limit_price_of: Callable[[Mapping[str, Any]], Any] = lambda info: None
+    # Where one open-orders listing holds plain and conditional orders alike and no parameter
+    # splits them (Kraken Futures' openorders): which raw rows are conditional.
+    is_conditional: Callable[[Mapping[str, Any]], bool] | None = None
 
 
 def _trigger_key(request: OrderRequest) -> str:
@@ -181,7 +184,88 @@ OKX = ProtectiveStyle(
     ),
 )
 
-STYLES: dict[str, ProtectiveStyle] = {s.exchange_id: s for s in (BINANCE, BYBIT, OKX)}
+
+# ---- krakenfutures ---------------------------------------------------------------------------------
+
+
+def _kraken_create(request: OrderRequest) -> Params:
+    # ccxt sends stopLossPrice as orderType `stp`, takeProfitPrice as `take_profit`, both
+    # reduce-only, with the stopPrice and the triggerSignal (mark / last) Kraken watches. Kraken
+    # has no close-position flag: a reduce-only order of the size asked closes at most the
+    # position (the venue clamps it).
+    return {
+        "cliOrdId": request.client_order_id,
+        _trigger_key(request): _trigger(request),
+        "triggerSignal": "mark" if request.trigger_by is TriggerPrice.MARK else "last",
+        "reduceOnly": True,
+    }
+
+
+def _kraken_signal(info: Mapping[str, Any]) -> str:
+    # openorders: triggerSignal "mark_price"; orders/status: priceTriggerOptions.triggerSignal
+    # "MARK_PRICE"; a sendorder acknowledgement: orderEvents[].orderTrigger.triggerSignal.
+    options = info.get("priceTriggerOptions") or {}
+    trigger = _kraken_trigger_event(info)
+    return str(
+        info.get("triggerSignal") or options.get("triggerSignal") or trigger.get("triggerSignal")
+    ).lower()
+
+
+def _kraken_trigger_event(info: Mapping[str, Any]) -> Mapping[str, Any]:
+    for event in info.get("orderEvents") or []:
+        if isinstance(event, Mapping) and event.get("orderTrigger"):
+            return dict(event["orderTrigger"])
+    return {}
+
+
+def _kraken_order(info: Mapping[str, Any]) -> Mapping[str, Any]:
+    return dict(info.get("order") or {}) or _kraken_trigger_event(info) or info
+
+
+def _kraken_conditional(info: Mapping[str, Any]) -> bool:
+    order = _kraken_order(info)
+    kind = str(order.get("orderType") or order.get("type") or "").lower()
+    return kind in ("stop", "stp", "take_profit", "trigger_order") or bool(
+        order.get("priceTriggerOptions") or order.get("triggerSignal")
+    )
+
+
+def _kraken_take_profit(info: Mapping[str, Any]) -> bool | None:
+    order = _kraken_order(info)
+    kind = str(order.get("orderType") or order.get("type") or "").lower()
+    if kind in ("stop", "stp"):
+        return False
+    if kind == "take_profit":
+        return True
+    # orders/status names no kind: a sell that fires rising (or a buy falling) takes profit.
+    side = str(order.get("side") or order.get("direction") or "").lower()
+    rising = str(
+        (order.get("priceTriggerOptions") or {}).get("triggerSide") or order.get("triggerSide")
+    ).lower()
+    if side not in ("buy", "sell") or ("above" not in rising and "below" not in rising):
+        return None
+    return ("above" in rising) == (side == "sell")
+
+
+KRAKENFUTURES = ProtectiveStyle(
+    exchange_id="krakenfutures",
+    create_params=_kraken_create,
+    lookup_params=lambda cid: {"cliOrdIds": cid},
+    cancel_params=lambda cid: {"clientOrderIds": [cid]},
+    list_params={},
+    lookup="fetch_orders",
+    client_id_of=lambda info: str(
+        _kraken_order(info).get("cliOrdId") or _kraken_order(info).get("clientId") or ""
+    ),
+    watches_mark=lambda info: "mark" in _kraken_signal(info),
+    closes_position=lambda info: False,
+    is_take_profit=_kraken_take_profit,
+    is_conditional=_kraken_conditional,
+)
+
+STYLES: dict[str, ProtectiveStyle] = {
+    s.exchange_id: s for s in (BINANCE, BYBIT, OKX, KRAKENFUTURES)
+}
 
 
 def protective_style(exchange_id: str) -> ProtectiveStyle:

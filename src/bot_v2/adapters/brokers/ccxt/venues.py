@@ -75,8 +75,10 @@ class VenueProfile:
     lookup_id_param: str
     # What the venue accepts as a client order id; checked before sending.
     client_id_pattern: str
-    # How an order is found by client id: one direct call, or open orders then order history.
-    fetch_by_client_id: Literal["fetch_order", "open_then_closed"]
+    # How an order is found by client id: one direct call, open orders then order history, or
+    # an order-status listing filtered by client id (Kraken Futures' orders/status?cliOrdIds=:
+    # ccxt's fetch_order would send the missing exchange id as `orderIds=None`).
+    fetch_by_client_id: Literal["fetch_order", "open_then_closed", "fetch_orders"]
     # "testnet": ccxt's set_sandbox_mode; "demo": ccxt's enable_demo_trading; "none": neither.
     sandbox: Literal["testnet", "demo", "none"]
     # Venue error codes -> domain errors, used when ccxt could only raise a generic error (it maps
@@ -133,6 +135,17 @@ class VenueProfile:
     # Checked with ccxt's fetch_position_mode at start when keys are present; None: not checked
     # (Bybit sets the mode per symbol and has no account-wide read).
     one_way_mode: OneWayMode | None = None
+    # The assets the venue settles its linear perpetuals in: `bot.quote_asset` must be one of
+    # them (Kraken Futures' multi-collateral perpetuals are USD contracts, not USDT).
+    settle_assets: tuple[str, ...] = ("USDT",)
+    # How a cancel by client id is sent: ccxt's cancel_order, or cancel_orders with
+    # `clientOrderIds` where cancel_order always names an exchange id (Kraken Futures would get
+    # `order_id=None`; its batchorder cancels by cliOrdId).
+    cancel_by_client_id: Literal["cancel_order", "cancel_orders"] = "cancel_order"
+    # ccxt's `timeInForce` value per time in force, where it is not ours ("GTC"...) verbatim; a
+    # time in force missing from the map is refused before sending (Kraken has no FOK, and its
+    # ccxt reads only a lowercase "ioc": an "IOC" would silently rest as a GTC limit).
+    time_in_force: Mapping[str, str] | None = None
 
 
 BINANCEUSDM = VenueProfile(
@@ -289,12 +302,76 @@ OKX = VenueProfile(
     ),
 )
 
+
+def _krakenfutures_wallet(info: Any, asset: str) -> object:
+    # The multi-collateral (flex) account: each currency's `quantity` is the cash held; ccxt's
+    # total is the same field, read here so the meaning is pinned to the raw answer.
+    accounts = (info or {}).get("accounts") or {}
+    currencies = (accounts.get("flex") or {}).get("currencies") or {}
+    row = currencies.get(asset) or currencies.get(asset.lower()) or {}
+    return row.get("quantity")
+
+
+KRAKENFUTURES = VenueProfile(
+    exchange_id="krakenfutures",
+    ccxt_defaults={
+        "options": {"defaultType": "swap"},
+        "has": {"fetchCurrencies": False},
+    },
+    client_id_param="cliOrdId",
+    lookup_id_param="cliOrdIds",
+    # Kraken takes any string of up to 100 characters; the bot's ids are shorter and plain.
+    client_id_pattern=r"^[A-Za-z0-9_-]{1,100}$",
+    fetch_by_client_id="fetch_orders",
+    # ccxt's sandbox is Kraken's demo environment (demo-futures.kraken.com).
+    sandbox="testnet",
+    error_codes={
+        "apiLimitExceeded": RateLimited,
+        "authenticationError": AuthenticationFailed,
+        "insufficientAvailableFunds": InsufficientFunds,
+        "wouldNotReducePosition": InvalidOrder,
+        "clientOrderIdAlreadyExist": InvalidOrder,
+        "notFound": OrderNotFound,
+        "unavailable": ExchangeUnavailable,
+    },
+    duplicate_client_id_codes=("clientOrderIdAlreadyExist",),
+    # /fills lists the newest 100 fills of the whole account; the account log (funding) pages
+    # 500 rows oldest first from `since`. Neither bounds the span of one request.
+    history_window_ms=90 * DAY_MS,
+    history_max_age_ms=90 * DAY_MS,
+    history_page_limit=100,
+    history_order="desc",
+    tiers_need_auth=False,
+    tiers_in_contracts=True,
+    trade_client_id_field="cliOrdId",
+    # Funding payments are the account log's `funding rate change` rows: `realized_funding` is
+    # what the account got. Their `funding_rate` is Kraken's absolute rate (USD per contract), so
+    # the relative rate comes from the rate history; the mark is read when the row has one.
+    funding_mark_field="mark_price",
+    wallet_balance=_krakenfutures_wallet,
+    settle_assets=("USD",),
+    cancel_by_client_id="cancel_orders",
+    time_in_force={"GTC": "gtc", "IOC": "ioc"},
+)
+
 # The registry: one entry per supported venue.
-VENUES: dict[str, VenueProfile] = {p.exchange_id: p for p in (BINANCEUSDM, BYBIT, OKX)}
+VENUES: dict[str, VenueProfile] = {
+    p.exchange_id: p for p in (BINANCEUSDM, BYBIT, OKX, KRAKENFUTURES)
+}
+
+# Venues ccxt has that were evaluated and refused, with the reason given to the operator.
+REFUSED: dict[str, str] = {
+    "coinbaseinternational": "ccxt's coinbaseinternational cannot send reduce-only orders and "
+    "has no funding-payment history (see docs/exchanges.md)",
+}
 
 
 def venue_profile(exchange_id: str) -> VenueProfile:
     profile = VENUES.get(exchange_id)
+    if exchange_id in REFUSED:
+        raise ConfigError(
+            [f"config.broker.exchange: {exchange_id!r} is refused: {REFUSED[exchange_id]}"]
+        )
     if profile is None:
         supported = ", ".join(sorted(VENUES))
         raise ConfigError(
