@@ -335,9 +335,10 @@ KRAKENFUTURES = VenueProfile(
         "unavailable": ExchangeUnavailable,
     },
     duplicate_client_id_codes=("clientOrderIdAlreadyExist",),
-    # /fills lists the newest 100 fills of the whole account; the account log (funding) pages
-    # 500 rows oldest first from `since`. Neither bounds the span of one request.
-    history_window_ms=90 * DAY_MS,
+    # /fills lists the newest 100 fills of the whole account; the account log (funding) answers
+    # 500 rows of all contracts from `since` by default. Two-day windows keep a window's funding
+    # rows (hourly, per contract) inside one answer, since ccxt filters the symbol afterwards.
+    history_window_ms=2 * DAY_MS,
     history_max_age_ms=90 * DAY_MS,
     history_page_limit=100,
     history_order="desc",
