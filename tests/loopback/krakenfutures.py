@@ -70,6 +70,19 @@ def iso_ms(ms: int) -> str:
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
+def authent(secret: str, post_data: str, nonce: str, endpoint_path: str) -> str:
+    """Kraken's signature: base64(HMAC-SHA512(base64decode(secret),
+    SHA256(postData + Nonce + endpointPath))), endpointPath from `/api/` on."""
+    digest = hashlib.sha256((post_data + nonce + endpoint_path).encode()).digest()
+    mac = hmac.new(base64.b64decode(secret), digest, hashlib.sha512).digest()
+    return base64.b64encode(mac).decode()
+
+
+def endpoint_path(url_path: str) -> str:
+    """The signed path: the URL path without the `/derivatives` prefix of the trading API."""
+    return url_path[len("/derivatives") :] if url_path.startswith("/derivatives/") else url_path
+
+
 def order_uuid(order_id: int) -> str:
     return str(uuid.UUID(int=order_id))
 
@@ -156,22 +169,19 @@ class KrakenFuturesVenue(LoopbackVenue):
 
     async def _check_signature(self, request: web.Request) -> Params | web.Response:
         key = request.headers.get("APIKey")
-        authent = request.headers.get("Authent")
-        if not key or key != self.api_key or not authent:
+        signature = request.headers.get("Authent")
+        if not key or key != self.api_key or not signature:
             return self.fail("authenticationError", status=401)
         body = await request.text()
         query = request.rel_url.raw_query_string
         post_data = body if body else query
         nonce = request.headers.get("Nonce", "")
-        path = request.rel_url.raw_path
-        endpoint = path[len("/derivatives") :] if path.startswith("/derivatives/") else path
-        digest = hashlib.sha256((post_data + nonce + endpoint).encode()).digest()
+        endpoint = endpoint_path(request.rel_url.raw_path)
         try:
-            secret = base64.b64decode(self.api_secret)
+            expected = authent(self.api_secret, post_data, nonce, endpoint)
         except ValueError:
             return self.fail("authenticationError", status=401)
-        expected = base64.b64encode(hmac.new(secret, digest, hashlib.sha512).digest()).decode()
-        if not hmac.compare_digest(expected, authent):
+        if not hmac.compare_digest(expected, signature):
             return self.fail("authenticationError", status=401)
         params: Params = {}
         for k, v in parse_qsl(query, keep_blank_values=True):

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 from ccxt_harness import SleepRecorder, venue_and_broker
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.loopback import API_KEY, wait_for_state_file
 from tests.loopback.book import TAKER_FEE
-from tests.loopback.krakenfutures import API_SECRET
+from tests.loopback.krakenfutures import API_SECRET, authent, endpoint_path
 
 from bot_v2.adapters.brokers.ccxt import CcxtBroker
 from bot_v2.domain.errors import (
@@ -445,3 +447,68 @@ def test_serve_runs_krakenfutures_as_a_process(tmp_path: Path) -> None:
         process.wait(timeout=10)
     assert first["venue"] == VENUE
     assert line.startswith(f"LOOPBACK {VENUE} {first['url']} tls_port=")
+
+
+_SIGNER: list[object] = []
+
+
+def _signer() -> object:
+    if not _SIGNER:
+        import ccxt  # type: ignore[import-untyped]
+
+        _SIGNER.append(ccxt.krakenfutures({"apiKey": API_KEY, "secret": API_SECRET}))
+    return _SIGNER[0]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    path=st.sampled_from(
+        [
+            ("private", "POST", "sendorder"),
+            ("private", "GET", "orders/status"),
+            ("private", "PUT", "leveragepreferences"),
+            ("private", "POST", "batchorder"),
+            ("history", "GET", "account-log"),
+        ]
+    ),
+    params=st.dictionaries(
+        st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_", min_size=1, max_size=12),
+        st.one_of(st.text(max_size=20), st.integers(-(10**12), 10**12), st.booleans()),
+        max_size=5,
+    ),
+)
+def test_the_loopback_checks_the_authent_ccxt_sends(
+    path: tuple[str, str, str], params: dict[str, object]
+) -> None:
+    """For any parameters, what ccxt signs is what the loopback verifies: the query string (or the
+    batch body) as postData, and the URL path from /api/ on as endpointPath."""
+    from urllib.parse import urlsplit
+
+    api, method, endpoint = path
+    params.pop("version", None)
+    signed = _signer().sign(endpoint, [api], method, dict(params))  # type: ignore[attr-defined]
+    url = urlsplit(signed["url"])
+    post_data = signed["body"] or url.query
+    expected = authent(API_SECRET, post_data, "", endpoint_path(url.path))
+    assert signed["headers"]["Authent"] == expected
+    # One changed byte of what was sent fails the check.
+    assert authent(API_SECRET, post_data + "x", "", endpoint_path(url.path)) != expected
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (
+            "krakenfutures: createOrder failed due to wouldNotReducePosition",
+            "wouldNotReducePosition",
+        ),
+        ('krakenfutures {"result":"error","error":"apiLimitExceeded"}', "apiLimitExceeded"),
+        # A number where the venue gives one still wins (Binance, OKX).
+        ('binanceusdm {"code":-2019,"msg":"failed due to margin"}', "-2019"),
+        ("no code at all", None),
+    ],
+)
+def test_kraken_error_words_are_read_as_venue_codes(text: str, code: str | None) -> None:
+    from bot_v2.adapters.brokers.ccxt.errors import venue_code
+
+    assert venue_code(Exception(text)) == code
