@@ -31,7 +31,15 @@ from aiohttp import web
 
 from tests.loopback import data, market
 from tests.loopback.binanceusdm import rules_from_exchange_info
-from tests.loopback.book import Book, BookOrder, BookPosition, Reject, Rules
+from tests.loopback.book import (
+    MAKER_FEE,
+    TAKER_FEE,
+    Book,
+    BookOrder,
+    BookPosition,
+    Reject,
+    Rules,
+)
 from tests.loopback.server import LoopbackVenue, optional_int
 from tests.loopback.triggers import Trigger
 
@@ -55,6 +63,7 @@ SEND_STATUS = {
     "post_only_would_take": "postWouldExecute",
     "would_trigger": "invalidPrice",
 }
+FEE_SCHEDULE_UID = "eef90775-995b-4596-9257-0917f6134766"
 INTERVALS = {"1m", "5m", "15m", "30m", "1h", "4h", "12h", "1d"}
 
 Params = dict[str, Any]
@@ -204,6 +213,8 @@ class KrakenFuturesVenue(LoopbackVenue):
             web.get(f"{api}/tickers", self._tickers),
             web.get("/derivatives/api/v4/historicalfundingrates", self._funding_rates),
             web.get("/api/charts/v1/{price_type}/{symbol}/{interval}", self._candles),
+            web.get(f"{api}/feeschedules", self._fee_schedules),
+            web.get(f"{api}/feeschedules/volumes", s(self._fee_volumes)),
             web.get(f"{api}/accounts", s(self._accounts)),
             web.get(f"{api}/openpositions", s(self._open_positions)),
             web.get(f"{api}/leveragepreferences", s(self._leverage_get)),
@@ -246,7 +257,7 @@ class KrakenFuturesVenue(LoopbackVenue):
             "maxRelativeFundingRate": 0.001,
             "contractValueTradePrecision": max(int(precision), 0),
             "postOnly": False,
-            "feeScheduleUid": "eef90775-995b-4596-9257-0917f6134766",
+            "feeScheduleUid": FEE_SCHEDULE_UID,
             "mtf": False,
             "base": BASES.get(rules.base, rules.base),
             "quote": "USD",
@@ -357,6 +368,24 @@ class KrakenFuturesVenue(LoopbackVenue):
             for t, o, h, low, c, v in closed
         ]
         return web.json_response({"candles": candles, "more_candles": False})
+
+    async def _fee_schedules(self, request: web.Request) -> web.Response:
+        # Percent, tiers by 30-day USD volume; the instruments name their schedule's uid.
+        tiers = [
+            {
+                "makerFee": float(MAKER_FEE * 100),
+                "takerFee": float(TAKER_FEE * 100),
+                "usdVolume": 0.0,
+            },
+            {"makerFee": 0.015, "takerFee": 0.04, "usdVolume": 100000.0},
+        ]
+        schedule = {"uid": FEE_SCHEDULE_UID, "name": "PF Fees", "tiers": tiers}
+        return self.ok({"feeSchedules": [schedule]})
+
+    async def _fee_volumes(self, request: web.Request, p: Params) -> web.Response:
+        with self.book.lock:
+            volume = sum((t.qty * t.price for t in self.book.trades), Decimal(0))
+        return self.ok({"volumesByFeeSchedule": {FEE_SCHEDULE_UID: float(volume)}})
 
     # ---- account -------------------------------------------------------------------------------
 

@@ -19,7 +19,8 @@ from ccxt_harness import SleepRecorder, venue_and_broker
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.loopback import API_KEY, wait_for_state_file
-from tests.loopback.book import TAKER_FEE
+from tests.loopback import market as loopback_market
+from tests.loopback.book import MAKER_FEE, TAKER_FEE
 from tests.loopback.krakenfutures import API_SECRET, authent, endpoint_path
 
 from bot_v2.adapters.brokers.ccxt import CcxtBroker
@@ -512,3 +513,41 @@ def test_kraken_error_words_are_read_as_venue_codes(text: str, code: str | None)
     from bot_v2.adapters.brokers.ccxt.errors import venue_code
 
     assert venue_code(Exception(text)) == code
+
+
+def test_marks_funding_rate_and_closed_candles_come_from_public_endpoints() -> None:
+    async def run() -> None:
+        async with venue_and_broker(VENUE, venue_kwargs={"prices": {BTC: "50000"}}) as (
+            venue,
+            broker,
+        ):
+            venue.set_mark(BTC, "50100")
+            marks = await broker.fetch_marks([BTC])
+            funding = await broker.fetch_funding_rate(BTC)
+            published = loopback_market.last_funding_rate(venue.book, "BTCUSDT")
+            now = venue.clock()
+            candles = await broker.fetch_candles(BTC, 60_000, now - 10 * 60_000, 10)
+            chart_asks = venue.recorded("/api/charts/v1/trade/PF_XBTUSD/1m")
+        assert [(m.symbol, m.price) for m in marks] == [(BTC, Decimal(50100))]
+        # Kraken's ticker rate is absolute (per contract); ccxt divides it by the mark.
+        assert funding.rate == published and funding.mark_price == Decimal(50100)
+        assert candles and all(c.timestamp_ms + 60_000 <= now for c in candles)
+        stamps = [c.timestamp_ms for c in candles]
+        assert stamps == sorted(set(stamps))
+        assert chart_asks and "from" in chart_asks[0].query and "to" in chart_asks[0].query
+
+    asyncio.run(run())
+
+
+def test_fee_rates_come_from_the_fee_schedule_at_the_account_volume() -> None:
+    async def run() -> None:
+        async with venue_and_broker(VENUE) as (venue, broker):
+            rates = await broker.fetch_fee_rates([BTC])
+            asked = [r.path for r in venue.recorded("/feeschedules")]
+        assert rates[BTC].maker == MAKER_FEE and rates[BTC].taker == TAKER_FEE
+        assert asked == [
+            "/derivatives/api/v3/feeschedules",
+            "/derivatives/api/v3/feeschedules/volumes",
+        ]
+
+    asyncio.run(run())
