@@ -425,6 +425,8 @@ def test_no_key_or_secret_in_errors_or_logs(
     assert len(errors) == 2
     lines = [record.getMessage() for record in caplog.records]
     assert any("Authent" in line for line in lines), "ccxt's wire log should be captured"
+    # The signature is masked too: without a nonce it would replay the request.
+    assert all("'Authent': '***'" in line for line in lines if "'Authent'" in line)
     out = capsys.readouterr()
     texts = [str(e) for e in errors] + ["".join(traceback.format_exception(e)) for e in errors]
     for text in [*texts, *lines, out.out + out.err]:
