@@ -277,6 +277,9 @@ class Container(containers.DeclarativeContainer):
         controls=control_desk,
         guards=guards,
         protection=protection,
+        liquidation_alarm=providers.Singleton(
+            alert_factories.liquidation_alarm, config, session.provided.ledger, risk_context, store
+        ),
     )
     user_pump = providers.Singleton(run_factories.user_pump, user_stream, session, monitor)
 
