@@ -18,10 +18,10 @@ import pytest
 from ccxt_harness import SleepRecorder, venue_and_broker
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.loopback import API_KEY, wait_for_state_file
+from tests.loopback import API_KEY, ccxt_config_for, wait_for_state_file
 from tests.loopback import market as loopback_market
 from tests.loopback.book import MAKER_FEE, TAKER_FEE
-from tests.loopback.krakenfutures import API_SECRET, authent, endpoint_path
+from tests.loopback.krakenfutures import API_SECRET, KrakenFuturesVenue, authent, endpoint_path
 
 from bot_v2.adapters.brokers.ccxt import CcxtBroker
 from bot_v2.domain.errors import (
@@ -551,5 +551,36 @@ def test_fee_rates_come_from_the_fee_schedule_at_the_account_volume() -> None:
             "/derivatives/api/v3/feeschedules",
             "/derivatives/api/v3/feeschedules/volumes",
         ]
+
+    asyncio.run(run())
+
+
+def test_download_pages_end_at_the_range_asked() -> None:
+    """ccxt passes `until` to Kraken unread: candles are bounded with the charts API's `to`, and
+    the funding-rate history (every rate at once) is cut at the range's end."""
+    from bot_v2.adapters.brokers.ccxt.public_history import CcxtPublicHistory
+
+    hour = 3_600_000
+    since = 1_704_067_200_000  # 2024-01-01, inside the bundled history
+    until = since + 10 * hour - 1
+
+    async def run() -> None:
+        async with KrakenFuturesVenue() as venue:
+            history = CcxtPublicHistory(
+                VENUE, ccxt_config=ccxt_config_for(VENUE, venue.url), quote_asset="USD"
+            )
+            try:
+                await history.open()
+                candles = await history.candle_page(BTC, "1h", "candles", since, until, 2000)
+                marks = await history.candle_page(BTC, "1h", "mark", since, until, 2000)
+                rates = await history.funding_page(BTC, since, until, 1000)
+            finally:
+                await history.close()
+            asks = venue.recorded("/api/charts/v1/")
+        assert [c.timestamp_ms for c in candles] == [since + i * hour for i in range(10)]
+        assert [c.timestamp_ms for c in marks] == [since + i * hour for i in range(10)]
+        assert [a.query["to"] for a in asks] == [str(until // 1000)] * 2
+        assert "/mark/" in asks[1].path
+        assert rates and all(since <= r.timestamp_ms <= until for r in rates)
 
     asyncio.run(run())

@@ -22,10 +22,17 @@ PAGE_LIMITS: dict[str, dict[SeriesKind, int]] = {
     "bybit": {"candles": 1000, "mark": 1000, "funding": 200},
     # OKX: 300 candles (history candles too), 100 mark candles, 100 funding rates.
     "okx": {"candles": 300, "mark": 100, "funding": 100},
+    # Kraken: 2000 candles; the funding-rate history answers every rate at once.
+    "krakenfutures": {"candles": 2000, "mark": 2000, "funding": 1000},
 }
 DEFAULT_PAGE_LIMIT = 100
 # Venues whose "until" ccxt sends as an exclusive bound (OKX's `after`: older than).
 _UNTIL_EXCLUSIVE = frozenset({"okx"})
+# Venues where ccxt passes "until" through unread: Kraken's charts API takes the end as `to` (epoch
+# seconds, inclusive; ccxt's own `to` reaches `limit` candles past `from`, beyond the range asked).
+# Its funding-rate history takes no bounds at all: rows after the range are dropped here.
+_CANDLES_TO_SECONDS = frozenset({"krakenfutures"})
+_FUNDING_UNBOUNDED = frozenset({"krakenfutures"})
 
 
 class CcxtPublicHistory(CcxtMarketData):
@@ -54,6 +61,8 @@ class CcxtPublicHistory(CcxtMarketData):
     ) -> list[Candle]:
         unified, _ = self._market(symbol)
         params: dict[str, Any] = {"until": self._until(until_ms)}
+        if self.exchange_id in _CANDLES_TO_SECONDS:
+            params = {"to": until_ms // 1000}
         if kind == "mark":
             params["price"] = "mark"
         rows = await self._call(
@@ -90,6 +99,8 @@ class CcxtPublicHistory(CcxtMarketData):
             limit,
             params,
         )
+        if self.exchange_id in _FUNDING_UNBOUNDED:
+            rows = [r for r in rows or [] if int(r.get("timestamp") or 0) <= until_ms]
         return [
             FundingRecord(
                 symbol=str(r.get("symbol") or ""),
