@@ -17,6 +17,7 @@ from bot_v2.adapters.clock.live import LiveClock
 from bot_v2.adapters.clock.stop import StopSignal
 from bot_v2.adapters.replay.clock import ReplayClock
 from bot_v2.adapters.replay.feed import ReplayFeed, load_feed
+from bot_v2.adapters.venues.registry import venue
 from bot_v2.domain.errors import ConfigError
 from bot_v2.domain.market import MarketSpec
 from bot_v2.features.live_trade.strategies.base import Strategy
@@ -96,7 +97,7 @@ def _given_markets(config: BotConfig) -> dict[str, MarketSpec]:
 
 def ccxt_broker(config: BotConfig, secrets: Secrets, stop: StopSignal) -> IBroker:
     return create_ccxt_broker(
-        config.broker.exchange,
+        venue(config.broker.exchange),
         secrets.api_key,
         secrets.api_secret,
         secrets.api_password,
@@ -123,7 +124,7 @@ def live_stream(config: BotConfig, source: IMarketData) -> IQuoteStream:
         return polling
     s = config.streaming
     # websockets loads only for a profile that streams.
-    from bot_v2.adapters.streams import create_stream
+    from bot_v2.orchestration.streams import create_stream
 
     try:
         return create_stream(
@@ -168,7 +169,7 @@ def user_stream(config: BotConfig, broker: IBroker) -> StreamingService | None:
             exchange,
         )
         return None
-    from bot_v2.adapters.streams import create_user_stream
+    from bot_v2.orchestration.streams import create_user_stream
 
     try:
         return create_user_stream(

@@ -24,6 +24,7 @@ from tests.loopback.book import MAKER_FEE, TAKER_FEE
 from tests.loopback.krakenfutures import API_SECRET, KrakenFuturesVenue, authent, endpoint_path
 
 from bot_v2.adapters.brokers.ccxt import CcxtBroker
+from bot_v2.adapters.venues import registry
 from bot_v2.domain.errors import (
     AuthenticationFailed,
     BotError,
@@ -374,7 +375,7 @@ def test_stops_are_listed_apart_cancelled_by_client_id_and_fire_on_the_mark(acce
 
 def test_the_quote_asset_must_be_what_kraken_settles_in() -> None:
     with pytest.raises(ConfigError) as refused:
-        CcxtBroker(VENUE, API_KEY, API_SECRET, quote_asset="USDT")
+        CcxtBroker(registry.venue(VENUE), API_KEY, API_SECRET, quote_asset="USDT")
     assert refused.value.lines == [
         "config.bot.quote_asset: krakenfutures settles linear perpetuals in USD, got 'USDT'"
     ]
@@ -382,7 +383,7 @@ def test_the_quote_asset_must_be_what_kraken_settles_in() -> None:
 
 def test_coinbase_international_is_refused_in_one_line() -> None:
     with pytest.raises(ConfigError) as refused:
-        CcxtBroker("coinbaseinternational", API_KEY, API_SECRET)
+        CcxtBroker(registry.venue("coinbaseinternational"), API_KEY, API_SECRET)
     assert len(refused.value.lines) == 1
     assert refused.value.lines[0].startswith(
         "config.broker.exchange: 'coinbaseinternational' is refused: "
@@ -567,7 +568,9 @@ def test_download_pages_end_at_the_range_asked() -> None:
     async def run() -> None:
         async with KrakenFuturesVenue() as venue:
             history = CcxtPublicHistory(
-                VENUE, ccxt_config=ccxt_config_for(VENUE, venue.url), quote_asset="USD"
+                registry.venue(VENUE),
+                ccxt_config=ccxt_config_for(VENUE, venue.url),
+                quote_asset="USD",
             )
             try:
                 await history.open()
