@@ -139,3 +139,10 @@ class VenueProfile:
     # time in force missing from the map is refused before sending (Kraken has no FOK, and its
     # ccxt reads only a lowercase "ioc": an "IOC" would silently rest as a GTC limit).
     time_in_force: Mapping[str, str] | None = None
+    # Public history (data download), where ccxt passes `until` to the venue unread: the venue
+    # parameter taking a candle request's end in epoch seconds, inclusive (Kraken charts: `to`;
+    # ccxt's own reaches `limit` candles past the start, beyond the range asked) ...
+    candle_end_seconds_param: str | None = None
+    # ... and whether the funding-rate history takes no bounds at all (Kraken answers every rate):
+    # rows past the range are dropped by the adapter.
+    rate_history_unbounded: bool = False

@@ -28,11 +28,6 @@ PAGE_LIMITS: dict[str, dict[SeriesKind, int]] = {
 DEFAULT_PAGE_LIMIT = 100
 # Venues whose "until" ccxt sends as an exclusive bound (OKX's `after`: older than).
 _UNTIL_EXCLUSIVE = frozenset({"okx"})
-# Venues where ccxt passes "until" through unread: Kraken's charts API takes the end as `to` (epoch
-# seconds, inclusive; ccxt's own `to` reaches `limit` candles past `from`, beyond the range asked).
-# Its funding-rate history takes no bounds at all: rows after the range are dropped here.
-_CANDLES_TO_SECONDS = frozenset({"krakenfutures"})
-_FUNDING_UNBOUNDED = frozenset({"krakenfutures"})
 
 
 class CcxtPublicHistory(CcxtMarketData):
@@ -61,8 +56,9 @@ class CcxtPublicHistory(CcxtMarketData):
     ) -> list[Candle]:
         unified, _ = self._market(symbol)
         params: dict[str, Any] = {"until": self._until(until_ms)}
-        if self.exchange_id in _CANDLES_TO_SECONDS:
-            params = {"to": until_ms // 1000}
+        end_param = self._venue.candle_end_seconds_param
+        if end_param is not None:
+            params = {end_param: until_ms // 1000}
         if kind == "mark":
             params["price"] = "mark"
         rows = await self._call(
@@ -99,7 +95,7 @@ class CcxtPublicHistory(CcxtMarketData):
             limit,
             params,
         )
-        if self.exchange_id in _FUNDING_UNBOUNDED:
+        if self._venue.rate_history_unbounded:
             rows = [r for r in rows or [] if int(r.get("timestamp") or 0) <= until_ms]
         return [
             FundingRecord(

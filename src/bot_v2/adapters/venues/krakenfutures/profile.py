@@ -66,4 +66,6 @@ PROFILE = VenueProfile(
     settle_assets=("USD",),
     cancel_by_client_id="cancel_orders",
     time_in_force={"GTC": "gtc", "IOC": "ioc"},
+    candle_end_seconds_param="to",
+    rate_history_unbounded=True,
 )
