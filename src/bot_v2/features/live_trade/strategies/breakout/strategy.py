@@ -17,8 +17,7 @@ from bot_v2.domain.market import Candle
 from bot_v2.domain.orders import Side
 from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Action, Signal
-from bot_v2.features.live_trade.indicators import AverageTrueRange
-from bot_v2.features.live_trade.strategies.breakout.channel import Donchian
+from bot_v2.features.live_trade.indicators import AverageTrueRange, Donchian
 from bot_v2.features.live_trade.strategies.breakout.params import BreakoutParams
 
 
