@@ -17,7 +17,7 @@ TEMPLATE_README = (VENUES_DIR / "_template" / "README.md").read_text()
 
 
 def test_the_three_venues_are_registered_under_their_ccxt_ids() -> None:
-    assert sorted(registry.VENUES) == ["binanceusdm", "bybit", "okx"]
+    assert sorted(registry.VENUES) == ["binanceusdm", "bybit", "krakenfutures", "okx"]
     for exchange_id, venue in registry.VENUES.items():
         assert venue.exchange_id == exchange_id
         assert venue.protective is None or venue.protective.exchange_id == exchange_id
@@ -51,7 +51,7 @@ def test_an_unknown_venue_is_one_config_line() -> None:
         registry.venue("polymarket")
     assert caught.value.lines == [
         "config.broker.exchange: 'polymarket' is not a supported venue "
-        "(supported: binanceusdm, bybit, okx)"
+        "(supported: binanceusdm, bybit, krakenfutures, okx)"
     ]
 
 

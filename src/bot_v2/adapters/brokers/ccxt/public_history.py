@@ -45,6 +45,9 @@ class CcxtPublicHistory(CcxtMarketData):
     ) -> list[Candle]:
         unified, _ = self._market(symbol)
         params: dict[str, Any] = {"until": self._until(until_ms)}
+        end_param = self._venue.candle_end_seconds_param
+        if end_param is not None:
+            params = {end_param: until_ms // 1000}
         if kind == "mark":
             params["price"] = "mark"
         rows = await self._call(
@@ -83,6 +86,8 @@ class CcxtPublicHistory(CcxtMarketData):
             limit,
             params,
         )
+        if self._venue.rate_history_unbounded:
+            rows = [r for r in rows or [] if int(r.get("timestamp") or 0) <= until_ms]
         return [
             FundingRecord(
                 symbol=str(r.get("symbol") or ""),
