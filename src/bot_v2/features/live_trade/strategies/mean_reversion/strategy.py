@@ -22,6 +22,7 @@ from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Action, Signal
 from bot_v2.features.live_trade.indicators import RelativeStrength, RollingZScore
 from bot_v2.features.live_trade.strategies.mean_reversion.params import MeanReversionParams
+from bot_v2.features.live_trade.strategies.plots import Plot, bands
 
 
 @attrs.define
@@ -41,6 +42,10 @@ class MeanReversionStrategy:
         self._low = float(params.rsi_low)
         self._high = float(params.rsi_high)
         self._states: dict[str, _SymbolState] = {}
+
+    def plots(self) -> tuple[Plot, ...]:
+        """The band a close must leave to enter (|z| > entry_z) and its mean, the exit."""
+        return (bands(self.params.window, self._entry),)
 
     def warmup_candles(self) -> int:
         # The RSI needs rsi_window changes, i.e. one close more.
