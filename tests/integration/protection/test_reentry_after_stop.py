@@ -69,3 +69,32 @@ def test_the_new_positions_stop_is_below_its_mark_and_the_position_is_kept(
         world.service.keeper.held[SYMBOL].exit_state.entry_price
         == world.ledger.positions[SYMBOL].entry_price
     )
+
+
+def test_a_long_entered_again_after_its_last_rung_filled_gets_exits_from_its_own_entry() -> None:
+    # One rung closing the whole position at +5%; the price rises through it to 1090 and stays.
+    prices = [1000.0] * 5 + [(1000.0, 1100.0, 1000.0, 1090.0)] + [1090.0] * 40
+    ladder = ExitSettings(
+        take_profit_distances=(Decimal("0.05"),), take_profit_fractions=(Decimal(1),)
+    )
+    world = World(prices=prices, planner=ExitsPlanner(ladder, {SYMBOL: SPEC}), tries=3)
+
+    async def run() -> None:
+        await world.open_long("1")
+        await world.service.run(world.clock.now_ms(), world.positions(), {SYMBOL: Decimal(1000)})
+        world.clock.now += 6 * H  # the rung fills
+        await world.book()
+        assert world.venue_position() == 0
+        await world.open_long_again("1")
+        await world.service.run(world.clock.now_ms(), world.positions(), {SYMBOL: Decimal(1090)})
+
+    asyncio.run(run())
+    assert world.service.stats.last_alerts == ()
+    held = world.service.keeper.held[SYMBOL]
+    assert held.exit_state is not None and held.exit_state.rungs_filled == 0
+    entry = world.ledger.positions[SYMBOL].entry_price
+    orders = world.broker.exchange.conditional_orders([SYMBOL])
+    assert sorted((o.type.value, o.trigger_price) for o in orders) == [
+        ("stop_market", (entry * Decimal("0.96")).quantize(Decimal("0.1"), "ROUND_UP")),
+        ("take_profit_market", entry * Decimal("1.05")),
+    ]

@@ -1,8 +1,8 @@
 """ExitNamer: a protective order's fills are booked like any fill (AccountSync, reconciliation);
 this names them. For each record with fills not yet journaled, an "exit" event names its kind
 (stop-loss, trailing, break-even, take-profit rung) from the ownership record; a record whose
-order filled completely is dropped (a stop that did ends the exit state: its position is closed),
-and a filled take-profit rung counts in the exit state."""
+order filled completely is dropped (one that closed the position, a stop or a rung as large as
+the stop, ends the exit state), and a filled take-profit rung counts in the exit state."""
 
 from __future__ import annotations
 
@@ -46,6 +46,9 @@ class ExitNamer:
         records: list[ProtectiveRecord] = []
         state = held.exit_state
         changed = False
+        # A stop is sized to the whole position: a rung as large as the smallest stop held closes
+        # what was left of it (the ladder's last rung when the fractions sum to 1).
+        whole = min((r.size for r in held.records if r.is_stop), default=None)
         for record in held.records:
             own = fills.get(record.client_order_id, [])
             size = sum((f.size for f in own), Decimal(0))
@@ -58,11 +61,11 @@ class ExitNamer:
                 state = attrs.evolve(state, rungs_filled=max(state.rungs_filled, record.rung + 1))
             if size < record.size:
                 records.append(attrs.evolve(record, journaled=size))
-            elif record.is_stop:
-                # The stop closed the position it was sized to: its exit state (stop price, best
-                # price, entry) ends with it. A same-side entry before the next pass is a new
-                # position; kept, it would be planned from the filled stop, on the wrong side of
-                # the mark, which the venue refuses every try (then the failure policy closes it).
+            elif record.is_stop or (whole is not None and record.size >= whole):
+                # It closed the position: the exit state (stop price, best price, entry, rungs
+                # filled) ends with it. A same-side entry before the next pass is a new position;
+                # kept, it would be planned from the filled stop, on the wrong side of the mark,
+                # which the venue refuses every try (then the failure policy closes it).
                 state = None
         if not changed:
             return None
