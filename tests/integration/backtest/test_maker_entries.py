@@ -4,12 +4,18 @@ market order or nothing. Fast mode runs every cycle while an entry works, so its
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot_v2.domain.orders import OrderType
 from bot_v2.orchestration.backtest.synthetic import random_walk
 from tests.integration.backtest._support import both, config, feed, run, trace
+from tests.integration.backtest.test_cli import backtest, quarter
 
 BTC = "BTC/USDT:USDT"
 MAKER = ('strategy.entry.kind="maker"',)
@@ -77,3 +83,20 @@ def test_fast_equals_step_with_maker_entries(
     )
     step, fast = both(cfg, market)
     assert trace(fast) == trace(step)
+
+
+def test_cli_summary_splits_fees_by_liquidity_and_fast_matches_step_on_bundled_btc(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs = {}
+    for mode in ("fast", "step"):
+        args = [*quarter(tmp_path / mode, mode), "--set", 'strategy.entry.kind="maker"']
+        assert backtest(*args) == 0
+        docs[mode] = json.loads((tmp_path / mode / "summary.json").read_text())
+    out = capsys.readouterr().out
+    assert "fees by liquidity" in out and "maker " in out
+    fast, step = docs["fast"], docs["step"]
+    assert fast["fills_sha256"] == step["fills_sha256"]
+    assert fast["maker_fills"] > 0
+    assert Decimal(fast["maker_fees"]) > 0
+    assert Decimal(fast["maker_fees"]) + Decimal(fast["taker_fees"]) == Decimal(fast["fees"])

@@ -114,6 +114,10 @@ class MakerDesk:
                 if cancelled is None:
                     continue  # the venue did not answer: try again next cycle
                 order = cancelled
+            elif order is not None:
+                # It ended on the venue (filled, refused): the store sees it now, not at the
+                # next reconciliation pass.
+                self._store.record_order(order)
             filled = order.filled if order is not None else Decimal(0)
             spec = self._markets[symbol]
             rest = quantize_size(entry.size - filled, spec.step_size)
