@@ -1,11 +1,14 @@
 """The container's factories for alerts: the notifiers `alerts.notifiers` names (imported only
 then, like ccxt), the dispatcher with its /health section and metrics, the stream watch, and the
-state store wrapped so the journal raises alerts (monitoring/alerts/journal_tap.py)."""
+state store wrapped so the journal raises alerts (monitoring/alerts/journal_tap.py), and the cycle's
+liquidation alarm that journals what the liquidation_distance alert reports."""
 
 from __future__ import annotations
 
 from typing import cast
 
+from bot_v2.features.live_trade.accounting import Ledger
+from bot_v2.features.live_trade.risk_context import RiskContextSource
 from bot_v2.features.streaming.service import StreamingService
 from bot_v2.monitoring.alerts.channel import DeliveryChannel, DeliveryPolicy
 from bot_v2.monitoring.alerts.dispatcher import AlertDispatcher
@@ -14,6 +17,7 @@ from bot_v2.monitoring.alerts.metrics import AlertStatsCollector
 from bot_v2.monitoring.alerts.service import AlertService
 from bot_v2.monitoring.alerts.stream_watch import StreamWatch
 from bot_v2.orchestration.config.models import BotConfig, Secrets
+from bot_v2.orchestration.runtime.liquidation_alarm import LiquidationAlarm
 from bot_v2.ports.monitor import IMonitor
 from bot_v2.ports.notifier import Severity
 from bot_v2.ports.quote_stream import IQuoteStream
@@ -74,3 +78,20 @@ def journaled(store: IStateStore, service: AlertService | None, config: BotConfi
         return store
     tap = AlertingStore(store, service.dispatcher, daily_summary=config.alerts.daily_summary)
     return cast(IStateStore, tap)
+
+
+def liquidation_alarm(
+    config: BotConfig, ledger: Ledger, risk_context: RiskContextSource, store: IStateStore
+) -> LiquidationAlarm | None:
+    """None when alerts.liquidation_distance_pct is 0. Built with or without notifiers: the journal
+    event shows on the console's events page either way."""
+    threshold = config.alerts.liquidation_distance_pct
+    if threshold <= 0:
+        return None
+    return LiquidationAlarm(
+        ledger=ledger,
+        risk_context=risk_context,
+        store=store,
+        threshold=threshold,
+        maintenance_margin_rate=config.protections.maintenance_margin_rate,
+    )

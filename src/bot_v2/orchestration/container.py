@@ -288,6 +288,9 @@ class Container(containers.DeclarativeContainer):
         guards=guards,
         protection=protection,
         entries=entries,
+        liquidation_alarm=providers.Singleton(
+            alert_factories.liquidation_alarm, config, session.provided.ledger, risk_context, store
+        ),
     )
     user_pump = providers.Singleton(run_factories.user_pump, user_stream, session, monitor)
 

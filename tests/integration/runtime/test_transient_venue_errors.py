@@ -107,7 +107,12 @@ def test_a_venue_ban_is_reduce_only_until_it_lifts_and_alerts(
     assert not flaky.seen[43] and not bot.reduce_only
     with contextlib.closing(sqlite3.connect(tmp_path / "state.db")) as db:
         kept = db.execute("SELECT value FROM meta WHERE key = 'risk_state'").fetchone()
+        journal = db.execute(
+            "SELECT kind FROM events WHERE kind LIKE 'venue_%' ORDER BY rowid"
+        ).fetchall()
     assert kept is None or "venue ban" not in kept[0]
+    # Journaled once when it began and once when it lifted: what the alerts announce.
+    assert [k for (k,) in journal] == ["venue_ban", "venue_ban_lifted"]
     assert 'perps_errors_total{kind="venue_banned"} 2.0' in container_metrics(bot)
     alerts = [r for r in caplog.records if "ALERT" in r.getMessage() and "banned" in r.getMessage()]
     assert len(alerts) == 1

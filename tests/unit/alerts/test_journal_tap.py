@@ -154,3 +154,38 @@ def test_the_daily_summary_can_be_off(tmp_path: Path) -> None:
     keeper.update(RiskState(day=DAY + 1, day_start_equity=Decimal(2)))
     inner.close()
     assert captured.kinds() == []
+
+
+def test_a_take_profit_fill_is_named(tapped) -> None:
+    store, captured, _ = tapped
+    store.record_fill(fill(Side.BUY, "1", "40000"))
+    take = Order(
+        "tp-1", "e-tp", BTC, Side.SELL, OrderType.TAKE_PROFIT_MARKET, Decimal(1), Decimal(0),
+        OrderStatus.NEW, reduce_only=True, trigger_price=Decimal(44000),
+    )  # fmt: skip
+    store.record_order(take)
+    store.record_fill(fill(Side.SELL, "1", "44000", coid="tp-1"))
+    assert captured.kinds() == ["position_opened", "take_profit_filled", "position_closed"]
+    assert captured.alerts[1].title == f"take-profit filled: {BTC}"
+    assert captured.alerts[1].severity is Severity.WARNING
+
+
+def test_reconciliation_drift_and_the_cycles_own_events_become_alerts(tapped) -> None:
+    store, captured, _ = tapped
+    events = [
+        ("reconciliation", "1 order gone from the venue, 0 positions changed", "reconciliation_drift"),
+        ("unknown_order_cancelled", f"{BTC} x-1: not ours", "external_change"),
+        ("liquidation_distance", f"{BTC}: long 1 ... below 3.00%", "liquidation_distance"),
+        ("liquidation_distance_recovered", f"{BTC}: long 1 ...", "liquidation_distance_recovered"),
+        ("venue_ban", "reduce-only until it lifts: 418", "venue_ban"),
+        ("venue_rate_limited", "a cycle skipped: 429", "venue_rate_limited"),
+        ("venue_ban_lifted", "leaving reduce-only", "venue_ban_lifted"),
+    ]  # fmt: skip
+    for kind, detail, _ in events:
+        store.record_event(T0, kind, detail)
+    assert captured.kinds() == [alert for _, _, alert in events]
+    drift = captured.alerts[0]
+    assert drift.severity is Severity.WARNING and drift.text == events[0][1]
+    assert [a.severity for a in captured.alerts[2:]] == [
+        Severity.CRITICAL, Severity.INFO, Severity.CRITICAL, Severity.WARNING, Severity.INFO,
+    ]  # fmt: skip

@@ -29,6 +29,13 @@ def test_the_validation_knows_every_registered_notifier() -> None:
 def test_alerts_keys_load_and_are_checked_with_their_path() -> None:
     loaded = load(overrides=[ALL, "alerts.min_severity=warning", "alerts.dedup_window_s=0"])
     assert loaded.config.alerts.notifiers == ("webhook", "slack", "telegram", "discord")
+    assert (
+        load(overrides=["alerts.liquidation_distance_pct=0"]).config.alerts.liquidation_distance_pct
+        == 0
+    )
+    assert errors(overrides=["alerts.liquidation_distance_pct=-0.1"]) == [
+        "config.alerts.liquidation_distance_pct: must be >= 0, got -0.1"
+    ]
     lines = errors(
         overrides=[
             'alerts.notifiers=["slack", "pager", "slack"]',
@@ -37,6 +44,7 @@ def test_alerts_keys_load_and_are_checked_with_their_path() -> None:
             "alerts.backoff_s=5",
             "alerts.backoff_max_s=1",
             "alerts.telegram_api_url=ftp://x",
+            "alerts.liquidation_distance_pct=1",
         ]
     )
     assert sorted(lines) == sorted(
@@ -47,6 +55,7 @@ def test_alerts_keys_load_and_are_checked_with_their_path() -> None:
             "config.alerts.rate_limit_per_min: must be >= 1, got 0",
             "config.alerts.backoff_max_s: must be >= alerts.backoff_s (5), got 1",
             "config.alerts.telegram_api_url: must be an http:// or https:// URL, got 'ftp://x'",
+            "config.alerts.liquidation_distance_pct: must be < 1, got 1",
         ]
     )
 

@@ -12,11 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot_v2.domain.fills import Fill
-from bot_v2.domain.money import ZERO
+from bot_v2.domain.money import ZERO, on_grid
 from bot_v2.domain.orders import OrderRequest, OrderType, Side
 from bot_v2.features.live_trade.accounting import EquityCalculator, Ledger
 from bot_v2.features.live_trade.risk.context import RiskContext
-from bot_v2.features.live_trade.risk.exposure import total_notional_after
+from bot_v2.features.live_trade.risk.exposure import position_notional, total_notional_after
 from bot_v2.features.live_trade.valuation import LedgerValuation
 
 SYMBOLS = ("A/USDT:USDT", "B/USDT:USDT", "C/USDT:USDT", "D/USDT:USDT")
@@ -107,6 +107,11 @@ def check_script(script: list[object], asked: str, mark: Decimal) -> None:
         request = OrderRequest("q", asked, Side.BUY, OrderType.MARKET, Decimal("0.5"))
         walked = total_notional_after(request, context(ledger, marks, None), mark)
         assert same(total_notional_after(request, context(ledger, marks, kept), mark), walked)
+        # The liquidation watch's total: every open position at its mark, on the grid.
+        loop = sum(
+            (on_grid(position_notional(marks, s, p)) for s, p in ledger.positions.items()), ZERO
+        )
+        assert kept.total_notional() == loop
 
 
 def test_a_view_from_before_an_update_no_longer_answers() -> None:

@@ -63,6 +63,11 @@ class LedgerValuation:
         """EquityCalculator().equity(ledger, marks), as of the last update."""
         return self._ledger.cash + self._upnl.total
 
+    def total_notional(self) -> Decimal:
+        """Every open position's notional at its mark (entry price without one), as of the last
+        update."""
+        return self._notional.total
+
     def others_notional(self) -> OthersNotional:
         """For the risk context built now: `start` (on the grid) plus the notional of every open
         position other than `symbol`, each at its mark (its entry price without one), as the

@@ -23,12 +23,21 @@ JOURNAL_ALERTS: dict[str, tuple[str, Severity, str]] = {
     "unresolved_order": ("unresolved_order", CRITICAL, "an order's outcome is unknown"),
     "unknown_order_cancelled": ("external_change", WARNING, "unknown order on the venue cancelled"),
     "submit_unknown": ("submit_unknown", WARNING, "an order submit got no answer"),
-    # Protection (issue 12) journals these when they act.
+    # The cycle's liquidation alarm (alerts.liquidation_distance_pct), once per position.
     "liquidation_distance": (
         "liquidation_distance",
         CRITICAL,
         "liquidation distance below its threshold",
     ),
+    "liquidation_distance_recovered": (
+        "liquidation_distance_recovered",
+        INFO,
+        "liquidation distance back above its threshold",
+    ),
+    # The cycle's venue-error path (PerpsBot), once per ban or run of rate-limited cycles.
+    "venue_ban": ("venue_ban", CRITICAL, "the venue banned the bot: reduce-only until it lifts"),
+    "venue_rate_limited": ("venue_rate_limited", WARNING, "the venue rate-limits the bot"),
+    "venue_ban_lifted": ("venue_ban_lifted", INFO, "the venue's ban lifted"),
 }
 
 _PROTECTIVE = {

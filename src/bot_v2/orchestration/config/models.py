@@ -299,6 +299,9 @@ class AlertsSection:
     dedup_window_s: Decimal = Decimal(300)
     # A stream down or on its REST fallback for longer than this raises stream_down.
     stream_down_after_s: Decimal = Decimal(60)
+    # A position whose mark is closer than this fraction of the price to its estimated liquidation
+    # raises liquidation_distance once (and once more when it recovers); 0 turns it off.
+    liquidation_distance_pct: Decimal = Decimal("0.03")
     # A summary of each UTC day when the next one starts.
     daily_summary: bool = True
     # Sends per alert before it counts failed; waits backoff_s, doubling up to backoff_max_s (or

@@ -108,6 +108,8 @@ _RETRY_AFTER: Final = Range(0, 600)
 _FAILED_CYCLES: Final = Range(1, 1_000_000)
 # Alert delivery: waits from a millisecond to an hour; up to ten sends a second per notifier.
 _ALERT_WAIT_S: Final = Range("0.001", 3_600)
+# A distance to liquidation as a fraction of the price; 0 turns the alert off.
+_ALERT_PCT: Final = Range(0, 1, high_open=True)
 _HTTP_URL = _rule(
     lambda v: v.startswith(("https://", "http://")), "must be an http:// or https:// URL"
 )
@@ -209,6 +211,7 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
         ("alerts.rate_limit_per_min", c.alerts.rate_limit_per_min, Range(1, 600)),
         ("alerts.dedup_window_s", c.alerts.dedup_window_s, Range(0, _DAY_S)),
         ("alerts.stream_down_after_s", c.alerts.stream_down_after_s, Range(1, _DAY_S)),
+        ("alerts.liquidation_distance_pct", c.alerts.liquidation_distance_pct, _ALERT_PCT),
         ("alerts.max_attempts", c.alerts.max_attempts, Range(1, 20)),
         ("alerts.backoff_s", c.alerts.backoff_s, _ALERT_WAIT_S),
         ("alerts.backoff_max_s", c.alerts.backoff_max_s, _ALERT_WAIT_S),

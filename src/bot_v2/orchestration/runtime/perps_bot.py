@@ -32,6 +32,8 @@ class PerpsBot:
         # While the venue bans us: reduce-only for as long as the ban lasts, never stored (the
         # broker refuses every call until it lifts, so the first cycle that completes ends it).
         self._ban_reason = ""
+        # Set by the first cycle a rate limit cost, until a cycle completes: journaled once a run.
+        self._rate_limited = False
         self._stop_reason = ""
         self._failed_cycles = 0
         self._running = False
@@ -99,6 +101,8 @@ class PerpsBot:
                 log.error(
                     "ALERT: the venue banned this client; reduce-only until it lifts: %s", exc
                 )
+                # Journaled (and so alerted) once a ban; the ban itself is never stored.
+                self._journal("venue_ban", f"reduce-only until it lifts: {exc}")
             self._ban_reason = f"venue ban: {exc}"
             self._lifecycle.monitor.on_error("venue_banned")
             self._lifecycle.monitor.on_cycle_failed(self._ban_reason)
@@ -110,12 +114,20 @@ class PerpsBot:
             if (coordinator := self._lifecycle.coordinator) is not None:
                 coordinator.note_venue_error(f"{type(exc).__name__}: {exc}")
             log.warning("cycle skipped (%d in a row): %s", self._failed_cycles, exc)
+            if isinstance(exc, RateLimited) and not self._rate_limited:
+                self._rate_limited = True
+                self._journal("venue_rate_limited", f"a cycle skipped: {exc}")
             return False
         self._failed_cycles = 0
+        self._rate_limited = False
         if self._ban_reason:
             log.warning("the venue's ban has lifted; leaving reduce-only (%s)", self._ban_reason)
+            self._journal("venue_ban_lifted", f"leaving reduce-only ({self._ban_reason})")
             self._ban_reason = ""
         return True
+
+    def _journal(self, kind: str, detail: str) -> None:
+        self._lifecycle.store.record_event(self._lifecycle.clock.now_ms(), kind, detail)
 
     async def run(self, max_cycles: int | None = None) -> RunSummary:
         coordinator = await self._lifecycle.start(self)

@@ -48,6 +48,7 @@ from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrato
 from bot_v2.features.market_data.service import MarketDataService
 from bot_v2.monitoring.reports import CycleReport
 from bot_v2.orchestration.runtime.control_desk import ControlDesk
+from bot_v2.orchestration.runtime.liquidation_alarm import LiquidationAlarm
 from bot_v2.orchestration.runtime.protection_step import ProtectionStep
 from bot_v2.ports.clock import IClock
 from bot_v2.ports.monitor import IMonitor
@@ -80,6 +81,7 @@ class RuntimeCoordinator:
         guards: ProtectionStep | None = None,
         protection: ProtectionService | None = None,
         entries: MakerDesk | None = None,
+        liquidation_alarm: LiquidationAlarm | None = None,
     ) -> None:
         self.clock = clock
         self.stream = stream
@@ -112,6 +114,8 @@ class RuntimeCoordinator:
         self._verify_protection = True
         # Maker entries ([strategy.entry]): worked every cycle, before the strategy acts.
         self.entries = entries
+        # Journals a position too close to its estimated liquidation (alerts.liquidation_distance_pct).
+        self.liquidation_alarm = liquidation_alarm
 
     def equity(self) -> Decimal:
         """The ledger at the latest marks (what EquityCalculator gives, kept up to date)."""
@@ -155,6 +159,8 @@ class RuntimeCoordinator:
         equity = self.equity()
         self._keep(observe_equity(self.risk_context.state, equity))
         self.store.record_equity(now, equity)
+        if self.liquidation_alarm is not None:
+            self.liquidation_alarm.run(now, equity)
         # No sync here: the one at the top of the cycle and the one after every decision that sent
         # an order leave the ledger current, and a second REST round trip per symbol every cycle
         # would only catch a resting order filling in the last milliseconds (the next cycle does).
