@@ -157,11 +157,40 @@ def test_a_new_desk_resumes_the_stored_entry_and_its_wait() -> None:
 
 
 def test_a_lost_answer_waits_for_reconciliation() -> None:
-    _, venue, execution, desk = setup()
+    store, venue, execution, desk = setup()
     venue.fail_with = ExchangeUnavailable("timeout")
     [outcome] = go(execution.act(Signal(BTC, Action.OPEN_LONG), D(1), ctx(), 0))  # type: ignore[misc]
     assert outcome.pending and BTC in desk.working
     assert go(desk.work(10 * MIN, ctx)) == []  # its intent is pending: nothing is sent again
+    assert venue.submitted == []
+    # Reconciliation never finds it (unresolved): the entry ends, no second order beside it.
+    store.resolve_intent("bot-BTCUSDT-0", "unresolved", 11 * MIN)
+    assert go(desk.work(12 * MIN, ctx)) == []
+    assert venue.submitted == [] and desk.working == {}
+
+
+def test_an_entry_found_by_reconciliation_after_a_lost_answer_is_worked_on() -> None:
+    store, venue, execution, desk = setup()
+    venue.fail_with = ExchangeUnavailable("timeout")
+    go(execution.act(Signal(BTC, Action.OPEN_LONG), D(1), ctx(), 0))
+    # The venue had taken it after all: reconciliation records it and resolves the intent.
+    request = OrderRequest(
+        "bot-BTCUSDT-0", BTC, Side.BUY, OrderType.LIMIT, D(1), D("99.9"), post_only=True
+    )
+    found = Order(
+        "bot-BTCUSDT-0",
+        "x9",
+        BTC,
+        Side.BUY,
+        OrderType.LIMIT,
+        D(1),
+        D(1),
+        OrderStatus.FILLED,
+        price=D("99.9"),
+    )
+    venue.book[request.client_order_id] = found
+    store.record_order(found)
+    assert go(desk.work(MIN, ctx)) == [] and desk.working == {}
     assert venue.submitted == []
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 
+import attrs
+
 from bot_v2.domain.errors import ExchangeUnavailable, InvalidOrder, OrderNotFound
 from bot_v2.domain.market import MarketSpec
 from bot_v2.domain.money import quantize_price, quantize_size
@@ -107,6 +109,11 @@ class MakerDesk:
             order = await self._broker.fetch_order(symbol, entry.client_order_id)
             if order is None and self._is_pending(entry.client_order_id):
                 continue  # its outcome was lost: reconciliation finds it or resolves the intent
+            if order is None and entry.lost:
+                # Reconciliation gave up on it (unresolved_order): the venue may still hold it,
+                # so no second order is placed beside it.
+                self._drop(symbol)
+                continue
             if order is not None and order.status.is_open:
                 if now_ms - entry.placed_ms < self._settings.reprice_after_ms:
                     continue
@@ -172,7 +179,9 @@ class MakerDesk:
         )
         self.placements += 1
         outcome = await self._execution.submit(request, ctx, now_ms)
-        if outcome.rejected_by.startswith("risk"):
+        if outcome.pending:
+            self._keep({**self._entries, symbol: attrs.evolve(entry, lost=True)})
+        elif outcome.rejected_by.startswith("risk"):
             self._drop(symbol)  # risk says no: the entry ends, as a refused market order would
         elif outcome.order is not None and outcome.order.status is OrderStatus.FILLED:
             self._drop(symbol)

@@ -26,6 +26,9 @@ class WorkingEntry:
     placed_ms: int
     # Placements after the first so far (0 .. max_reprices).
     reprices: int = 0
+    # The placement's answer was lost: if reconciliation never finds it, the entry ends rather
+    # than risk a second order beside one the venue may hold.
+    lost: bool = False
 
 
 def encode(entries: Mapping[str, WorkingEntry]) -> str:
@@ -38,6 +41,7 @@ def encode(entries: Mapping[str, WorkingEntry]) -> str:
                 "price": str(e.price),
                 "placed_ms": e.placed_ms,
                 "reprices": e.reprices,
+                "lost": e.lost,
             }
             for symbol, e in sorted(entries.items())
         },
@@ -58,6 +62,7 @@ def decode(text: str | None) -> dict[str, WorkingEntry]:
             price=Decimal(fields["price"]),
             placed_ms=int(fields["placed_ms"]),
             reprices=int(fields["reprices"]),
+            lost=bool(fields.get("lost", False)),
         )
         for symbol, fields in raw.items()
     }
