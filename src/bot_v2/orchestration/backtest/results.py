@@ -17,7 +17,9 @@ from bot_v2.domain.fills import Fill, FundingPayment
 from bot_v2.domain.money import ZERO
 from bot_v2.domain.positions import Position, apply_fill
 from bot_v2.features.live_trade.accounting import ClosedTrade
+from bot_v2.features.live_trade.strategies.portfolio.results import SlotResult
 from bot_v2.orchestration.backtest.engine import BacktestRun
+from bot_v2.orchestration.backtest.slots import slot_results
 
 DAY_MS = 86_400_000
 FloatArray = npt.NDArray[np.float64]
@@ -65,6 +67,8 @@ class Metrics:
     maker_fees: Decimal = ZERO
     taker_fees: Decimal = ZERO
     maker_fills: int = 0
+    # [[strategies]]: each slot's results apart (backtest/slots.py); empty with one [strategy].
+    slots: tuple[SlotResult, ...] = ()
 
     @property
     def return_pct(self) -> Decimal:
@@ -225,6 +229,7 @@ def measure(run: BacktestRun, timeframe: str) -> tuple[Metrics, EquityCurve, lis
         maker_fees=sum((f.fee for f in fills if f.is_maker), ZERO),
         taker_fees=sum((f.fee for f in fills if not f.is_maker), ZERO),
         maker_fills=sum(1 for f in fills if f.is_maker),
+        slots=slot_results(run),
     )
     return metrics, curve, trades
 
