@@ -123,6 +123,13 @@ class VenueProfile:
     rate_window_params: tuple[str, str] | None = None
     # Whether the leverage tiers bound the position in contracts (OKX) rather than in notional.
     tiers_in_contracts: bool = False
+    # Rows one public-history request (data download) returns at most, per kind ("candles",
+    # "mark", "funding"): the venue's documented maxima, kept below where a bigger page costs more
+    # rate-limit weight. A kind left out gets 100.
+    public_page_limits: Mapping[str, int] = attrs.field(factory=dict)
+    # Whether ccxt sends a candle request's `until` to the venue as an exclusive bound (OKX's
+    # `after`: older than), so the adapter asks for one millisecond more.
+    until_exclusive: bool = False
     # Checked with ccxt's fetch_position_mode at start when keys are present; None: not checked
     # (Bybit sets the mode per symbol and has no account-wide read).
     one_way_mode: OneWayMode | None = None
