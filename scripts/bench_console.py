@@ -102,6 +102,9 @@ def main() -> None:
     _print_cycles("no console", cycles_alone)
     cycles_watched, latencies = run(args.symbols, args.cycles, args.warmup, sessions=10)
     _print_cycles("10 sessions", cycles_watched)
+    if not latencies:
+        print("API: no request completed during the measured cycles (too few cycles)")
+        return
     p99 = _pct(latencies, 0.99)
     print(
         f"API (10 sessions, {len(latencies)} requests of {', '.join(READS)}): "
