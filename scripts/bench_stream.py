@@ -30,10 +30,11 @@ from decimal import Decimal
 import orjson
 from websockets.asyncio.server import ServerConnection, serve
 
-from bot_v2.adapters.streams import WsOptions, create_stream
-from bot_v2.adapters.streams.binanceusdm import BinancePublicParser
+from bot_v2.adapters.streams.ws import WsOptions
+from bot_v2.adapters.venues.binanceusdm.parser import BinancePublicParser
 from bot_v2.domain.market import Candle, Mark
 from bot_v2.features.streaming import RateLimitedLog, StreamOutput
+from bot_v2.orchestration.streams import create_stream
 
 TARGET_MEMORY = 200_000
 TARGET_LOOPBACK = 50_000

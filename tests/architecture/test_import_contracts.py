@@ -69,6 +69,28 @@ def test_the_tree_as_committed_keeps_every_contract(tree: Path) -> None:
         ("bot_v2.features.live_trade.execution", "import requests", "Features import only"),
         ("bot_v2.features.live_trade.execution", "import backtrader", "Features import only"),
         ("bot_v2.features.market_data.service", "import cattrs", "Features import only"),
+        # A venue is one folder: no venue reaches into another, only orchestration composes, and
+        # the generic ccxt broker never names a venue folder.
+        (
+            "bot_v2.adapters.venues.bybit.profile",
+            "import bot_v2.adapters.venues.binanceusdm.profile",
+            "venue folders do not import each other",
+        ),
+        (
+            "bot_v2.adapters.brokers.ccxt.session",
+            "import bot_v2.adapters.venues.registry",
+            "Only orchestration looks venues up",
+        ),
+        (
+            "bot_v2.adapters.venues.bybit.streams",
+            "import bot_v2.features.streaming.service",
+            "Only orchestration looks venues up",
+        ),
+        (
+            "bot_v2.adapters.brokers.ccxt.protective",
+            "import bot_v2.adapters.venues.okx.protective",
+            "broker knows venues only through",
+        ),
     ],
 )
 def test_a_planted_violation_is_caught(tree: Path, module: str, line: str, contract: str) -> None:
@@ -84,5 +106,16 @@ def test_choosing_the_sim_broker_never_imports_ccxt() -> None:
     code = (
         "import sys, bot_v2.cli.main, bot_v2.orchestration.container, bot_v2.orchestration.factories;"
         "assert 'ccxt' not in sys.modules, 'ccxt imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_looking_a_venue_up_loads_neither_ccxt_nor_websockets() -> None:
+    # Venue folders import their websocket code inside their stream builders: a REST-only or sim
+    # profile that only reads the registry pays for neither library.
+    code = (
+        "import sys, bot_v2.adapters.venues.registry as r; r.venue('binanceusdm');"
+        "assert 'ccxt' not in sys.modules, 'ccxt imported';"
+        "assert 'websockets' not in sys.modules, 'websockets imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

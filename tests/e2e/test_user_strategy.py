@@ -69,7 +69,7 @@ def test_a_new_strategy_file_lists_backtests_and_runs_in_dev(tmp_path: Path) -> 
 BROKEN = {
     "syntax": ("def on_candle(:\n", "fails to import (SyntaxError"),
     "raises": ("raise RuntimeError('boom')\n", "fails to import (RuntimeError at line 1: boom)"),
-    "no_api": ("class S:\n    name = 'x'\n", "S lacks on_candle, warmup_candles"),
+    "no_api": ("class S:\n    name = 'x'\n", "S lacks on_candle or decide, warmup_candles"),
     "not_attrs": (
         "class P:\n    pass\n\n\nclass S:\n    name = 'x'\n    params_type = P\n"
         "    def on_candle(self, c, p): ...\n    def warmup_candles(self): return 1\n",

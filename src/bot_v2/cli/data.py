@@ -21,9 +21,9 @@ from typing import cast
 
 from tqdm import tqdm
 
-from bot_v2.cli.backtest import _when
 from bot_v2.cli.errors import EXIT_USAGE, report
 from bot_v2.cli.options import add_config_options
+from bot_v2.cli.options import when as _when
 from bot_v2.domain.errors import BotError, ConfigError, InvalidSymbol
 from bot_v2.domain.symbols import normalize_symbol
 from bot_v2.features.market_data.download.plan import describe_gap

@@ -12,6 +12,7 @@ from bot_v2.cli import account as account_command
 from bot_v2.cli import backtest as backtest_command
 from bot_v2.cli import ctl as ctl_command
 from bot_v2.cli import data as data_command
+from bot_v2.cli import optimize as optimize_command
 from bot_v2.cli import orders as orders_command
 from bot_v2.cli import risk as risk_command
 from bot_v2.cli import run as run_command
@@ -45,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "data",
         help="download a venue's public candles, marks and funding (perps-bot data --help)",
+        add_help=False,
+    )
+    sub.add_parser(
+        "optimize",
+        help="search a strategy's parameters, walk-forward, on Ray (perps-bot optimize --help)",
         add_help=False,
     )
     sub.add_parser(
@@ -84,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return backtest_command.main(args_list[1:])
     if args_list[:1] == ["data"]:
         return data_command.main(args_list[1:])
+    if args_list[:1] == ["optimize"]:
+        return optimize_command.main(args_list[1:])
     if args_list[:1] == ["state"]:
         return state_command.main(args_list[1:])
     if args_list[:1] == ["strategy"]:

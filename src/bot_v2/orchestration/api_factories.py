@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +117,14 @@ def control_desk(metrics: ControlMetrics | None, **parts: Any) -> ControlDesk:
     if metrics is not None:
         parts.update(on_control=metrics.on_control, on_flags=metrics.on_flags)
     return ControlDesk(**parts)
+
+
+def slots_detail(monitor: object) -> Callable[[list[dict[str, object]]], None]:
+    """Each slot's results into /health's `slots` (a monitor without details ignores them)."""
+    set_detail = getattr(monitor, "set_detail", None)
+
+    def publish(slots: list[dict[str, object]]) -> None:
+        if set_detail is not None:
+            set_detail("slots", slots)
+
+    return publish

@@ -241,6 +241,7 @@ class Container(containers.DeclarativeContainer):
         market_data=market_data,
         broker=order_broker,
         store=store,
+        on_slots=providers.Callable(api_factories.slots_detail, monitor),
     )
     # Bot-side exits close through the intent path; the venue holds the stops and take-profits.
     closer = providers.Singleton(

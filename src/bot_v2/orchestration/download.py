@@ -7,9 +7,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot_v2.adapters.brokers.ccxt import VENUES, RetryPolicy
+from bot_v2.adapters.brokers.ccxt import RetryPolicy
 from bot_v2.adapters.brokers.ccxt.public_history import CcxtPublicHistory
 from bot_v2.adapters.replay.recorded_files import RecordedFiles
+from bot_v2.adapters.venues.registry import VENUES
 from bot_v2.domain.errors import ConfigError
 from bot_v2.features.market_data.download.service import DownloadService
 from bot_v2.orchestration.config.models import BotConfig
@@ -22,13 +23,14 @@ def _wall_ms() -> int:
 def public_history(config: BotConfig, exchange: str) -> CcxtPublicHistory:
     """The venue's public data without credentials: nothing a download sends is signed. The
     config's `broker.ccxt_config` (proxies, timeouts, URLs) and `broker.max_retry_after_s` apply."""
-    if exchange not in VENUES:
+    venue = VENUES.get(exchange)
+    if venue is None:
         supported = ", ".join(sorted(VENUES))
         raise ConfigError(
             [f"--exchange: {exchange!r} is not a supported venue (supported: {supported})"]
         )
     return CcxtPublicHistory(
-        exchange,
+        venue,
         ccxt_config=config.broker.ccxt_config,
         quote_asset=config.bot.quote_asset,
         retry=RetryPolicy(max_retry_after_s=float(config.broker.max_retry_after_s)),

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 # The ccxt package imports ccxt itself only when a broker is built, so sim profiles never pay for it.
 from bot_v2.adapters.brokers.ccxt import RetryPolicy, create_ccxt_broker
@@ -17,9 +18,17 @@ from bot_v2.adapters.clock.live import LiveClock
 from bot_v2.adapters.clock.stop import StopSignal
 from bot_v2.adapters.replay.clock import ReplayClock
 from bot_v2.adapters.replay.feed import ReplayFeed, load_feed
+from bot_v2.adapters.venues.registry import venue
 from bot_v2.domain.errors import ConfigError
 from bot_v2.domain.market import MarketSpec
 from bot_v2.features.live_trade.strategies.base import Strategy
+from bot_v2.features.live_trade.strategies.portfolio import (
+    PerCandle,
+    PortfolioStrategy,
+    Slot,
+    StrategyBook,
+    is_portfolio,
+)
 from bot_v2.features.market_data.polling_stream import PollingQuoteStream
 from bot_v2.features.market_data.timeframes import timeframe_to_ms
 from bot_v2.features.streaming.backoff import Backoff
@@ -27,6 +36,7 @@ from bot_v2.features.streaming.errors import NoStreamAdapter
 from bot_v2.features.streaming.service import StreamingService
 from bot_v2.orchestration.config.converter import runtime_value
 from bot_v2.orchestration.config.models import BotConfig, Secrets
+from bot_v2.orchestration.config.slots import slot_label, slot_strategy
 from bot_v2.orchestration.config.strategy import strategy_params
 from bot_v2.orchestration.strategy_source import StrategyNotFound
 from bot_v2.ports.broker import IBroker
@@ -96,7 +106,7 @@ def _given_markets(config: BotConfig) -> dict[str, MarketSpec]:
 
 def ccxt_broker(config: BotConfig, secrets: Secrets, stop: StopSignal) -> IBroker:
     return create_ccxt_broker(
-        config.broker.exchange,
+        venue(config.broker.exchange),
         secrets.api_key,
         secrets.api_secret,
         secrets.api_password,
@@ -123,7 +133,7 @@ def live_stream(config: BotConfig, source: IMarketData) -> IQuoteStream:
         return polling
     s = config.streaming
     # websockets loads only for a profile that streams.
-    from bot_v2.adapters.streams import create_stream
+    from bot_v2.orchestration.streams import create_stream
 
     try:
         return create_stream(
@@ -168,7 +178,7 @@ def user_stream(config: BotConfig, broker: IBroker) -> StreamingService | None:
             exchange,
         )
         return None
-    from bot_v2.adapters.streams import create_user_stream
+    from bot_v2.orchestration.streams import create_user_stream
 
     try:
         return create_user_stream(
@@ -185,15 +195,33 @@ def user_stream(config: BotConfig, broker: IBroker) -> StreamingService | None:
 
 def strategy(config: BotConfig) -> Strategy:
     """The strategy named by [strategy], built from [strategy.params] structured into its params
-    class (validation checked both already; orchestration/config/strategy.py)."""
+    class (validation checked both already; orchestration/config/strategy.py); with [[strategies]]
+    slots, or a strategy that decides over several symbols, a StrategyBook of them."""
+    if config.strategies:
+        return StrategyBook(
+            [
+                Slot(slot_label(s), s.symbols, s.allocation, _as_portfolio(slot_strategy(s)))
+                for s in config.strategies
+            ]
+        )
     try:
         cls, params = strategy_params(config.strategy)
     except StrategyNotFound as exc:
         raise ConfigError([str(exc)]) from None
     except ValueError as exc:
         raise ConfigError([f"config.strategy.params: {exc}"]) from None
-    built: Strategy = cls(params)
-    return built
+    built = cls(params)
+    if is_portfolio(built):
+        return StrategyBook([Slot(built.name, config.bot.symbols, Decimal(1), built)])
+    single: Strategy = built
+    return single
+
+
+def _as_portfolio(strategy: Any) -> PortfolioStrategy:
+    if is_portfolio(strategy):
+        portfolio: PortfolioStrategy = strategy
+        return portfolio
+    return PerCandle(strategy)
 
 
 def state_path(data_dir: Path) -> Path:

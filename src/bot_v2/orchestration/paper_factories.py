@@ -11,6 +11,7 @@ from bot_v2.adapters.brokers.paper.broker import PaperBroker
 from bot_v2.adapters.brokers.paper.feed import LiveFeed
 from bot_v2.adapters.brokers.sim.markets import load_sim_markets
 from bot_v2.adapters.clock.stop import StopSignal
+from bot_v2.adapters.venues.registry import venue
 from bot_v2.domain.errors import ConfigError, DataError
 from bot_v2.domain.market import LeverageTier
 from bot_v2.orchestration import factories
@@ -24,7 +25,7 @@ SIM_STATE_FILE = "paper-sim.db"
 def public_market_data(config: BotConfig, stop: StopSignal) -> PublicMarketData:
     """Takes no Secrets: there is nothing it could sign with."""
     return PublicMarketData(
-        config.broker.exchange,
+        venue(config.broker.exchange),
         ccxt_config=config.broker.ccxt_config,
         sandbox=config.broker.sandbox,
         quote_asset=config.bot.quote_asset,

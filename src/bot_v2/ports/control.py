@@ -91,6 +91,8 @@ class RuntimeSnapshot:
     positions: tuple[PositionView, ...] = ()
     strategy: str = ""
     strategy_params: Mapping[str, Any] = attrs.field(factory=dict)
+    # [[strategies]] slots, each as SlotResult.document() gives it; empty with one [strategy].
+    slots: tuple[Mapping[str, Any], ...] = ()
     # The day's start, peak and drawdown figures of the risk state, as text.
     risk: Mapping[str, Any] = attrs.field(factory=dict)
 

@@ -22,6 +22,7 @@ from tests.loopback import (
 from tests.loopback.okx import API_PASSPHRASE
 
 from bot_v2.adapters.brokers.ccxt import CcxtBroker, RetryPolicy
+from bot_v2.adapters.venues import registry
 from bot_v2.domain.orders import OrderRequest, OrderType, Side, TimeInForce
 
 Access = Literal["session", "urls"]
@@ -78,7 +79,7 @@ async def venue_and_broker(
         config = ccxt_config_for(venue_id, venue.url)
     config.update(ccxt_extra or {})
     broker = CcxtBroker(
-        venue_id,
+        registry.venue(venue_id),
         api_key,
         api_secret,
         # Only OKX asks for a passphrase; the others never send it.

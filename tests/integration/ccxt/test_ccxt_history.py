@@ -12,7 +12,7 @@ from ccxt_harness import BTC, FAST_RETRY, market, venue_and_broker
 from tests.loopback import API_KEY, API_SECRET, TEST_DEFAULTS
 
 from bot_v2.adapters.brokers.ccxt import CcxtBroker
-from bot_v2.adapters.brokers.ccxt import venues as venues_module
+from bot_v2.adapters.venues import registry
 from bot_v2.domain.orders import Side
 
 VENUES = ["binanceusdm", "bybit"]
@@ -23,8 +23,9 @@ DAY_MS = 86_400_000
 def test_fills_span_many_pages_without_gaps_or_repeats(
     venue_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    profile = venues_module.VENUES[venue_id]
-    monkeypatch.setitem(venues_module.VENUES, venue_id, attrs.evolve(profile, history_page_limit=5))
+    found = registry.VENUES[venue_id]
+    paged = attrs.evolve(found, profile=attrs.evolve(found.profile, history_page_limit=5))
+    monkeypatch.setitem(registry.VENUES, venue_id, paged)
 
     async def run() -> None:
         async with venue_and_broker(venue_id) as (venue, broker):
@@ -73,7 +74,7 @@ def test_a_fresh_broker_names_the_client_ids_of_earlier_fills(venue_id: str) -> 
             await placer.submit_order(market("old-2", Side.SELL, "0.004"))
             session = venue.client_session()
             reader = CcxtBroker(
-                venue_id,
+                registry.venue(venue_id),
                 API_KEY,
                 API_SECRET,
                 ccxt_config=dict(TEST_DEFAULTS),

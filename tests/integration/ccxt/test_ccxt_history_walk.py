@@ -14,7 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot_v2.adapters.brokers.ccxt import history
-from bot_v2.adapters.brokers.ccxt.venues import BINANCEUSDM, BYBIT, VenueProfile
+from bot_v2.adapters.venues.binanceusdm.profile import PROFILE as BINANCEUSDM
+from bot_v2.adapters.venues.bybit.profile import PROFILE as BYBIT
+from bot_v2.adapters.venues.profile import VenueProfile
 from bot_v2.domain.errors import BrokerError
 
 NOW = 1_700_000_000_000

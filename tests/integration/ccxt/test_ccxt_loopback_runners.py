@@ -23,6 +23,7 @@ from tests.loopback import (
 )
 
 from bot_v2.adapters.brokers.ccxt import create_ccxt_broker
+from bot_v2.adapters.venues import registry
 from bot_v2.domain.orders import OrderStatus, Side
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 async def _buy_through_config(url: str, cid: str) -> tuple[str, Decimal]:
     broker = create_ccxt_broker(
-        "binanceusdm",
+        registry.venue("binanceusdm"),
         API_KEY,
         API_SECRET,
         ccxt_config=ccxt_config_for("binanceusdm", url),

@@ -23,6 +23,7 @@ from tests.loopback.book import MAKER_FEE, TAKER_FEE
 from tests.loopback.okx import CONTRACT_VALUES, OkxVenue
 
 from bot_v2.adapters.brokers.ccxt import CcxtBroker, create_ccxt_broker
+from bot_v2.adapters.venues import registry
 from bot_v2.domain.errors import (
     AuthenticationFailed,
     BotError,
@@ -422,11 +423,11 @@ def test_the_passphrase_is_required_and_sandbox_uses_the_demo_header() -> None:
                 await broker.start()
 
     asyncio.run(run())
-    broker = create_ccxt_broker("okx", "k", "s", "p", sandbox=True)
+    broker = create_ccxt_broker(registry.venue("okx"), "k", "s", "p", sandbox=True)
     assert broker._exchange.headers.get("x-simulated-trading") == "1"
     assert isinstance(broker, CcxtBroker)
     with pytest.raises(ConfigError):
-        create_ccxt_broker("okx", "k", "s", "p", ccxt_config={"password": "p"})
+        create_ccxt_broker(registry.venue("okx"), "k", "s", "p", ccxt_config={"password": "p"})
 
 
 KEY = "PLANTED-KEY-a71f93c2e5d84b06"

@@ -17,7 +17,8 @@ import pytest
 from ccxt_harness import BTC, market, venue_and_broker
 from tests.loopback import LoopbackVenue, RecordedRequest
 
-from bot_v2.domain.errors import InvalidOrder, OrderNotFound
+from bot_v2.adapters.venues import registry
+from bot_v2.domain.errors import ConfigError, InvalidOrder, OrderNotFound
 from bot_v2.domain.orders import OrderRequest, OrderStatus, OrderType, Side, TriggerPrice
 
 VENUE_IDS = ["binanceusdm", "bybit", "okx"]
@@ -333,3 +334,21 @@ async def test_the_moved_mark_is_the_mark_the_venue_reports(venue_id: str) -> No
         venue.set_price(BTC, "50100")
         [mark] = await broker.fetch_marks([BTC])
         assert mark.price == Decimal(50100)
+
+
+@run_async
+async def test_a_venue_folder_without_protective_orders_is_named_and_sends_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `Venue.protective` is optional (adapters/venues/_template): the broker refuses, naming the
+    # config key, before any conditional order reaches the venue.
+    plain = attrs.evolve(registry.VENUES["binanceusdm"], protective=None)
+    monkeypatch.setitem(registry.VENUES, "binanceusdm", plain)
+    async with venue_and_broker("binanceusdm") as (venue, broker):
+        venue.set_price(BTC, "50000")
+        with pytest.raises(ConfigError) as caught:
+            await broker.place_protective(protective("sl9", Side.SELL, "0.01", "49000"))
+        assert caught.value.lines == [
+            "config.broker.exchange: 'binanceusdm' has no protective (conditional) orders"
+        ]
+        assert _sends(venue, "sl9") == []

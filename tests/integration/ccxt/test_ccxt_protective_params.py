@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot_v2.adapters.brokers.ccxt.protective_venues import STYLES, protective_style
-from bot_v2.domain.errors import ConfigError
+from bot_v2.adapters.venues.registry import VENUES
 from bot_v2.domain.orders import OrderRequest, OrderType, Side, TriggerPrice
 
 requests = st.builds(
@@ -38,11 +36,13 @@ SOURCE = {
 }
 
 
-@given(request=requests, venue_id=st.sampled_from(sorted(STYLES)))
+@given(request=requests, venue_id=st.sampled_from(sorted(VENUES)))
 def test_every_request_names_its_trigger_source_price_and_client_id_once(
     request: OrderRequest, venue_id: str
 ) -> None:
-    params = protective_style(venue_id).create_params(request)
+    style = VENUES[venue_id].protective
+    assert style is not None
+    params = style.create_params(request)
     take_profit = request.type is OrderType.TAKE_PROFIT_MARKET
     trigger_key = "takeProfitPrice" if take_profit else "stopLossPrice"
     assert params[trigger_key] == float(request.trigger_price or 0)
@@ -64,8 +64,3 @@ def test_every_request_names_its_trigger_source_price_and_client_id_once(
     if venue_id == "bybit":
         assert params["reduceOnly"] is True and params["orderLinkId"] == "sl1"
         assert ("closeOnTrigger" in params) == request.close_position
-
-
-def test_a_venue_without_protective_orders_is_named() -> None:
-    with pytest.raises(ConfigError, match=r"config\.broker\.exchange: 'kraken'"):
-        protective_style("kraken")

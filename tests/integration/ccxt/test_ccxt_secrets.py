@@ -13,7 +13,9 @@ import pytest
 from ccxt_harness import BTC, SleepRecorder, market, venue_and_broker
 
 from bot_v2.adapters.brokers.ccxt import CcxtBroker, create_ccxt_broker
-from bot_v2.adapters.brokers.ccxt import venues as venues_module
+from bot_v2.adapters.venues import registry
+from bot_v2.adapters.venues.profile import VenueProfile
+from bot_v2.adapters.venues.venue import Venue
 from bot_v2.domain.errors import BotError, ConfigError
 from bot_v2.domain.orders import Side
 
@@ -93,7 +95,9 @@ def test_no_credential_in_errors_tracebacks_or_logs(
 
 def test_credentials_in_ccxt_config_are_refused() -> None:
     with pytest.raises(ConfigError) as caught:
-        create_ccxt_broker("binanceusdm", ccxt_config={"apiKey": KEY, "secret": SECRET})
+        create_ccxt_broker(
+            registry.venue("binanceusdm"), ccxt_config={"apiKey": KEY, "secret": SECRET}
+        )
     assert caught.value.lines == [
         "config.broker.ccxt_config.apiKey: credentials come from the environment, not the config",
         "config.broker.ccxt_config.secret: credentials come from the environment, not the config",
@@ -103,34 +107,34 @@ def test_credentials_in_ccxt_config_are_refused() -> None:
 
 def test_verbose_ccxt_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"^config\.broker\.ccxt_config\.verbose: "):
-        create_ccxt_broker("bybit", KEY, SECRET, ccxt_config={"verbose": True})
+        create_ccxt_broker(registry.venue("bybit"), KEY, SECRET, ccxt_config={"verbose": True})
 
 
 def test_unknown_venue_is_a_config_error() -> None:
     with pytest.raises(ConfigError) as caught:
-        create_ccxt_broker("binance_spot", KEY, SECRET)
+        create_ccxt_broker(registry.venue("binance_spot"), KEY, SECRET)
     assert caught.value.lines == [
         "config.broker.exchange: 'binance_spot' is not a supported venue (supported: binanceusdm, bybit, okx)"
     ]
 
 
 def test_broker_repr_shows_no_credentials() -> None:
-    broker = CcxtBroker("binanceusdm", KEY, SECRET)
+    broker = CcxtBroker(registry.venue("binanceusdm"), KEY, SECRET)
     assert _leaks(repr(broker)) == []
 
 
 def test_sandbox_switches_to_the_venue_test_urls() -> None:
-    binance = create_ccxt_broker("binanceusdm", KEY, SECRET, sandbox=True)
-    bybit = create_ccxt_broker("bybit", KEY, SECRET, sandbox=True)
+    binance = create_ccxt_broker(registry.venue("binanceusdm"), KEY, SECRET, sandbox=True)
+    bybit = create_ccxt_broker(registry.venue("bybit"), KEY, SECRET, sandbox=True)
     binance_api = binance._exchange.urls["api"]
     bybit_api = bybit._exchange.urls["api"]
     assert binance_api["fapiPrivate"].startswith("https://demo-fapi.binance.com/")
     assert bybit_api["private"].startswith("https://api-testnet.")
 
 
-def test_sandbox_on_a_venue_without_one_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sandbox_on_a_venue_without_one_fails_clearly() -> None:
     # ccxt lists no testnet for mexc; a profile for it must not silently trade live.
-    profile = venues_module.VenueProfile(
+    profile = VenueProfile(
         exchange_id="mexc",
         ccxt_defaults={},
         client_id_param="clientOrderId",
@@ -139,7 +143,6 @@ def test_sandbox_on_a_venue_without_one_fails_clearly(monkeypatch: pytest.Monkey
         fetch_by_client_id="fetch_order",
         sandbox="testnet",
     )
-    monkeypatch.setitem(venues_module.VENUES, "mexc", profile)
     with pytest.raises(ConfigError) as caught:
-        create_ccxt_broker("mexc", KEY, SECRET, sandbox=True)
+        create_ccxt_broker(Venue(profile=profile), KEY, SECRET, sandbox=True)
     assert caught.value.lines == ["config.broker.sandbox: mexc has no testnet in ccxt"]

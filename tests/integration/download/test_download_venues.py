@@ -22,6 +22,7 @@ import pytest
 from bot_v2.adapters.brokers.ccxt import RetryPolicy
 from bot_v2.adapters.brokers.ccxt.public_history import CcxtPublicHistory
 from bot_v2.adapters.replay.recorded_files import RecordedFiles
+from bot_v2.adapters.venues import registry
 from bot_v2.domain.errors import ConfigError, DataError
 from bot_v2.domain.market import Gap
 from bot_v2.features.market_data.download.service import (
@@ -88,7 +89,10 @@ async def download(
 ) -> DownloadReport:
     session = venue.client_session()
     history = CcxtPublicHistory(
-        venue_id, ccxt_config=dict(TEST_DEFAULTS), session=session, retry=QUICK_RETRY
+        registry.venue(venue_id),
+        ccxt_config=dict(TEST_DEFAULTS),
+        session=session,
+        retry=QUICK_RETRY,
     )
     service = DownloadService(
         history, RecordedFiles(out, venue_id), lambda: int(time.time() * 1000)

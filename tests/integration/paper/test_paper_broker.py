@@ -17,6 +17,7 @@ from bot_v2.adapters.brokers.ccxt.public import PublicMarketData
 from bot_v2.adapters.brokers.paper.broker import PaperBroker
 from bot_v2.adapters.brokers.paper.feed import LiveFeed
 from bot_v2.adapters.brokers.sim.settings import SimSettings
+from bot_v2.adapters.venues import registry
 from bot_v2.domain.orders import OrderRequest, OrderType, Side
 from tests.loopback import BinanceUsdmVenue, BybitVenue, LoopbackVenue, ccxt_config_for
 from tests.loopback.server import ManualClock
@@ -43,7 +44,7 @@ def test_the_sim_trades_on_the_venue_candles_and_pays_its_funding(
         venue = VENUES[exchange](prices={"BTCUSDT": "20000"}, clock=clock)
         await venue.start()
         public = PublicMarketData(
-            exchange, ccxt_config=ccxt_config_for(exchange, venue.url), now_ms=clock
+            registry.venue(exchange), ccxt_config=ccxt_config_for(exchange, venue.url), now_ms=clock
         )
         broker = PaperBroker(
             public,
@@ -110,7 +111,9 @@ def test_a_restarted_paper_exchange_reads_the_candles_it_was_down_for(tmp_path: 
         await venue.start()
         config = ccxt_config_for("binanceusdm", venue.url)
         try:
-            broker = paper(PublicMarketData("binanceusdm", ccxt_config=config, now_ms=clock))
+            broker = paper(
+                PublicMarketData(registry.venue("binanceusdm"), ccxt_config=config, now_ms=clock)
+            )
             await broker.start()
             await broker.submit_order(
                 OrderRequest("p-1", BTC, Side.BUY, OrderType.MARKET, Decimal("0.1"))
@@ -119,7 +122,9 @@ def test_a_restarted_paper_exchange_reads_the_candles_it_was_down_for(tmp_path: 
             await broker.close()
             clock.advance(8 * MINUTE)
             seen = len(venue.recorded("/fapi/v1/klines"))
-            again = paper(PublicMarketData("binanceusdm", ccxt_config=config, now_ms=clock))
+            again = paper(
+                PublicMarketData(registry.venue("binanceusdm"), ccxt_config=config, now_ms=clock)
+            )
             await again.start()
             try:
                 await again.fetch_positions([BTC])

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from bot_v2.adapters.streams import WsOptions
+from bot_v2.adapters.streams.ws import WsOptions
 from bot_v2.domain.market import Candle, Mark
 from bot_v2.features.streaming import Backoff, StreamingService
 from bot_v2.ports.quote_stream import MarketEvent

@@ -10,7 +10,8 @@ import logging
 from decimal import Decimal
 
 from bot_v2.adapters.brokers.ccxt import CcxtBroker
-from bot_v2.adapters.streams.binanceusdm import BinanceUserDataParser
+from bot_v2.adapters.venues import registry
+from bot_v2.adapters.venues.binanceusdm.user_parser import BinanceUserDataParser
 from bot_v2.domain.fills import Fill
 from bot_v2.domain.orders import OrderRequest, OrderType, Side
 from bot_v2.features.streaming import RateLimitedLog, StreamOutput
@@ -24,7 +25,7 @@ def test_stream_fills_equal_rest_fills_field_by_field() -> None:
     async def scenario() -> tuple[list[Fill], list[Fill]]:
         async with BinanceUsdmVenue(prices={"BTCUSDT": "20000"}) as venue:
             broker = CcxtBroker(
-                "binanceusdm",
+                registry.venue("binanceusdm"),
                 API_KEY,
                 API_SECRET,
                 ccxt_config=ccxt_config_for("binanceusdm", venue.url),

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from bot_v2.adapters.streams import create_user_stream
 from bot_v2.domain.fills import Fill
 from bot_v2.domain.orders import Order, OrderStatus, Side
 from bot_v2.features.streaming import StreamingService
+from bot_v2.orchestration.streams import create_user_stream
 from wsloopback import BinanceUserLoopback
 from wsloopback.binance_user import order_trade_update
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import orjson
 
-from bot_v2.adapters.streams import create_stream
 from bot_v2.features.streaming import StreamingService
+from bot_v2.orchestration.streams import create_stream
 from wsloopback import BybitLoopback
 
 from .support import (

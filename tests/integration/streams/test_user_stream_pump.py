@@ -7,11 +7,11 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
-from bot_v2.adapters.streams import create_user_stream
 from bot_v2.domain.fills import Fill
 from bot_v2.domain.orders import Side
 from bot_v2.features.live_trade.account_sync import NOTHING_NEW, SyncResult
 from bot_v2.orchestration.runtime.user_stream_pump import UserStreamPump
+from bot_v2.orchestration.streams import create_user_stream
 from wsloopback import BinanceUserLoopback
 from wsloopback.binance_user import order_trade_update
 

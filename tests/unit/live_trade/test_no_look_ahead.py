@@ -13,6 +13,7 @@ import pytest
 from bot_v2.domain.market import Candle
 from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Action, Signal
+from bot_v2.features.live_trade.strategies.portfolio import PerCandle, Slot, StrategyBook
 from bot_v2.features.live_trade.strategy_orchestrator import LookAhead, StrategyOrchestrator
 
 HOUR = 3_600_000
@@ -61,4 +62,20 @@ def test_closed_candles_pass_and_the_next_one_cannot_be_read() -> None:
     assert peeker.seen == [8 * HOUR, 9 * HOUR]
     with pytest.raises(LookAhead, match="closes at 39600000, after the cycle's time 36000000"):
         asyncio.run(orchestrator(peeker).on_candles([candle(10 * HOUR)], now))
+    assert peeker.seen == [8 * HOUR, 9 * HOUR]
+
+
+def test_a_book_of_slots_gets_the_same_door() -> None:
+    peeker = _Peeker()
+    book = StrategyBook([Slot("p", (SYMBOL,), Decimal(1), PerCandle(peeker))])
+    unused: Any = None
+    slots = StrategyOrchestrator(
+        book, unused, {}, Decimal(1), Decimal(1), account=_Flat(), risk=unused
+    )
+    now = 10 * HOUR
+    asyncio.run(slots.on_candles([candle(8 * HOUR), candle(9 * HOUR)], now))
+    assert peeker.seen == [8 * HOUR, 9 * HOUR]
+    with pytest.raises(LookAhead):
+        asyncio.run(slots.on_candles([candle(9 * HOUR), candle(10 * HOUR)], now))
+    # Refused whole: not even the closed candle beside it reached the strategy.
     assert peeker.seen == [8 * HOUR, 9 * HOUR]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from bot_v2.adapters.streams.binanceusdm import BinancePublicParser, BinanceUserDataParser
-from bot_v2.adapters.streams.bybit import BybitPublicParser, BybitSequences
+from bot_v2.adapters.venues.binanceusdm.parser import BinancePublicParser
+from bot_v2.adapters.venues.binanceusdm.user_parser import BinanceUserDataParser
+from bot_v2.adapters.venues.bybit.parser import BybitPublicParser, BybitSequences
 from bot_v2.features.streaming import RateLimitedLog, StreamOutput
 
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot_v2.adapters.streams import NoStreamAdapter, create_stream, create_user_stream
-from bot_v2.adapters.streams.binanceusdm import BinancePublicTransport
-from bot_v2.adapters.streams.bybit import BybitPublicTransport
+from bot_v2.adapters.venues.binanceusdm.public import BinancePublicTransport
+from bot_v2.adapters.venues.bybit.public import BybitPublicTransport
 from bot_v2.domain.errors import InvalidSymbol
 from bot_v2.features.streaming import StreamingService
+from bot_v2.features.streaming.errors import NoStreamAdapter
+from bot_v2.orchestration.streams import create_stream, create_user_stream
 
 
 def test_supported_venues_give_a_supervised_stream_with_unified_symbols() -> None:

@@ -134,6 +134,12 @@ def reads_router(parts: ApiParts, status: IStatusSource, reader: Any) -> APIRout
     @router.get("/strategies")
     def strategies() -> dict[str, Any]:
         snapshot = parts.view.snapshot()
+        if snapshot.slots:
+            # [[strategies]]: each slot with its own results; [strategy] keeps the shared keys.
+            return {
+                "strategies": [dict(slot) for slot in snapshot.slots],
+                "shared": dict(snapshot.strategy_params),
+            }
         return {
             "strategies": [{"name": snapshot.strategy, "params": dict(snapshot.strategy_params)}]
         }

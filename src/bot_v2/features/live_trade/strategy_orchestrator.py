@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Protocol
 
+import attrs
+
 from bot_v2.domain.market import Candle, MarketSpec
 from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Action
@@ -18,6 +20,7 @@ from bot_v2.features.live_trade.risk.context import RiskContext
 from bot_v2.features.live_trade.sizing import target_size
 from bot_v2.features.live_trade.sizing.sizer import Sizer
 from bot_v2.features.live_trade.strategies.base import Strategy
+from bot_v2.features.live_trade.strategies.portfolio import StrategyBook
 
 
 class Account(Protocol):
@@ -44,7 +47,7 @@ class LookAhead(RuntimeError):
 class StrategyOrchestrator:
     def __init__(
         self,
-        strategy: Strategy,
+        strategy: Strategy | StrategyBook,
         execution: ExecutionCoordinator,
         markets: Mapping[str, MarketSpec],
         position_fraction: Decimal,
@@ -66,7 +69,7 @@ class StrategyOrchestrator:
         # The configured sizing method ([strategy.sizing]); None: the fixed fraction alone.
         self._sizer = sizer
 
-    def use(self, strategy: Strategy, position_fraction: Decimal) -> None:
+    def use(self, strategy: Strategy | StrategyBook, position_fraction: Decimal) -> None:
         """An operator's new parameters, between two cycles: the next candle goes to `strategy`."""
         self._strategy = strategy
         self._fraction = position_fraction
@@ -80,13 +83,10 @@ class StrategyOrchestrator:
         outcomes: list[OrderOutcome] = []
         ctx: RiskContext | None = None
         for candle in candles:
-            if candle.close_time_ms > now_ms:
-                # The one door to a strategy: a candle still open at the cycle's time would be a
-                # look at the future (docs/strategies.md), so it never gets through.
-                raise LookAhead(
-                    f"{candle.symbol} candle opening at {candle.timestamp_ms} closes at "
-                    f"{candle.close_time_ms}, after the cycle's time {now_ms}"
-                )
+            _closed_by(candle, now_ms)
+        if isinstance(self._strategy, StrategyBook):
+            return await self._on_book(self._strategy, candles, now_ms)
+        for candle in candles:
             symbol = candle.symbol
             position = positions.get(symbol) or self._flat.get(symbol) or Position(symbol)
             signal = self._strategy.on_candle(candle, position)
@@ -102,9 +102,50 @@ class StrategyOrchestrator:
                 ctx = None
         return outcomes
 
+    async def _on_book(
+        self, book: StrategyBook, candles: Sequence[Candle], now_ms: int
+    ) -> list[OrderOutcome]:
+        """Several strategies in slots: the candles closing at one time go to the book together
+        (a pairs slot sees both legs at once), then each signal is sized from its slot's share of
+        equity and acted on in the order the book answered."""
+        outcomes: list[OrderOutcome] = []
+        ctx: RiskContext | None = None
+        by_time: dict[int, list[Candle]] = {}
+        for candle in candles:
+            by_time.setdefault(candle.close_time_ms, []).append(candle)
+        for close_ms in sorted(by_time):
+            group = by_time[close_ms]
+            last = {c.symbol: c for c in group}
+            for slot_signal in book.decide(group, close_ms, self._account.positions):
+                signal = slot_signal.signal
+                priced = last.get(signal.symbol)
+                if priced is None:
+                    continue  # a leg without a candle at this time has no price to size from
+                if ctx is None:
+                    ctx = self._risk.context()
+                share = book.allocation(signal.symbol) * slot_signal.weight
+                share_ctx = attrs.evolve(ctx, equity=ctx.equity * share)
+                size = self._size(share_ctx, signal.action, priced)
+                acted = await self._execution.act(signal, size, ctx, now_ms)
+                outcomes.extend(acted)
+                if any(o.sent for o in acted):
+                    await self._account.sync()
+                    ctx = None
+        return outcomes
+
     def _size(self, ctx: RiskContext, action: Action, candle: Candle) -> Decimal:
         spec = self._markets[candle.symbol]
         if self._sizer is None:
             return target_size(ctx.equity, candle.close, self._fraction, self._leverage, spec)
         sign = -1 if action is Action.OPEN_SHORT else 1
         return self._sizer.size(ctx, candle.symbol, sign, candle.close, spec)
+
+
+def _closed_by(candle: Candle, now_ms: int) -> None:
+    """The one door to a strategy: a candle still open at the cycle's time would be a look at the
+    future (docs/strategies.md), so it never gets through."""
+    if candle.close_time_ms > now_ms:
+        raise LookAhead(
+            f"{candle.symbol} candle opening at {candle.timestamp_ms} closes at "
+            f"{candle.close_time_ms}, after the cycle's time {now_ms}"
+        )

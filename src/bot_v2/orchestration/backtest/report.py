@@ -56,8 +56,21 @@ def summary_rows(m: Metrics) -> list[tuple[str, str]]:
     ]
 
 
+def slot_rows(m: Metrics) -> list[tuple[str, str]]:
+    """One row per [[strategies]] slot: its strategy, share, trades, net PnL and time exposed."""
+    return [
+        (
+            f"slot {r.spec.label}",
+            f"{r.spec.strategy} x{r.spec.allocation} on {', '.join(r.spec.symbols)}: "
+            f"{r.trades} trades ({r.wins} wins), net {_money(r.net_pnl)}, "
+            f"exposed {r.exposure * 100:.1f}%",
+        )
+        for r in m.slots
+    ]
+
+
 def format_summary(m: Metrics) -> str:
-    rows = summary_rows(m)
+    rows = summary_rows(m) + slot_rows(m)
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
@@ -95,6 +108,7 @@ def summary_document(m: Metrics, gaps: Sequence[Gap]) -> dict[str, Any]:
         "fills": m.fills,
         "fills_sha256": m.fills_sha256,
         "gaps": [describe_gap(g) for g in gaps],
+        "slots": [r.document() for r in m.slots],
     }
 
 
@@ -109,7 +123,11 @@ def write_report(
     """All five files or none: a failed write (a full disk) leaves the directory as it was."""
     title = f"Backtest {', '.join(metrics.symbols)} {metrics.timeframe}"
     page = html.render(
-        title, summary_rows(metrics), curve.timestamps_ms, curve.equity, curve.drawdown
+        title,
+        summary_rows(metrics) + slot_rows(metrics),
+        curve.timestamps_ms,
+        curve.equity,
+        curve.drawdown,
     )
     summary = json.dumps(summary_document(metrics, gaps), indent=2) + "\n"
     try:

@@ -17,7 +17,9 @@ from bot_v2.domain.fills import Fill, FundingPayment
 from bot_v2.domain.money import ZERO
 from bot_v2.domain.positions import Position, apply_fill
 from bot_v2.features.live_trade.accounting import ClosedTrade
+from bot_v2.features.live_trade.strategies.portfolio.results import SlotResult
 from bot_v2.orchestration.backtest.engine import BacktestRun
+from bot_v2.orchestration.backtest.slots import slot_results
 
 DAY_MS = 86_400_000
 FloatArray = npt.NDArray[np.float64]
@@ -61,6 +63,8 @@ class Metrics:
     # Positions (or parts) closed by each exit kind: the protection journal's "exit" events
     # (stop_loss, trailing, break_even, take_profit, time, end_of_day) and the liquidations.
     exits: dict[str, int] = attrs.field(factory=dict)
+    # [[strategies]]: each slot's results apart (backtest/slots.py); empty with one [strategy].
+    slots: tuple[SlotResult, ...] = ()
 
     @property
     def return_pct(self) -> Decimal:
@@ -218,6 +222,7 @@ def measure(run: BacktestRun, timeframe: str) -> tuple[Metrics, EquityCurve, lis
         fills=len(fills),
         fills_sha256=fills_digest(fills),
         exits=exits_by_kind(run.store.events, len(state.liquidations)),
+        slots=slot_results(run),
     )
     return metrics, curve, trades
 

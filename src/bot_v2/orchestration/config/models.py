@@ -138,6 +138,21 @@ class StrategySection:
 
 
 @attrs.frozen
+class StrategySlot:
+    """[[strategies]]: one of several strategies side by side (docs/strategies.md, "Slots")."""
+
+    name: str = ""
+    file: str = ""
+    # How results name the slot; empty: the strategy's name.
+    label: str = ""
+    # The symbols this slot trades, each one of bot.symbols and in no other slot.
+    symbols: tuple[str, ...] = ()
+    # The share of equity the slot sizes from (0 < allocation <= 1; all slots sum to <= 1).
+    allocation: Decimal = Decimal(1)
+    params: dict[str, object] = attrs.field(factory=dict)
+
+
+@attrs.frozen
 class RiskSection:
     max_leverage: Decimal = Decimal(5)
     max_order_notional: Decimal = Decimal(50000)
@@ -309,6 +324,8 @@ class BotConfig:
     broker: BrokerSection = BrokerSection()
     replay: ReplaySection = ReplaySection()
     strategy: StrategySection = StrategySection()
+    # Several strategies in slots; empty: [strategy] alone trades every symbol.
+    strategies: tuple[StrategySlot, ...] = ()
     risk: RiskSection = RiskSection()
     protections: ProtectionsSection = ProtectionsSection()
     monitoring: MonitoringSection = MonitoringSection()

@@ -57,14 +57,14 @@ def strategy_params(section: StrategySection) -> tuple[Any, object]:
     return cls, runtime_value(section.params, cls.params_type)
 
 
-def params_problems(params_type: type, raw: Mapping[str, object]) -> list[Problem]:
+def params_problems(params_type: type, raw: Mapping[str, object], at: str = AT) -> list[Problem]:
     attrs.resolve_types(params_type)
     fields = attrs.fields_dict(params_type)
     converter = make_converter()
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        path = f"{AT}.{key}"
+        path = f"{at}.{key}"
         field = fields.get(key)
         if field is None:
             problems.append(Problem(path, "unknown key", show=False))
@@ -86,7 +86,7 @@ def params_problems(params_type: type, raw: Mapping[str, object]) -> list[Proble
     try:
         params_type(**values)
     except (ValueError, TypeError) as exc:
-        problems.append(Problem(AT, str(exc), show=False))
+        problems.append(Problem(at, str(exc), show=False))
     return problems
 
 

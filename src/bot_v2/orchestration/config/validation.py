@@ -15,6 +15,7 @@ from bot_v2.orchestration.config.models import BotConfig, MarketRules
 from bot_v2.orchestration.config.problems import SECRETS_HINT, Problem, looks_secret
 from bot_v2.orchestration.config.protection_checks import protection_checks, protection_relations
 from bot_v2.orchestration.config.ranges import Range
+from bot_v2.orchestration.config.slots import slot_problems, slot_symbols
 from bot_v2.orchestration.config.strategy import strategy_problems
 
 PROFILES: Final = ("dev", "canary", "prod", "paper")
@@ -59,12 +60,14 @@ def validate(config: BotConfig) -> tuple[BotConfig, list[Problem]]:
             funding=_replay_map("funding", replay.funding, symbols, problems),
         ),
         markets=_market_keys(config.markets, problems),
+        strategies=tuple(attrs.evolve(s, symbols=slot_symbols(s)) for s in config.strategies),
     )
     for path, value, check in _leaf_checks(config):
         problem = check(path, value)
         if problem is not None:
             problems.append(problem)
     problems.extend(_strategy_relations(config))
+    problems.extend(slot_problems(config))
     problems.extend(exit_relations(config, _LEVERAGE.holds(config.strategy.leverage)))
     problems.extend(protection_relations(config))
     problems.extend(_streaming_relations(config))

@@ -30,10 +30,12 @@ from bot_v2.features.live_trade.risk.state import (
     pause,
 )
 from bot_v2.features.live_trade.risk_context import RiskContextSource
+from bot_v2.features.live_trade.strategies.portfolio.results import SlotTally
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
 from bot_v2.features.market_data.service import MarketDataService
 from bot_v2.monitoring.reports import CycleReport
 from bot_v2.orchestration.config.models import BotConfig
+from bot_v2.orchestration.config.slots import slot_specs
 from bot_v2.orchestration.runtime.control_queue import ControlQueue, SnapshotBoard
 from bot_v2.orchestration.runtime.strategy_change import changed_keys, revised, warmed_strategy
 from bot_v2.ports.broker import IBroker
@@ -68,6 +70,7 @@ class ControlDesk:
         store: IStateStore,
         on_control: Callable[[str, str], None] = lambda action, status: None,
         on_flags: Callable[[Flags], None] = lambda flags: None,
+        on_slots: Callable[[list[dict[str, object]]], None] = lambda slots: None,
     ) -> None:
         self.config = config
         self.queue = queue
@@ -81,6 +84,10 @@ class ControlDesk:
         self.store = store
         self.on_control = on_control
         self.on_flags = on_flags
+        # Each slot's results apart (/health, /api/v1/strategies); None with one [strategy].
+        specs = slot_specs(config)
+        self.slots = SlotTally(specs) if specs else None
+        self.on_slots = on_slots
         # Set by apply_pending when a control sent or cancelled orders: the cycle recounts them.
         self.orders_moved = False
 
@@ -223,6 +230,12 @@ class ControlDesk:
             upnl = None if mark is None else position.unrealized_pnl(mark)
             positions.append(PositionView(symbol, position.size, position.entry_price, mark, upnl))
         d = state.drawdown
+        slots: list[dict[str, object]] = []
+        if self.slots is not None:
+            self.slots.update(self.risk.ledger.closed_trades)
+            held = self.risk.ledger.positions
+            slots = [r.document() for r in self.slots.results(held, marks)]
+            self.on_slots(slots)
         self.board.publish(
             RuntimeSnapshot(
                 state="running",
@@ -235,6 +248,7 @@ class ControlDesk:
                 positions=tuple(positions),
                 strategy=self.config.strategy.name,
                 strategy_params={k: str(v) for k, v in attrs.asdict(self.config.strategy).items()},
+                slots=tuple(slots),
                 risk={
                     "day_start_equity": str(state.day_start_equity),
                     "equity_peak": None if d.peak is None else str(d.peak),

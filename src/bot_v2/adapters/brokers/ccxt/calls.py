@@ -11,7 +11,7 @@ from bot_v2.adapters.brokers.ccxt.errors import is_ccxt_error, to_domain_error
 from bot_v2.adapters.brokers.ccxt.limits import Gate
 from bot_v2.adapters.brokers.ccxt.redact import Redactor
 from bot_v2.adapters.brokers.ccxt.retry import RetryPolicy, Sleep, retrying
-from bot_v2.adapters.brokers.ccxt.venues import VenueProfile
+from bot_v2.adapters.venues.profile import VenueProfile
 from bot_v2.domain.errors import BrokerError, ExchangeUnavailable, RateLimited
 
 log = logging.getLogger("bot_v2.adapters.brokers.ccxt.broker")

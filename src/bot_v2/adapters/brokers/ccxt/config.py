@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot_v2.adapters.brokers.ccxt.redact import RedactingLogger
-from bot_v2.adapters.brokers.ccxt.venues import VenueProfile
+from bot_v2.adapters.venues.profile import VenueProfile
 from bot_v2.domain.errors import ConfigError
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from bot_v2.adapters.brokers.ccxt.redact import Redactor
-from bot_v2.adapters.brokers.ccxt.venues import VenueProfile
+from bot_v2.adapters.venues.profile import VenueProfile
 from bot_v2.domain.errors import (
     AuthenticationFailed,
     BotError,

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from bot_v2.adapters.brokers.ccxt.broker import CcxtBroker
 from bot_v2.adapters.brokers.ccxt.retry import RetryPolicy, Sleep
+from bot_v2.adapters.venues.venue import Venue
 
 if TYPE_CHECKING:
     import aiohttp
 
 
 def create_ccxt_broker(
-    exchange: str,
+    venue: Venue,
     api_key: str = "",
     api_secret: str = "",
     api_password: str = "",
@@ -26,11 +27,12 @@ def create_ccxt_broker(
     sleep: Sleep | None = None,
     stopping: Callable[[], bool] | None = None,
 ) -> CcxtBroker:
-    """`exchange`, `ccxt_config`, `sandbox` come from `[broker]`; the keys from the environment.
-    Raises ConfigError (one `broker.<field>: ...` line per problem) for an unsupported venue,
-    credentials inside ccxt_config, or a sandbox the venue lacks. Makes no network call."""
+    """`venue` is `[broker] exchange` looked up in adapters/venues/registry.py; `ccxt_config`,
+    `sandbox` come from `[broker]`; the keys from the environment. Raises ConfigError (one
+    `broker.<field>: ...` line per problem) for credentials inside ccxt_config or a sandbox the venue
+    lacks. Makes no network call."""
     return CcxtBroker(
-        exchange,
+        venue,
         api_key,
         api_secret,
         api_password,

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from bot_v2.adapters.brokers.ccxt import convert
-from bot_v2.adapters.brokers.ccxt.venues import VenueProfile
+from bot_v2.adapters.venues.profile import VenueProfile
 from bot_v2.domain.errors import BrokerError
 from bot_v2.domain.fills import FundingPayment
 from bot_v2.domain.money import ZERO

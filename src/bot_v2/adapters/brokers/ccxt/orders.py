@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot_v2.adapters.brokers.ccxt.venues import VenueProfile
+from bot_v2.adapters.venues.profile import VenueProfile
 from bot_v2.domain.errors import InvalidOrder
 from bot_v2.domain.market import MarketSpec
 from bot_v2.domain.money import quantize_size

@@ -1,6 +1,6 @@
 """IProtectiveOrders over ccxt: conditional orders the venue holds for us (stop-market,
 take-profit-market, stop-limit), always reduce-only, kept apart from plain orders because the venues
-keep them apart (protective_venues.py says how each one does).
+keep them apart (adapters/venues/<id>/protective.py says how each one does).
 
 The rules of plain submits hold: a placement whose answer is lost is looked up once by client id
 and never sent again (OrderOutcomeUnknown when not found); only refusals that prove the venue did not
@@ -18,9 +18,10 @@ import attrs
 from bot_v2.adapters.brokers.ccxt import convert, orders
 from bot_v2.adapters.brokers.ccxt.errors import is_duplicate_client_id
 from bot_v2.adapters.brokers.ccxt.market_data import CcxtMarketData
-from bot_v2.adapters.brokers.ccxt.protective_venues import ProtectiveStyle, protective_style
+from bot_v2.adapters.venues.protective_style import ProtectiveStyle
 from bot_v2.domain.errors import (
     BrokerError,
+    ConfigError,
     ExchangeUnavailable,
     InvalidOrder,
     OrderNotFound,
@@ -47,7 +48,13 @@ class CcxtProtectiveOrders(CcxtMarketData):
 
     @property
     def _style(self) -> ProtectiveStyle:
-        return protective_style(self._venue.exchange_id)
+        if self._protective_style is None:
+            raise ConfigError(
+                [
+                    f"config.broker.exchange: {self._venue.exchange_id!r} has no protective (conditional) orders"
+                ]
+            )
+        return self._protective_style
 
     def _margin_params(self, symbol: str) -> dict[str, Any]:
         if not self._venue.margin_mode_per_order:

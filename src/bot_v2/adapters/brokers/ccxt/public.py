@@ -13,6 +13,7 @@ import attrs
 from bot_v2.adapters.brokers.ccxt import convert
 from bot_v2.adapters.brokers.ccxt.market_data import CcxtMarketData
 from bot_v2.adapters.brokers.ccxt.retry import RetryPolicy, Sleep
+from bot_v2.adapters.venues.venue import Venue
 
 
 @attrs.frozen
@@ -29,7 +30,7 @@ class PublicMarketData(CcxtMarketData):
 
     def __init__(
         self,
-        exchange_id: str,
+        venue: Venue,
         *,
         ccxt_config: Mapping[str, Any] | None = None,
         sandbox: bool = False,
@@ -40,7 +41,7 @@ class PublicMarketData(CcxtMarketData):
         now_ms: Callable[[], int] | None = None,
     ) -> None:
         super().__init__(
-            exchange_id,
+            venue,
             ccxt_config=ccxt_config,
             sandbox=sandbox,
             retry=retry,

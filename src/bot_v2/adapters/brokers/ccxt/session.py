@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from bot_v2.adapters.brokers.ccxt import convert
 from bot_v2.adapters.brokers.ccxt.account_history import AccountHistory
-from bot_v2.adapters.brokers.ccxt.binance_listen_key import ListenKeys
 from bot_v2.adapters.brokers.ccxt.calls import VenueCalls
 from bot_v2.adapters.brokers.ccxt.config import build_ccxt_config
+from bot_v2.adapters.brokers.ccxt.listen_keys import ListenKeys
 from bot_v2.adapters.brokers.ccxt.redact import RedactingLogger, Redactor
 from bot_v2.adapters.brokers.ccxt.retry import RetryPolicy, Sleep
-from bot_v2.adapters.brokers.ccxt.venues import VenueProfile, venue_profile
+from bot_v2.adapters.venues.profile import VenueProfile
+from bot_v2.adapters.venues.protective_style import ProtectiveStyle
+from bot_v2.adapters.venues.venue import Venue
 from bot_v2.domain.errors import BrokerError, ConfigError, InvalidSymbol
 from bot_v2.domain.market import LeverageTier, MarketSpec
 from bot_v2.domain.symbols import normalize_symbol
@@ -40,7 +42,7 @@ class CcxtSession:
 
     def __init__(
         self,
-        exchange_id: str,
+        venue: Venue,
         api_key: str = "",
         api_secret: str = "",
         api_password: str = "",
@@ -54,7 +56,10 @@ class CcxtSession:
         now_ms: Callable[[], int] | None = None,
         stopping: Callable[[], bool] | None = None,
     ) -> None:
-        self._venue: VenueProfile = venue_profile(exchange_id)
+        # Orchestration looks the venue up (adapters/venues/registry.py) and hands it in: this
+        # class knows venues only through their profile and protective-order style.
+        self._venue: VenueProfile = venue.profile
+        self._protective_style: ProtectiveStyle | None = venue.protective
         self._redactor = Redactor((api_key, api_secret, api_password))
         self._has_credentials = bool(api_key and api_secret)
         self._now_ms = now_ms or _wall_ms
@@ -68,7 +73,7 @@ class CcxtSession:
             logger=RedactingLogger(logging.getLogger(WIRE_LOGGER), self._redactor),
             session=session,
         )
-        self._exchange = _new_exchange(exchange_id, config)
+        self._exchange = _new_exchange(self._venue.exchange_id, config)
         if sandbox:
             self._enable_sandbox()
         self._calls = VenueCalls(

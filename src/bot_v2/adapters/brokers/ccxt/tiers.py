@@ -8,7 +8,7 @@ from typing import Any
 
 from bot_v2.adapters.brokers.ccxt import convert
 from bot_v2.adapters.brokers.ccxt.calls import VenueCalls
-from bot_v2.adapters.brokers.ccxt.venues import VenueProfile
+from bot_v2.adapters.venues.profile import VenueProfile
 from bot_v2.domain.errors import BrokerError
 from bot_v2.domain.market import Mark
 

@@ -10,7 +10,7 @@ A strategy is a class with
 Look-ahead: a strategy is given no reference to the feed, and the strategy orchestrator refuses
 (LookAhead) any candle not closed at the cycle's time before the strategy sees it. (A read-only
 history view ending at the cycle's time, for strategies that want more than their own state, is
-still to come.)
+in strategies/portfolio/view.py: HistoryView.)
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ from bot_v2.domain.market import Candle
 from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Signal
 
-REQUIRED_METHODS = ("on_candle", "warmup_candles")
+REQUIRED_METHODS = ("warmup_candles",)
+# One of these: a per-candle strategy answers on_candle, a portfolio strategy decide
+# (strategies/portfolio/base.py).
+DECIDING_METHODS = ("on_candle", "decide")
 
 
 class Strategy(Protocol):
@@ -49,6 +52,8 @@ def api_problem(cls: Any) -> str | None:
     if not isinstance(name, str) or not name.strip():
         return f"{cls.__name__} has no `name` string"
     missing = [m for m in REQUIRED_METHODS if not callable(getattr(cls, m, None))]
+    if not any(callable(getattr(cls, m, None)) for m in DECIDING_METHODS):
+        missing.insert(0, " or ".join(DECIDING_METHODS))
     if missing:
         return f"{cls.__name__} lacks {', '.join(missing)}"
     params_type = getattr(cls, "params_type", None)

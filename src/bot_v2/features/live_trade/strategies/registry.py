@@ -8,7 +8,9 @@ from typing import Any
 from bot_v2.features.live_trade.strategies.base import Strategy, api_problem
 from bot_v2.features.live_trade.strategies.baseline import BaselineStrategy
 from bot_v2.features.live_trade.strategies.breakout import BreakoutStrategy
+from bot_v2.features.live_trade.strategies.ensemble import EnsembleStrategy
 from bot_v2.features.live_trade.strategies.momentum import MomentumStrategy
+from bot_v2.features.live_trade.strategies.pairs import PairsStrategy
 
 
 def registry_of(*classes: type) -> dict[str, type]:
@@ -29,6 +31,8 @@ STRATEGIES: dict[str, type] = registry_of(
     BaselineStrategy,
     MomentumStrategy,
     BreakoutStrategy,
+    PairsStrategy,
+    EnsembleStrategy,
 )
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from bot_v2.adapters.streams.binanceusdm.parser import BinancePublicParser
 from bot_v2.adapters.streams.timeframes import binance_interval, timeframe_ms
 from bot_v2.adapters.streams.ws import WsOptions, WsSession, open_ws
+from bot_v2.adapters.venues.binanceusdm.parser import BinancePublicParser
 from bot_v2.domain.symbols import venue_id
 from bot_v2.features.streaming.output import StreamOutput
 from bot_v2.features.streaming.ratelimited_log import RateLimitedLog

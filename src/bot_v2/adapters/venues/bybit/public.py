@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable, Sequence
 import orjson
 from websockets.asyncio.client import ClientConnection
 
-from bot_v2.adapters.streams.bybit.parser import BybitPublicParser, BybitSequences, topics
 from bot_v2.adapters.streams.timeframes import bybit_interval, timeframe_ms
 from bot_v2.adapters.streams.ws import WsOptions, WsSession, open_ws
+from bot_v2.adapters.venues.bybit.parser import BybitPublicParser, BybitSequences, topics
 from bot_v2.features.streaming.errors import StreamClosed
 from bot_v2.features.streaming.output import StreamOutput
 from bot_v2.features.streaming.ratelimited_log import RateLimitedLog

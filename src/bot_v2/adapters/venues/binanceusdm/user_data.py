@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from websockets.asyncio.client import ClientConnection
 
-from bot_v2.adapters.streams.binanceusdm.public import BINANCE_PUBLIC_URL, BINANCE_ROTATE_AFTER_S
-from bot_v2.adapters.streams.binanceusdm.user_parser import BinanceUserDataParser
 from bot_v2.adapters.streams.ws import WsOptions, WsSession, open_ws
+from bot_v2.adapters.venues.binanceusdm.public import BINANCE_PUBLIC_URL, BINANCE_ROTATE_AFTER_S
+from bot_v2.adapters.venues.binanceusdm.user_parser import BinanceUserDataParser
 from bot_v2.features.streaming.errors import StreamClosed, describe
 from bot_v2.features.streaming.output import StreamOutput
 from bot_v2.features.streaming.ratelimited_log import RateLimitedLog
