@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot_v2.adapters.streams import create_stream
 from bot_v2.monitoring.alerts.stream_watch import StreamWatch
+from bot_v2.orchestration.streams import create_stream
 from tests.alertloopback import Receiver
 from tests.integration.alerts._build import dispatcher_for
 from tests.integration.streams.support import WS, FakeRestMarketData, eventually, fast_backoff
