@@ -3,10 +3,16 @@ the baseline strategy through the `perps-bot backtest` machinery in fast and in 
 same moving-average crossover in backtrader (no fees, no funding, market orders at the close).
 Prints candles per second for each, the fast/backtrader ratio, and whether both traded alike.
 
-Targets: fast >= 1,000,000 candles/s and >= 20x backtrader; step >= 100,000 candles/s.
+Then every built-in strategy at its default params on the same walk (its first
+`--library-candles`: a month by default; `--library-candles 525600` for the year), fast and step mode, and whether their fills agree.
+
+Targets: fast >= 1,000,000 candles/s and >= 20x backtrader; step >= 100,000 candles/s; every
+built-in strategy >= 100,000 candles/s in fast mode.
 
     .venv/bin/python scripts/bench_backtest.py [--candles 525600] [--windows 60/240,240/1440]
                                                [--skip-step] [--skip-backtrader]
+                                               [--library-candles 43200] [--strategies a,b]
+                                               [--library-only]
 
 Two workloads by default: SMA 60/240 (about 2,700 reversals a year on this walk) and 240/1440
 (about 500). Fast mode's speed is set by how often the strategy acts, since every candle where
@@ -25,7 +31,9 @@ import numpy as np
 
 from bot_v2.adapters.replay.columns import CandleColumns
 from bot_v2.adapters.replay.feed import ReplayFeed, SymbolSeries
+from bot_v2.domain.errors import ConfigError
 from bot_v2.domain.orders import Side
+from bot_v2.features.live_trade.strategies.registry import STRATEGIES
 from bot_v2.orchestration.backtest.engine import BacktestRun, run_backtest
 from bot_v2.orchestration.backtest.synthetic import random_walk
 from bot_v2.orchestration.config import load_config
@@ -64,6 +72,57 @@ def bot_config(short: int, long: int, guarded: bool = False) -> BotConfig:
         *([] if guarded else unguarded),
     ]
     return load_config("dev", None, {}, sets).config
+
+
+def strategy_config(name: str) -> BotConfig:
+    """A built-in at its default params with the crossover workload's venue and limits (no fees, no
+    venue-held stop, no drawdown halt): what is measured is the strategy and the cycle."""
+    baseline = bot_config(60, 240)
+    sets = [
+        f'bot.symbols=["{SYMBOL}"]',
+        'bot.timeframe="1m"',
+        f'strategy.name="{name}"',
+        'strategy.exits.stop_loss="off"',
+        "protections.max_drawdown_pct=0",
+        "strategy.leverage=1",
+        "strategy.position_fraction=0.2",
+        "broker.sim.taker_fee=0",
+        "broker.sim.maker_fee=0",
+        "broker.sim.spread_bps=0",
+        "broker.sim.slippage=0",
+        "risk.daily_loss_limit=1000000000",
+        "risk.max_order_notional=1000000000",
+        "risk.max_symbol_notional=1000000000",
+        "risk.max_total_notional=1000000000",
+    ]
+    config = load_config("dev", None, {}, sets).config
+    assert config.broker == baseline.broker  # the same venue as the crossover workload
+    return config
+
+
+def library(columns: CandleColumns, names: list[str], skip_step: bool) -> None:
+    n = len(columns)
+    print(f"\nbuilt-in strategies, default params, on the first {n:,} candles of the walk")
+    print(f"  {'strategy':<22}{'fast c/s':>12}{'step c/s':>12}{'cycles run':>13}{'fills':>8}  same")
+    ours(random_walk(SYMBOL, 5_000, MINUTE, seed=SEED + 1), strategy_config("baseline"), "fast")
+    for name in names:
+        try:
+            config = strategy_config(name)
+        except ConfigError as problem:  # e.g. pairs: two symbols, not this one-symbol walk
+            print(f"  {name:<22}not run: {problem.lines[0] if problem.lines else problem}")
+            continue
+        elapsed, fast = ours(columns, config, "fast")
+        fills = fast.broker.exchange.state.fills
+        step_rate, same = "-", "-"
+        if not skip_step:
+            step_elapsed, step = ours(columns, config, "step")
+            step_rate = f"{n / step_elapsed:,.0f}"
+            same = "yes" if step.broker.exchange.state.fills == fills else "NO"
+        short = "" if n / elapsed >= 100_000 else "  (< 100k target)"
+        print(
+            f"  {name:<22}{n / elapsed:>12,.0f}{step_rate:>12}"
+            f"{fast.cycles_run:>13,}{len(fills):>8,}  {same}{short}"
+        )
 
 
 def ours(columns: CandleColumns, config: BotConfig, mode: str) -> tuple[float, BacktestRun]:
@@ -207,11 +266,17 @@ def main() -> None:
     )
     parser.add_argument("--skip-step", action="store_true")
     parser.add_argument("--skip-backtrader", action="store_true")
+    parser.add_argument("--library-candles", type=int, default=43_200)
+    parser.add_argument("--strategies", default=",".join(STRATEGIES))
+    parser.add_argument("--library-only", action="store_true")
     args = parser.parse_args()
     columns = random_walk(SYMBOL, args.candles, MINUTE, seed=SEED)
-    for pair in args.windows.split(","):
-        short, long = (int(x) for x in pair.split("/"))
-        workload(columns, short, long, args)
+    if not args.library_only:
+        for pair in args.windows.split(","):
+            short, long = (int(x) for x in pair.split("/"))
+            workload(columns, short, long, args)
+    month = columns.window(0, min(args.library_candles, args.candles))
+    library(month, args.strategies.split(","), args.skip_step)
 
 
 if __name__ == "__main__":

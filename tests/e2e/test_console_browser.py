@@ -1,6 +1,6 @@
 """The console in a real headless chromium against the real `perps-bot --profile dev` CLI with a
-paced replay: the page asks for a token, the operator logs in, the equity chart is redrawn as the
-replay runs (pushed by the server-sent events, no reload), "Pause entries" asks for a
+paced replay: the page asks for a token, the operator logs in, the equity chart (the vendored chart
+library, served by the bot at /assets/lightweight-charts.js) is redrawn as the replay runs (pushed by the server-sent events, no reload), "Pause entries" asks for a
 confirmation (dismissed: nothing sent; accepted: the paused flag lights up and the journal page
 shows it), logging out brings the login back, also after a reload (the session cookie is gone),
 and a viewer sees no controls."""
@@ -33,7 +33,13 @@ def wait(driver: Any, proc: subprocess.Popen[str], condition: Any, what: str) ->
 
 
 def chart(driver: Any) -> str:
-    return str(driver.find_element("css selector", "#equity polyline").get_attribute("points"))
+    """The equity chart's points as the chart library holds them ("" before it is drawn)."""
+    return str(
+        driver.execute_script(
+            "return typeof equitySeries === 'undefined' || equitySeries === null ? ''"
+            " : equitySeries.data().map((p) => `${p.time},${p.value}`).join(' ');"
+        )
+    )
 
 
 def heights(points: str) -> set[str]:
@@ -97,6 +103,13 @@ def test_login_watch_the_equity_pause_and_log_out(tmp_path: Path, browser: Any) 
         # a different one, pushed while the page stays as it is.
         first = wait(browser, proc, lambda d: len(heights(chart(d))) > 1 and chart(d), "a curve")
         wait(browser, proc, lambda d: chart(d) != first, "the curve to change")
+        assert browser.find_elements("css selector", "#equity canvas")
+        # Drawn by the library the bot serves; nothing came from anywhere else.
+        loaded = browser.execute_script(
+            "return performance.getEntriesByType('resource').map((e) => e.name);"
+        )
+        assert f"{url}/assets/lightweight-charts.js" in loaded
+        assert all(name.startswith(url) for name in loaded)
 
         # Pause entries: the confirmation dismissed sends nothing; accepted, the flag lights up.
         pause = browser.find_element("css selector", '#controls button[data-action="pause"]')

@@ -47,6 +47,8 @@ def test_a_new_strategy_file_lists_backtests_and_runs_in_dev(tmp_path: Path) -> 
     assert ran.returncode == 0, ran.stderr
     summary = json.loads((tmp_path / "report" / "summary.json").read_text())
     assert summary["trades"] > 0
+    # The template's plots() reach the report: its average is drawn over the candles.
+    assert '"lines":["SMA 30"]' in (tmp_path / "report" / "report.html").read_text()
     bad = backtest(tmp_path, file, "my_sma", "--set", "strategy.params.window=1")
     assert (bad.returncode, bad.stderr.strip()) == (
         2,

@@ -4,6 +4,7 @@ request recording and fault injection. See docs/exchanges.md ("Testing against l
 from tests.loopback.binanceusdm import BinanceUsdmVenue
 from tests.loopback.bybit import BybitVenue
 from tests.loopback.client import TEST_DEFAULTS, ccxt_config_for, loopback_urls
+from tests.loopback.krakenfutures import KrakenFuturesVenue
 from tests.loopback.okx import OkxVenue
 from tests.loopback.server import (
     API_KEY,
@@ -20,6 +21,7 @@ __all__ = [
     "TEST_DEFAULTS",
     "BinanceUsdmVenue",
     "BybitVenue",
+    "KrakenFuturesVenue",
     "LoopbackVenue",
     "OkxVenue",
     "RecordedRequest",

@@ -16,16 +16,19 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from tests.loopback.binanceusdm import BinanceUsdmVenue
 from tests.loopback.bybit import BybitVenue
+from tests.loopback.krakenfutures import KrakenFuturesVenue
 from tests.loopback.okx import OkxVenue
-from tests.loopback.server import API_KEY, API_SECRET, LoopbackVenue, ManualClock
+from tests.loopback.server import API_KEY, LoopbackVenue, ManualClock
 
 VENUES: dict[str, type[LoopbackVenue]] = {
     "binanceusdm": BinanceUsdmVenue,
     "bybit": BybitVenue,
     "okx": OkxVenue,
+    "krakenfutures": KrakenFuturesVenue,
 }
 
 
@@ -35,7 +38,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="plain HTTP port; 0 picks a free one")
     parser.add_argument("--state-file", default=None)
     parser.add_argument("--api-key", default=API_KEY)
-    parser.add_argument("--api-secret", default=API_SECRET)
+    # Default: the venue's own loopback secret (Kraken's is base64).
+    parser.add_argument("--api-secret", default=None)
     parser.add_argument("--balance", default="10000")
     parser.add_argument(
         "--price", action="append", default=[], metavar="SYMBOL=PRICE", help="repeatable"
@@ -52,13 +56,14 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 async def serve(args: argparse.Namespace) -> None:
     prices = dict(item.split("=", 1) for item in args.price)
-    extra: dict[str, ManualClock] = {}
+    extra: dict[str, Any] = {}
     if args.manual_clock_offset_ms is not None:
         start = int(time.time() * 1000) + args.manual_clock_offset_ms
         extra["clock"] = ManualClock(start - start % 60_000)
+    if args.api_secret is not None:
+        extra["api_secret"] = args.api_secret
     venue = VENUES[args.venue](
         api_key=args.api_key,
-        api_secret=args.api_secret,
         prices=prices,
         balance=args.balance,
         port=args.port,

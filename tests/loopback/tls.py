@@ -29,6 +29,8 @@ VENUE_HOSTS = (
     "papi.binance.com",
     "api.bybit.com",
     "www.okx.com",
+    "futures.kraken.com",
+    "demo-futures.kraken.com",
     "localhost",
 )
 

@@ -27,7 +27,14 @@ from bot_v2.cli.options import add_config_options, add_data_options, symbol_file
 from bot_v2.domain.errors import BotError
 from bot_v2.orchestration.backtest.data import describe_gap, load_data
 from bot_v2.orchestration.backtest.engine import MODES, run_backtest
-from bot_v2.orchestration.backtest.report import format_summary, write_report
+from bot_v2.orchestration.backtest.page.render import report_page
+from bot_v2.orchestration.backtest.report import (
+    format_summary,
+    report_title,
+    slot_rows,
+    summary_rows,
+    write_report,
+)
 from bot_v2.orchestration.backtest.results import measure
 from bot_v2.orchestration.config import load_config
 
@@ -86,9 +93,10 @@ def _run(args: argparse.Namespace) -> int:
     metrics, curve, trades = measure(run, data.timeframe)
     print(format_summary(metrics))
     if args.report_dir is not None:
-        written = write_report(
-            args.report_dir, metrics, curve, trades, run.broker.exchange.state.fills, data.gaps
-        )
+        summary = summary_rows(metrics) + slot_rows(metrics)
+        page = report_page(run, report_title(metrics), summary, metrics, curve, trades)
+        fills = run.broker.exchange.state.fills
+        written = write_report(args.report_dir, metrics, curve, trades, fills, data.gaps, page)
         print(f"report: {', '.join(str(p) for p in written)}")
     return 0
 

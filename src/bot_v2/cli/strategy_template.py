@@ -23,6 +23,7 @@ from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Action, Signal
 from bot_v2.features.live_trade.indicators import RollingMean
 from bot_v2.features.live_trade.strategies.params import option, param
+from bot_v2.features.live_trade.strategies.plots import Plot, sma
 
 
 @attrs.frozen
@@ -51,6 +52,10 @@ class Strategy:
     def warmup_candles(self) -> int:
         # Candles per symbol the runtime feeds before the first entry may trade.
         return self.params.window
+
+    def plots(self) -> tuple[Plot, ...]:
+        # Optional: what the backtest's report.html draws over the candles (docs/strategies.md).
+        return (sma(self.params.window),)
 
     def on_candle(self, candle: Candle, position: Position) -> Signal:
         """Called once per closed candle, in time order; `position` is the one held now. Only this

@@ -15,10 +15,12 @@ from tests.loopback import (
     TEST_DEFAULTS,
     BinanceUsdmVenue,
     BybitVenue,
+    KrakenFuturesVenue,
     LoopbackVenue,
     OkxVenue,
     ccxt_config_for,
 )
+from tests.loopback.krakenfutures import API_SECRET as KRAKEN_SECRET
 from tests.loopback.okx import API_PASSPHRASE
 
 from bot_v2.adapters.brokers.ccxt import CcxtBroker, RetryPolicy
@@ -30,18 +32,27 @@ VENUES: dict[str, type[LoopbackVenue]] = {
     "binanceusdm": BinanceUsdmVenue,
     "bybit": BybitVenue,
     "okx": OkxVenue,
+    "krakenfutures": KrakenFuturesVenue,
 }
 BTC = "BTC/USDT:USDT"
 ETH = "ETH/USDT:USDT"
 # Fast, deterministic retries: four attempts, delays of at most 10 ms.
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay_s=0.002, max_delay_s=0.01, seed=7)
 # The venue parameter that carries our client order id, as it arrives at the server.
-CLIENT_ID_PARAM = {"binanceusdm": "newClientOrderId", "bybit": "orderLinkId", "okx": "clOrdId"}
+CLIENT_ID_PARAM = {
+    "binanceusdm": "newClientOrderId",
+    "bybit": "orderLinkId",
+    "okx": "clOrdId",
+    "krakenfutures": "cliOrdId",
+}
 ORDER_PATH = {
     "binanceusdm": "/fapi/v1/order",
     "bybit": "/v5/order/create",
     "okx": "/api/v5/trade/order",
+    "krakenfutures": "/derivatives/api/v3/sendorder",
 }
+# Kraken Futures settles its linear perpetuals in USD; the others in USDT.
+QUOTE = {"krakenfutures": "USD"}
 
 
 class SleepRecorder:
@@ -70,6 +81,9 @@ async def venue_and_broker(
     stopping: Callable[[], bool] | None = None,
     now_ms: Callable[[], int] | None = None,
 ) -> AsyncIterator[tuple[LoopbackVenue, CcxtBroker]]:
+    if venue_id == "krakenfutures" and api_secret == API_SECRET:
+        # Kraken's secrets are base64 (its loopback's default is).
+        api_secret = KRAKEN_SECRET
     venue = VENUES[venue_id](**dict(venue_kwargs or {}))
     await venue.start()
     session = venue.client_session() if access == "session" else None
@@ -90,6 +104,7 @@ async def venue_and_broker(
         sleep=sleep or SleepRecorder(),
         stopping=stopping,
         now_ms=now_ms,
+        quote_asset=QUOTE.get(venue_id, "USDT"),
     )
     try:
         if start:

@@ -33,6 +33,7 @@ requests = st.builds(
 SOURCE = {
     "binanceusdm": ("workingType", "MARK_PRICE", "CONTRACT_PRICE"),
     "bybit": ("triggerBy", "MarkPrice", "LastPrice"),
+    "krakenfutures": ("triggerSignal", "mark", "last"),
 }
 
 
@@ -64,3 +65,7 @@ def test_every_request_names_its_trigger_source_price_and_client_id_once(
     if venue_id == "bybit":
         assert params["reduceOnly"] is True and params["orderLinkId"] == "sl1"
         assert ("closeOnTrigger" in params) == request.close_position
+    if venue_id == "krakenfutures":
+        # No close-position flag at Kraken: always a reduce-only order of the size asked.
+        assert params["reduceOnly"] is True and params["cliOrdId"] == "sl1"
+        assert set(params) == {"cliOrdId", trigger_key, "triggerSignal", "reduceOnly"}

@@ -114,7 +114,7 @@ def test_unknown_venue_is_a_config_error() -> None:
     with pytest.raises(ConfigError) as caught:
         create_ccxt_broker(registry.venue("binance_spot"), KEY, SECRET)
     assert caught.value.lines == [
-        "config.broker.exchange: 'binance_spot' is not a supported venue (supported: binanceusdm, bybit, okx)"
+        "config.broker.exchange: 'binance_spot' is not a supported venue (supported: binanceusdm, bybit, krakenfutures, okx)"
     ]
 
 

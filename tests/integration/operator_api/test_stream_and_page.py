@@ -1,12 +1,14 @@
 """The console's first page and its push channel: `/` serves a page that loads nothing from the
-network, and /api/v1/stream pushes a `status` event for each snapshot the runtime publishes
+network (its one script, the vendored chart library, comes from the bot itself), and /api/v1/stream pushes a `status` event for each snapshot the runtime publishes
 (readers only: 401 without a token)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 
 import httpx
@@ -15,6 +17,9 @@ from bot_v2.ports.control import Flags, RuntimeSnapshot
 
 from ._served import VIEWER, served
 
+LIBRARY = "vendor/lightweight-charts/lightweight-charts.standalone.production.js"
+PROVENANCE = "vendor/lightweight-charts/PROVENANCE.md"
+
 
 def test_the_page_loads_nothing_from_the_network(tmp_path: Path) -> None:
     with served(tmp_path) as (url, _, _):
@@ -22,6 +27,19 @@ def test_the_page_loads_nothing_from_the_network(tmp_path: Path) -> None:
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "/api/v1/stream" in page.text
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page.text)
+    assert re.findall(r"""src=["']?([^"' >]+)""", page.text) == ["/assets/lightweight-charts.js"]
+
+
+def test_the_chart_library_is_served_as_vendored(tmp_path: Path) -> None:
+    vendored = resources.files("bot_v2.resources").joinpath(LIBRARY).read_bytes()
+    provenance = resources.files("bot_v2.resources").joinpath(PROVENANCE).read_text()
+    # Byte for byte the npm package's file: its sum is the one PROVENANCE.md records.
+    assert f"`{hashlib.sha256(vendored).hexdigest()}`" in provenance
+    with served(tmp_path) as (url, _, _):
+        # Public code, no secret: served without a login, like the page.
+        asset = httpx.get(f"{url}/assets/lightweight-charts.js")
+    assert asset.status_code == 200 and asset.headers["content-type"].startswith("text/javascript")
+    assert asset.content == vendored and b"LightweightCharts" in vendored
 
 
 def test_each_published_snapshot_is_pushed(tmp_path: Path) -> None:

@@ -116,3 +116,47 @@ def test_the_momentum_builtin_is_chosen_by_name_with_its_params() -> None:
     assert errors(overrides=["strategy.name=momentum", "strategy.params.vol_window=1"]) == [
         "config.strategy.params.vol_window: must be >= 2, got 1"
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "cls", "good", "bad", "error"),
+    [
+        (
+            "mean_reversion",
+            "MeanReversionStrategy",
+            "strategy.params.window=30",
+            "strategy.params.entry_z=0",
+            "config.strategy.params.entry_z: must be > 0, got 0",
+        ),
+        (
+            "volatility_expansion",
+            "VolatilityExpansionStrategy",
+            "strategy.params.squeeze_bars=3",
+            "strategy.params.window=1",
+            "config.strategy.params.window: must be >= 2, got 1",
+        ),
+        (
+            "regime",
+            "RegimeStrategy",
+            "strategy.params.rank_window=100",
+            "strategy.params.turbulent_pct=1.5",
+            "config.strategy.params.turbulent_pct: must be <= 1, got 1.5",
+        ),
+    ],
+)
+def test_the_library_builtins_are_chosen_by_name_and_their_params_checked(
+    name: str, cls: str, good: str, bad: str, error: str
+) -> None:
+    loaded = load(overrides=[f"strategy.name={name}", good])
+    assert type(factories.strategy(loaded.config)).__name__ == cls
+    assert errors(overrides=[f"strategy.name={name}", bad]) == [error]
+
+
+def test_mean_reversion_needs_its_rsi_thresholds_in_order() -> None:
+    assert errors(
+        overrides=[
+            "strategy.name=mean_reversion",
+            "strategy.params.rsi_low=70",
+            "strategy.params.rsi_high=70",
+        ]
+    ) == ["config.strategy.params: rsi_low (70) must be < rsi_high (70)"]

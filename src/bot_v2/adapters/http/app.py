@@ -7,6 +7,7 @@ in the wrong shape must not come back in a response or a log)."""
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -20,6 +21,14 @@ from bot_v2.adapters.http.auth import COOKIE, OPERATOR
 from bot_v2.adapters.http.parts import ApiParts
 from bot_v2.adapters.http.stream import stream_router
 from bot_v2.ports.status import IStatusSource
+
+CHART_LIBRARY = "vendor/lightweight-charts/lightweight-charts.standalone.production.js"
+
+
+@cache
+def chart_script() -> bytes:
+    """The vendored Lightweight Charts, read once per process."""
+    return resources.files("bot_v2.resources").joinpath(CHART_LIBRARY).read_bytes()
 
 
 def build_app(status: IStatusSource, parts: ApiParts | None) -> FastAPI:
@@ -118,5 +127,15 @@ def _mount_api(app: FastAPI, status: IStatusSource, parts: ApiParts) -> None:
         # The page itself holds nothing secret: it asks for a login before it shows anything.
         page = resources.files("bot_v2.adapters.http").joinpath("static/index.html").read_bytes()
         return Response(page, media_type="text/html; charset=utf-8")
+
+    @app.get("/assets/lightweight-charts.js", include_in_schema=False)
+    def chart_library() -> Response:
+        # Public, unchanged third-party code (resources/vendor/lightweight-charts/PROVENANCE.md),
+        # served by the bot itself so the console draws its chart with no network.
+        return Response(
+            chart_script(),
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
 
     app.include_router(controls_router(parts, operator))

@@ -68,8 +68,10 @@ class VenueProfile:
     lookup_id_param: str
     # What the venue accepts as a client order id; checked before sending.
     client_id_pattern: str
-    # How an order is found by client id: one direct call, or open orders then order history.
-    fetch_by_client_id: Literal["fetch_order", "open_then_closed"]
+    # How an order is found by client id: one direct call, open orders then order history, or
+    # an order-status listing filtered by client id (Kraken Futures' orders/status?cliOrdIds=:
+    # ccxt's fetch_order would send the missing exchange id as `orderIds=None`).
+    fetch_by_client_id: Literal["fetch_order", "open_then_closed", "fetch_orders"]
     # "testnet": ccxt's set_sandbox_mode; "demo": ccxt's enable_demo_trading; "none": neither.
     sandbox: Literal["testnet", "demo", "none"]
     # Venue error codes -> domain errors, used when ccxt could only raise a generic error (it maps
@@ -123,6 +125,31 @@ class VenueProfile:
     rate_window_params: tuple[str, str] | None = None
     # Whether the leverage tiers bound the position in contracts (OKX) rather than in notional.
     tiers_in_contracts: bool = False
+    # Rows one public-history request (data download) returns at most, per kind ("candles",
+    # "mark", "funding"): the venue's documented maxima, kept below where a bigger page costs more
+    # rate-limit weight. A kind left out gets 100.
+    public_page_limits: Mapping[str, int] = attrs.field(factory=dict)
+    # Whether ccxt sends a candle request's `until` to the venue as an exclusive bound (OKX's
+    # `after`: older than), so the adapter asks for one millisecond more.
+    until_exclusive: bool = False
     # Checked with ccxt's fetch_position_mode at start when keys are present; None: not checked
     # (Bybit sets the mode per symbol and has no account-wide read).
     one_way_mode: OneWayMode | None = None
+    # The assets the venue settles its linear perpetuals in: `bot.quote_asset` must be one of
+    # them (Kraken Futures' multi-collateral perpetuals are USD contracts, not USDT).
+    settle_assets: tuple[str, ...] = ("USDT",)
+    # How a cancel by client id is sent: ccxt's cancel_order, or cancel_orders with
+    # `clientOrderIds` where cancel_order always names an exchange id (Kraken Futures would get
+    # `order_id=None`; its batchorder cancels by cliOrdId).
+    cancel_by_client_id: Literal["cancel_order", "cancel_orders"] = "cancel_order"
+    # ccxt's `timeInForce` value per time in force, where it is not ours ("GTC"...) verbatim; a
+    # time in force missing from the map is refused before sending (Kraken has no FOK, and its
+    # ccxt reads only a lowercase "ioc": an "IOC" would silently rest as a GTC limit).
+    time_in_force: Mapping[str, str] | None = None
+    # Public history (data download), where ccxt passes `until` to the venue unread: the venue
+    # parameter taking a candle request's end in epoch seconds, inclusive (Kraken charts: `to`;
+    # ccxt's own reaches `limit` candles past the start, beyond the range asked) ...
+    candle_end_seconds_param: str | None = None
+    # ... and whether the funding-rate history takes no bounds at all (Kraken answers every rate):
+    # rows past the range are dropped by the adapter.
+    rate_history_unbounded: bool = False

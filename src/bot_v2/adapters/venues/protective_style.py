@@ -27,7 +27,7 @@ class ProtectiveStyle:
     list_params: Mapping[str, Any]
     # How a conditional order is found by client id: one direct call (any state), or the open
     # listing then the closed one.
-    lookup: Literal["fetch_order", "open_then_closed"]
+    lookup: Literal["fetch_order", "open_then_closed", "fetch_orders"]
     # Reading a venue's raw order (ccxt's `info`): our client id when ccxt leaves it out, the
     # price it watches, whether it closes the whole position, whether it is a take-profit.
     client_id_of: Callable[[Mapping[str, Any]], str]
@@ -38,6 +38,9 @@ class ProtectiveStyle:
     plain_list_params: Mapping[str, Any] = attrs.field(factory=dict)
     # A stop-limit's limit price, where ccxt does not read it into `price` (OKX's slOrdPx).
     limit_price_of: Callable[[Mapping[str, Any]], Any] = lambda info: None
+    # Where one open-orders listing holds plain and conditional orders alike and no parameter
+    # splits them (Kraken Futures' openorders): which raw rows are conditional.
+    is_conditional: Callable[[Mapping[str, Any]], bool] | None = None
 
 
 def trigger_key(request: OrderRequest) -> str:

@@ -1,11 +1,10 @@
-"""report.html: the equity curve and the drawdown as inline SVG in one self-contained page (no
-script, no CDN), so it opens offline in any browser."""
+"""report.html's equity curve and drawdown as inline SVG: drawn by the page itself, so they show
+even where scripts are off (the page is page/render.py)."""
 
 from __future__ import annotations
 
 import html
 import itertools
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import numpy as np
@@ -43,7 +42,7 @@ def _envelope(
     return xs, ys
 
 
-def _chart(
+def chart(
     title: str,
     x: npt.NDArray[np.float64],
     y: npt.NDArray[np.float64],
@@ -93,26 +92,4 @@ def _chart(
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="11">'
         f"{''.join(ticks)}{shape}</svg>"
-    )
-
-
-def render(
-    title: str,
-    rows: Sequence[tuple[str, str]],
-    times_ms: npt.NDArray[np.int64],
-    equity: npt.NDArray[np.float64],
-    drawdown: npt.NDArray[np.float64],
-) -> str:
-    x = times_ms.astype(np.float64)
-    table = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title>"
-        "<style>body{font-family:sans-serif;margin:2em;color:#222}"
-        "th{text-align:left;padding-right:2em;font-weight:normal;color:#555}"
-        "td{text-align:right;font-family:monospace}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1><table>{table}</table>"
-        + _chart("Equity", x, equity, "#1f6feb", False, "{:,.0f}")
-        + _chart("Drawdown", x, -drawdown * 100, "#d1242f", True, "{:.1f}%")
-        + "</body></html>\n"
     )

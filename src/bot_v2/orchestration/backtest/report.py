@@ -15,7 +15,6 @@ from bot_v2.domain.errors import StateError
 from bot_v2.domain.fills import Fill
 from bot_v2.domain.market import Gap
 from bot_v2.features.live_trade.accounting import ClosedTrade
-from bot_v2.orchestration.backtest import html
 from bot_v2.orchestration.backtest.data import describe_gap
 from bot_v2.orchestration.backtest.results import EquityCurve, Metrics
 from bot_v2.orchestration.backtest.staged import staged
@@ -54,6 +53,10 @@ def summary_rows(m: Metrics) -> list[tuple[str, str]]:
             f"in {m.elapsed_s:.2f}s ({m.candles_per_s:,.0f} candles/s)",
         ),
     ]
+
+
+def report_title(m: Metrics) -> str:
+    return f"Backtest {', '.join(m.symbols)} {m.timeframe}"
 
 
 def slot_rows(m: Metrics) -> list[tuple[str, str]]:
@@ -119,16 +122,10 @@ def write_report(
     trades: Sequence[ClosedTrade],
     fills: Sequence[Fill],
     gaps: Sequence[Gap],
+    page: str,
 ) -> list[Path]:
-    """All five files or none: a failed write (a full disk) leaves the directory as it was."""
-    title = f"Backtest {', '.join(metrics.symbols)} {metrics.timeframe}"
-    page = html.render(
-        title,
-        summary_rows(metrics) + slot_rows(metrics),
-        curve.timestamps_ms,
-        curve.equity,
-        curve.drawdown,
-    )
+    """All five files or none: a failed write (a full disk) leaves the directory as it was.
+    `page` is report.html (page/render.py: `report_page`)."""
     summary = json.dumps(summary_document(metrics, gaps), indent=2) + "\n"
     try:
         directory.mkdir(parents=True, exist_ok=True)

@@ -173,6 +173,16 @@ class CcxtBroker(CcxtProtectiveOrders):
         params = {self._venue.lookup_id_param: client_order_id}
 
         async def attempt() -> Any:
+            if self._venue.cancel_by_client_id == "cancel_orders":
+                # ccxt's cancel_orders cancels by client ids (Kraken's batchorder cliOrdId).
+                rows = await self._calls.attempt(
+                    operation,
+                    self._exchange.cancel_orders,
+                    [],
+                    unified,
+                    {"clientOrderIds": [client_order_id]},
+                )
+                return (rows or [{}])[0]
             return await self._calls.attempt(
                 operation, self._exchange.cancel_order, None, unified, params
             )
@@ -216,7 +226,12 @@ class CcxtBroker(CcxtProtectiveOrders):
                 # them with plain ones (Bybit).
                 dict(self._style.plain_list_params),
             )
-            orders.extend(self._remember(self._order(unified, o)) for o in raw or [])
+            conditional = self._style.is_conditional
+            orders.extend(
+                self._remember(self._order(unified, o))
+                for o in raw or []
+                if conditional is None or not conditional(o.get("info") or {})
+            )
         return orders
 
     def set_history_start(self, start_ms: int) -> None:
@@ -271,6 +286,14 @@ class CcxtBroker(CcxtProtectiveOrders):
             except OrderNotFound:
                 return None
             return self._remember(self._order(symbol, raw, client_order_id)) if raw else None
+        if self._venue.fetch_by_client_id == "fetch_orders":
+            rows = await self._calls.attempt(
+                operation, self._exchange.fetch_orders, symbol, None, None, params
+            )
+            for raw in rows or []:
+                if raw.get("clientOrderId") == client_order_id:
+                    return self._remember(self._order(symbol, raw, client_order_id))
+            return None
         for fetch in (self._exchange.fetch_open_orders, self._exchange.fetch_closed_orders):
             rows = await self._calls.attempt(operation, fetch, symbol, None, None, params)
             for raw in rows or []:

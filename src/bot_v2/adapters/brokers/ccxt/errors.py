@@ -24,6 +24,9 @@ from bot_v2.domain.errors import (
 
 # `"code":-2019` (Binance), `"retCode":110007` (Bybit), `"sCode":"51008"` / `"code":"50011"` (OKX).
 _CODE = re.compile(r"[\"'](?:code|retCode|ret_code|sCode)[\"']\s*:\s*[\"']?(-?\d+)")
+# Kraken Futures names its errors with words: `"error":"apiLimitExceeded"` in the envelope, and
+# ccxt's `createOrder failed due to wouldNotReducePosition` for an order's status.
+_WORD = re.compile(r"failed due to (\w+)|[\"']error[\"']\s*:\s*[\"'](\w+)")
 _MAX_TEXT = 400
 
 
@@ -36,7 +39,10 @@ def _ccxt() -> Any:
 def venue_code(exc: BaseException) -> str | None:
     """The venue's own error code inside a ccxt exception text, when there is one."""
     codes = [c for c in _CODE.findall(str(exc)) if c not in ("0", "200")]
-    return codes[-1] if codes else None
+    if codes:
+        return codes[-1]
+    words = [a or b for a, b in _WORD.findall(str(exc))]
+    return words[-1] if words else None
 
 
 def is_ccxt_error(exc: BaseException) -> bool:

@@ -21,6 +21,15 @@ def validate(venue: VenueProfile, request: OrderRequest, spec: MarketSpec) -> No
         raise InvalidOrder(f"{where}: post-only needs a limit order")
     if request.post_only and request.time_in_force is not TimeInForce.GTC:
         raise InvalidOrder(f"{where}: post-only cannot be {request.time_in_force.value}")
+    tifs = venue.time_in_force
+    if (
+        request.type is OrderType.LIMIT
+        and tifs is not None
+        and request.time_in_force.value not in tifs
+    ):
+        raise InvalidOrder(
+            f"{where}: {venue.exchange_id} has no {request.time_in_force.value} orders"
+        )
     # Never let ccxt round: a size or price off the grid is the caller's bug, not ours to fix.
     if quantize_size(request.size, spec.step_size) != request.size:
         raise InvalidOrder(f"{where}: size {request.size} is not a multiple of {spec.step_size}")
@@ -39,5 +48,6 @@ def order_params(
         if request.post_only:
             params["postOnly"] = True
         else:
-            params["timeInForce"] = request.time_in_force.value
+            tif = request.time_in_force.value
+            params["timeInForce"] = (venue.time_in_force or {}).get(tif, tif)
     return params

@@ -119,6 +119,10 @@ class CcxtProtectiveOrders(CcxtMarketData):
         params = self._style.cancel_params(client_order_id)
 
         async def attempt() -> Order | None:
+            if self._venue.cancel_by_client_id == "cancel_orders":
+                cancel = self._exchange.cancel_orders
+                await self._calls.attempt(operation, cancel, [], unified, params)
+                return None
             await self._calls.attempt(operation, self._exchange.cancel_order, None, unified, params)
             return None
 
@@ -154,7 +158,12 @@ class CcxtProtectiveOrders(CcxtMarketData):
                 None,
                 dict(self._style.list_params),
             )
-            found.extend(self._protective(unified, o) for o in raw or [])
+            conditional = self._style.is_conditional
+            found.extend(
+                self._protective(unified, o)
+                for o in raw or []
+                if conditional is None or conditional(o.get("info") or {})
+            )
         return found
 
     # ---- internals -----------------------------------------------------------------------------
@@ -178,6 +187,14 @@ class CcxtProtectiveOrders(CcxtMarketData):
         """One look for the conditional order by client id, in any state (no retries)."""
         operation = f"fetch_protective {client_order_id}"
         params = self._style.lookup_params(client_order_id)
+        if self._style.lookup == "fetch_orders":
+            rows = await self._calls.attempt(
+                operation, self._exchange.fetch_orders, symbol, None, None, dict(params)
+            )
+            for raw in rows or []:
+                if self._protective_client_id(raw) == client_order_id:
+                    return self._protective(symbol, raw, client_order_id)
+            return None
         if self._style.lookup == "fetch_order":
             try:
                 raw = await self._calls.attempt(

@@ -15,17 +15,8 @@ from bot_v2.domain.market import Candle, MarketSpec
 from bot_v2.features.market_data.timeframes import timeframe_to_ms
 from bot_v2.ports.market_data import FundingRecord, SeriesKind
 
-# Rows one request returns at most, per venue and kind (the venues' documented maxima, kept below
-# where a bigger page costs more rate-limit weight: Binance weighs klines over 1000 rows double).
-PAGE_LIMITS: dict[str, dict[SeriesKind, int]] = {
-    "binanceusdm": {"candles": 1000, "mark": 1000, "funding": 1000},
-    "bybit": {"candles": 1000, "mark": 1000, "funding": 200},
-    # OKX: 300 candles (history candles too), 100 mark candles, 100 funding rates.
-    "okx": {"candles": 300, "mark": 100, "funding": 100},
-}
+# Rows per page for a kind the venue's profile does not bound.
 DEFAULT_PAGE_LIMIT = 100
-# Venues whose "until" ccxt sends as an exclusive bound (OKX's `after`: older than).
-_UNTIL_EXCLUSIVE = frozenset({"okx"})
 
 
 class CcxtPublicHistory(CcxtMarketData):
@@ -38,7 +29,7 @@ class CcxtPublicHistory(CcxtMarketData):
         return list(self._exchange.timeframes or {})
 
     def page_limit(self, kind: SeriesKind) -> int:
-        return PAGE_LIMITS.get(self.exchange_id, {}).get(kind, DEFAULT_PAGE_LIMIT)
+        return self._venue.public_page_limits.get(kind, DEFAULT_PAGE_LIMIT)
 
     async def market_rules(self, symbols: Sequence[str]) -> dict[str, MarketSpec]:
         return await self.load_markets(symbols)
@@ -54,6 +45,9 @@ class CcxtPublicHistory(CcxtMarketData):
     ) -> list[Candle]:
         unified, _ = self._market(symbol)
         params: dict[str, Any] = {"until": self._until(until_ms)}
+        end_param = self._venue.candle_end_seconds_param
+        if end_param is not None:
+            params = {end_param: until_ms // 1000}
         if kind == "mark":
             params["price"] = "mark"
         rows = await self._call(
@@ -79,9 +73,11 @@ class CcxtPublicHistory(CcxtMarketData):
     ) -> list[FundingRecord]:
         unified, _ = self._market(symbol)
         params: dict[str, Any] = {"until": self._until(until_ms)}
-        if self.exchange_id == "okx":
-            # ccxt sends OKX only `before`; `after` (older than) bounds the page to the ask.
-            params = {"after": until_ms + 1}
+        window = self._venue.rate_window_params
+        if window is not None:
+            # ccxt sends only the lower bound (OKX: `before`); the upper one (OKX's `after`: older
+            # than, exclusive) bounds the page to the ask.
+            params = {window[1]: until_ms + 1}
         rows = await self._call(
             f"fetch_funding_rate_history {unified}",
             self._exchange.fetch_funding_rate_history,
@@ -90,6 +86,8 @@ class CcxtPublicHistory(CcxtMarketData):
             limit,
             params,
         )
+        if self._venue.rate_history_unbounded:
+            rows = [r for r in rows or [] if int(r.get("timestamp") or 0) <= until_ms]
         return [
             FundingRecord(
                 symbol=str(r.get("symbol") or ""),
@@ -100,4 +98,4 @@ class CcxtPublicHistory(CcxtMarketData):
         ]
 
     def _until(self, until_ms: int) -> int:
-        return until_ms + 1 if self.exchange_id in _UNTIL_EXCLUSIVE else until_ms
+        return until_ms + 1 if self._venue.until_exclusive else until_ms

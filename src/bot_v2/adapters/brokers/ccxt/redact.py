@@ -16,7 +16,11 @@ MASK = "***"
 # masking "a" everywhere would garble the text, and real keys and secrets are far longer.
 _MIN_SECRET = 4
 _QUERY = re.compile(r"(https?://[^\s?\"']+)\?[^\s\"']*")
-_SIGNATURE = re.compile(r"(?i)(sign(?:ature)?[\"']?\s*[=:]\s*[\"']?)[0-9a-zA-Z%+/=_-]{8,}")
+# Kraken Futures' signature header is `Authent`; ccxt sends it without a nonce, so a logged one
+# would be a replayable request.
+_SIGNATURE = re.compile(
+    r"(?i)((?:sign(?:ature)?|authent)[\"']?\s*[=:]\s*[\"']?)[0-9a-zA-Z%+/=_-]{8,}"
+)
 # A user-data-stream key in an answer (`{"listenKey": "..."}`) is logged at DEBUG before the broker
 # has read it, so it is masked by its field name as well as by value once known.
 _LISTEN_KEY = re.compile(r"(?i)(listen_?key[\"']?\s*[=:]\s*[\"']?)[0-9a-zA-Z%+/=_-]{8,}")

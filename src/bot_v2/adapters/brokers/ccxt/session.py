@@ -64,6 +64,15 @@ class CcxtSession:
         self._has_credentials = bool(api_key and api_secret)
         self._now_ms = now_ms or _wall_ms
         self._quote = quote_asset
+        if self._has_credentials and quote_asset not in self._venue.settle_assets:
+            # The balance would be read in an asset the account holds no margin in: refuse, once.
+            settles = ", ".join(self._venue.settle_assets)
+            raise ConfigError(
+                [
+                    f"config.bot.quote_asset: {self._venue.exchange_id} settles linear perpetuals in "
+                    f"{settles}, got {quote_asset!r}"
+                ]
+            )
         config = build_ccxt_config(
             self._venue,
             ccxt_config,

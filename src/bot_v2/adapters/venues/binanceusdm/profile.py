@@ -64,6 +64,8 @@ PROFILE = VenueProfile(
     duplicate_client_id_codes=("-4116",),
     no_change_codes=("-4046",),
     tiers_need_auth=True,
+    # Binance weighs klines over 1000 rows double.
+    public_page_limits={"candles": 1000, "mark": 1000, "funding": 1000},
     tier_maintenance_field="cum",
     liquidation_client_prefixes=("autoclose-", "adl_autoclose"),
     wallet_balance=_wallet,

@@ -62,6 +62,7 @@ PROFILE = VenueProfile(
     history_page_limit=100,
     history_order="desc",
     tiers_need_auth=False,
+    public_page_limits={"candles": 1000, "mark": 1000, "funding": 200},
     tier_maintenance_field="mmDeduction",
     trade_client_id_field="orderLinkId",
     funding_rate_field="feeRate",

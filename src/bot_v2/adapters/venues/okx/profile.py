@@ -61,6 +61,9 @@ PROFILE = VenueProfile(
     history_page_limit=100,
     history_order="desc",
     tiers_need_auth=False,
+    # 300 candles (history candles too), 100 mark candles, 100 funding rates.
+    public_page_limits={"candles": 300, "mark": 100, "funding": 100},
+    until_exclusive=True,
     trade_client_id_field="clOrdId",
     # A funding bill's `px` is the mark price it settled at; the rate comes from the rate history.
     funding_mark_field="px",

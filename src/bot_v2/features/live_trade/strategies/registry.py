@@ -9,8 +9,11 @@ from bot_v2.features.live_trade.strategies.base import Strategy, api_problem
 from bot_v2.features.live_trade.strategies.baseline import BaselineStrategy
 from bot_v2.features.live_trade.strategies.breakout import BreakoutStrategy
 from bot_v2.features.live_trade.strategies.ensemble import EnsembleStrategy
+from bot_v2.features.live_trade.strategies.mean_reversion import MeanReversionStrategy
 from bot_v2.features.live_trade.strategies.momentum import MomentumStrategy
 from bot_v2.features.live_trade.strategies.pairs import PairsStrategy
+from bot_v2.features.live_trade.strategies.regime import RegimeStrategy
+from bot_v2.features.live_trade.strategies.volatility_expansion import VolatilityExpansionStrategy
 
 
 def registry_of(*classes: type) -> dict[str, type]:
@@ -33,6 +36,9 @@ STRATEGIES: dict[str, type] = registry_of(
     BreakoutStrategy,
     PairsStrategy,
     EnsembleStrategy,
+    MeanReversionStrategy,
+    VolatilityExpansionStrategy,
+    RegimeStrategy,
 )
 
 

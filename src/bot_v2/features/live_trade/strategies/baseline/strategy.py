@@ -26,6 +26,7 @@ from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Action, Signal
 from bot_v2.features.live_trade.indicators import RollingMean
 from bot_v2.features.live_trade.strategies.baseline.params import BaselineParams
+from bot_v2.features.live_trade.strategies.plots import Plot, sma
 
 
 @attrs.define
@@ -128,6 +129,10 @@ class BaselineStrategy:
     def warmup_candles(self) -> int:
         # Both averages full, plus one candle to see which side of the other the short one moved to.
         return self.params.long_window + 1
+
+    def plots(self) -> tuple[Plot, ...]:
+        """The two averages whose crossings it trades (the report draws them)."""
+        return (sma(self.params.short_window), sma(self.params.long_window))
 
     def on_candle(self, candle: Candle, position: Position) -> Signal:
         state = self._state(candle.symbol)

@@ -17,9 +17,9 @@ from bot_v2.domain.market import Candle
 from bot_v2.domain.orders import Side
 from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Action, Signal
-from bot_v2.features.live_trade.indicators import AverageTrueRange
-from bot_v2.features.live_trade.strategies.breakout.channel import Donchian
+from bot_v2.features.live_trade.indicators import AverageTrueRange, Donchian
 from bot_v2.features.live_trade.strategies.breakout.params import BreakoutParams
+from bot_v2.features.live_trade.strategies.plots import Plot, channel
 
 
 @attrs.define
@@ -44,6 +44,10 @@ class BreakoutStrategy:
     def warmup_candles(self) -> int:
         # The channel is of the candles before this one.
         return max(self.params.channel, self.params.atr_window) + 1
+
+    def plots(self) -> tuple[Plot, ...]:
+        """The channel of the candles before each one, which a close breaks out of."""
+        return (channel(self.params.channel, prior=True),)
 
     def on_candle(self, candle: Candle, position: Position) -> Signal:
         state = self._state(candle.symbol)

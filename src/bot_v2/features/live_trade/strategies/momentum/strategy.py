@@ -22,6 +22,7 @@ from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Action, Signal
 from bot_v2.features.live_trade.indicators import RollingMean
 from bot_v2.features.live_trade.strategies.momentum.params import MomentumParams
+from bot_v2.features.live_trade.strategies.plots import Plot, change_band
 
 
 @attrs.define
@@ -45,6 +46,10 @@ class MomentumStrategy:
     def warmup_candles(self) -> int:
         # The rate of change needs lookback + 1 closes; the volatility vol_window returns.
         return max(self.params.lookback, self.params.vol_window) + 1
+
+    def plots(self) -> tuple[Plot, ...]:
+        """The closes its rate of change enters at: the close `lookback` ago +- the threshold."""
+        return (change_band(self.params.lookback, self._threshold),)
 
     def on_candle(self, candle: Candle, position: Position) -> Signal:
         state = self._state(candle.symbol)

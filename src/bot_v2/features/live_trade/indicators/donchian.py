@@ -1,8 +1,21 @@
-"""The Donchian channel of the last N candles, O(1) amortized per candle (monotonic queues)."""
+"""The Donchian channel of the last N candles: Donchian (incremental, O(1) amortized per candle with
+monotonic queues) and donchian (numpy)."""
 
 from __future__ import annotations
 
 from collections import deque
+
+import numpy as np
+import numpy.typing as npt
+
+from bot_v2.features.live_trade.indicators.arrays import (
+    FloatArray,
+    check_window,
+    padded,
+    same_length,
+    series,
+    windowed,
+)
 
 
 class Donchian:
@@ -43,3 +56,19 @@ class Donchian:
             self._highs.popleft()
         if self._lows[0][0] < oldest:
             self._lows.popleft()
+
+
+def donchian(high: npt.ArrayLike, low: npt.ArrayLike, window: int) -> tuple[FloatArray, FloatArray]:
+    """(upper, lower) of the last `window` candles, each candle included; NaN before the first full
+    window. (A breakout compares a close with the channel of the candles before it: shift by one.)"""
+    check_window(window)
+    h, lo = series(high), series(low)
+    same_length(h, lo)
+    n = h.shape[0]
+    if n < window:
+        empty = padded(np.empty(0), n, window)
+        return empty, empty.copy()
+    return (
+        padded(windowed(h, window).max(axis=-1), n, window),
+        padded(windowed(lo, window).min(axis=-1), n, window),
+    )

@@ -1,0 +1,174 @@
+"""What a strategy draws over the price: its `plots()` answers a tuple of these declarations, and
+the backtest report draws each over the candles it was computed from.
+
+A declaration is a frozen value naming an indicator the strategy trades on (a moving average, a
+band, a channel) with the same window the strategy uses, so the chart shows what the strategy saw.
+`lines()` evaluates it over whole price columns at once (numpy), as the strategy's own running
+indicator would have answered candle by candle: NaN where that indicator was not yet known.
+
+    def plots(self) -> tuple[Plot, ...]:
+        return (sma(self.params.short_window), sma(self.params.long_window))
+
+`plots()` is optional: a strategy without it draws only candles and its trades.
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@attrs.frozen
+class Line:
+    """One drawn series: a name for the legend and a value per candle (NaN: not known yet)."""
+
+    name: str
+    values: FloatArray = attrs.field(eq=False)
+
+
+def _window(window: int) -> int:
+    if window < 1:
+        raise ValueError(f"window must be >= 1, got {window}")
+    return window
+
+
+def _rolling_sum(x: FloatArray, window: int) -> FloatArray:
+    """Sum of the last `window` values at each index (NaN until `window` values were seen)."""
+    out = np.full(len(x), np.nan)
+    if len(x) < window:
+        return out
+    cum = np.concatenate(([0.0], np.cumsum(x)))
+    out[window - 1 :] = cum[window:] - cum[:-window]
+    return out
+
+
+def _rolling_extreme(x: FloatArray, window: int, high: bool) -> FloatArray:
+    out = np.full(len(x), np.nan)
+    if len(x) < window:
+        return out
+    view = np.lib.stride_tricks.sliding_window_view(x, window)
+    out[window - 1 :] = view.max(axis=1) if high else view.min(axis=1)
+    return out
+
+
+def _shifted(x: FloatArray, by: int) -> FloatArray:
+    """x moved `by` candles later: out[i] = x[i - by] (NaN for the first `by`)."""
+    out = np.full(len(x), np.nan)
+    if by < len(x):
+        out[by:] = x[: len(x) - by]
+    return out
+
+
+@attrs.frozen
+class Average:
+    """Simple (`kind="sma"`) or exponential (`"ema"`, seeded with the first window's mean) moving
+    average of the close over `window` candles."""
+
+    window: int = attrs.field(converter=_window)
+    kind: str = attrs.field(default="sma", validator=attrs.validators.in_(("sma", "ema")))
+    label: str = ""
+
+    def lines(self, high: FloatArray, low: FloatArray, close: FloatArray) -> tuple[Line, ...]:
+        name = self.label or f"{self.kind.upper()} {self.window}"
+        if self.kind == "sma":
+            return (Line(name, _rolling_sum(close, self.window) / self.window),)
+        out = np.full(len(close), np.nan)
+        if len(close) >= self.window:
+            alpha = 2.0 / (self.window + 1)
+            value = float(close[: self.window].mean())
+            out[self.window - 1] = value
+            for i in range(self.window, len(close)):
+                value += alpha * (float(close[i]) - value)
+                out[i] = value
+        return (Line(name, out),)
+
+
+@attrs.frozen
+class Bands:
+    """Bollinger bands: the close's `window` mean and that mean +- `width` standard deviations
+    (population, as a running variance computes it)."""
+
+    window: int = attrs.field(converter=_window)
+    width: float = 2.0
+    label: str = ""
+
+    def lines(self, high: FloatArray, low: FloatArray, close: FloatArray) -> tuple[Line, ...]:
+        name = self.label or f"BB {self.window} x{self.width:g}"
+        mean = _rolling_sum(close, self.window) / self.window
+        square = _rolling_sum(close * close, self.window) / self.window
+        std = np.sqrt(np.maximum(square - mean * mean, 0.0))
+        return (
+            Line(f"{name} upper", mean + self.width * std),
+            Line(f"{name} mid", mean),
+            Line(f"{name} lower", mean - self.width * std),
+        )
+
+
+@attrs.frozen
+class Channel:
+    """Donchian channel: the highest high and lowest low of `window` candles; with `prior` (a
+    breakout's channel) of the `window` candles before this one, so a close can break it."""
+
+    window: int = attrs.field(converter=_window)
+    prior: bool = True
+    label: str = ""
+
+    def lines(self, high: FloatArray, low: FloatArray, close: FloatArray) -> tuple[Line, ...]:
+        name = self.label or f"Channel {self.window}"
+        upper = _rolling_extreme(high, self.window, high=True)
+        lower = _rolling_extreme(low, self.window, high=False)
+        if self.prior:
+            upper, lower = _shifted(upper, 1), _shifted(lower, 1)
+        return (Line(f"{name} upper", upper), Line(f"{name} lower", lower))
+
+
+@attrs.frozen
+class ChangeBand:
+    """The closes a rate-of-change rule trips at: the close `lookback` candles ago times
+    (1 +- `fraction`). A close above the upper line is a rate of change above `fraction`."""
+
+    lookback: int = attrs.field(converter=_window)
+    fraction: float = 0.0
+    label: str = ""
+
+    def lines(self, high: FloatArray, low: FloatArray, close: FloatArray) -> tuple[Line, ...]:
+        name = self.label or f"ROC {self.lookback} {self.fraction:.2%}"
+        base = _shifted(close, self.lookback)
+        return (
+            Line(f"{name} upper", base * (1 + self.fraction)),
+            Line(f"{name} lower", base * (1 - self.fraction)),
+        )
+
+
+Plot = Average | Bands | Channel | ChangeBand
+
+
+def sma(window: int, label: str = "") -> Average:
+    return Average(window, "sma", label)
+
+
+def ema(window: int, label: str = "") -> Average:
+    return Average(window, "ema", label)
+
+
+def bands(window: int, width: float = 2.0, label: str = "") -> Bands:
+    return Bands(window, float(width), label)
+
+
+def channel(window: int, prior: bool = True, label: str = "") -> Channel:
+    return Channel(window, prior, label)
+
+
+def change_band(lookback: int, fraction: float, label: str = "") -> ChangeBand:
+    return ChangeBand(lookback, float(fraction), label)
+
+
+def plots_of(strategy: object) -> tuple[Plot, ...]:
+    """The strategy's declared plots; none for a strategy without `plots()`."""
+    declare = getattr(strategy, "plots", None)
+    if not callable(declare):
+        return ()
+    return tuple(declare())
