@@ -190,6 +190,16 @@ class Container(containers.DeclarativeContainer):
         markets=session.provided.markets,
         first_sequence=providers.Callable(run_factories.first_sequence, store),
     )
+    # [strategy.entry] kind = "maker": the desk the execution hands opening legs to; else None.
+    entries = providers.Singleton(
+        run_factories.maker_desk,
+        config,
+        execution,
+        broker,
+        order_broker,
+        store,
+        session.provided.markets,
+    )
     # The cycle's one view of the account for risk: the strategies ask it, nothing calls back up.
     risk_context = providers.Singleton(
         RiskContextSource,
@@ -278,6 +288,7 @@ class Container(containers.DeclarativeContainer):
         controls=control_desk,
         guards=guards,
         protection=protection,
+        entries=entries,
         liquidation_alarm=providers.Singleton(
             alert_factories.liquidation_alarm, config, session.provided.ledger, risk_context, store
         ),

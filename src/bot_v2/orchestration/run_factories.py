@@ -5,11 +5,14 @@ the user stream pump and the first order sequence."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from bot_v2.domain.errors import ConfigError
 from bot_v2.domain.market import MarketSpec
 from bot_v2.domain.orders import TriggerPrice
+from bot_v2.features.live_trade.execution import ExecutionCoordinator
+from bot_v2.features.live_trade.maker import EntrySettings, MakerDesk
 from bot_v2.features.live_trade.protection import FailurePolicy, ProtectionService, Settings
 from bot_v2.features.live_trade.protection.planner import ExitsPlanner
 from bot_v2.features.live_trade.protection.ports import Closer, ExitPlanner, RiskHolder
@@ -20,6 +23,7 @@ from bot_v2.monitoring.protection_metrics import ProtectionCollector
 from bot_v2.monitoring.reports import CycleReport
 from bot_v2.monitoring.stream_metrics import StreamStatsCollector
 from bot_v2.monitoring.system_monitor import SystemMonitor
+from bot_v2.orchestration.config.converter import runtime_value
 from bot_v2.orchestration.config.exits import exit_settings
 from bot_v2.orchestration.config.models import BotConfig
 from bot_v2.orchestration.runtime.session import RunSession
@@ -28,6 +32,7 @@ from bot_v2.ports.broker import IBroker
 from bot_v2.ports.monitor import IMonitor
 from bot_v2.ports.quote_stream import IQuoteStream
 from bot_v2.ports.state_store import IStateStore
+from bot_v2.ports.touch import ITouch
 
 log = logging.getLogger(__name__)
 Write = Callable[[str], None]
@@ -134,3 +139,28 @@ def protection(
     if registry is not None:
         registry.register(ProtectionCollector(lambda: service.stats))
     return service
+
+
+def maker_desk(
+    config: BotConfig,
+    execution: ExecutionCoordinator,
+    broker: IBroker,
+    order_broker: IBroker,
+    store: IStateStore,
+    markets: Mapping[str, MarketSpec],
+) -> MakerDesk | None:
+    """[strategy.entry] kind = "maker": the desk that places the execution's opening legs; None
+    for market entries. Orders go through `order_broker` (the crash tests' fault hooks), the
+    touch is asked of the broker itself."""
+    settings = runtime_value(config.strategy.entry, EntrySettings)
+    if not settings.maker:
+        return None
+    if not isinstance(broker, ITouch):
+        raise ConfigError(
+            [
+                f"strategy.entry.kind: maker needs a broker that tells the touch, not {config.broker.kind}"
+            ]
+        )
+    desk = MakerDesk(settings, execution, order_broker, broker, store, markets)
+    execution.entries = desk
+    return desk

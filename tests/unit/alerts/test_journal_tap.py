@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 
 from bot_v2.adapters.storage.sqlite.store import SqliteStateStore
@@ -189,3 +190,17 @@ def test_reconciliation_drift_and_the_cycles_own_events_become_alerts(tapped) ->
     assert [a.severity for a in captured.alerts[2:]] == [
         Severity.CRITICAL, Severity.INFO, Severity.CRITICAL, Severity.WARNING, Severity.INFO,
     ]  # fmt: skip
+
+
+def test_the_drawdown_halt_is_critical_and_said_once(tapped) -> None:
+    store, captured, _ = tapped
+    keeper = RiskStateKeeper(store)
+    day = RiskState(day=DAY, day_start_equity=Decimal(10000))
+    keeper.update(day)
+    reason = "drawdown 35.58% from the equity peak reached protections.max_drawdown_pct 35.00%"
+    halted = attrs.evolve(day, guards=attrs.evolve(day.guards, halt=reason))
+    keeper.update(halted)
+    keeper.update(attrs.evolve(halted, day_start_equity=Decimal(9000)))  # still halted: silent
+    assert captured.kinds() == ["drawdown_halt"]
+    [alert] = captured.alerts
+    assert alert.severity is Severity.CRITICAL and alert.text == reason

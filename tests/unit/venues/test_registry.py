@@ -36,6 +36,7 @@ def test_which_venues_stream() -> None:
     assert streams == {
         "binanceusdm": (True, True),
         "bybit": (True, False),
+        "krakenfutures": (False, False),
         "okx": (False, False),
     }
 

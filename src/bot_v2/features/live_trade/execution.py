@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Protocol
 
 import attrs
 
@@ -58,6 +59,18 @@ def orders_for(
     return legs
 
 
+class EntryDesk(Protocol):
+    """Who places opening legs when entries are not market orders (maker.MakerDesk)."""
+
+    async def keeps(self, signal: Signal, now_ms: int) -> bool:
+        """Whether the symbol's working entry already is what `signal` asks for; any other
+        signal withdraws it first."""
+
+    async def enter(
+        self, symbol: str, side: Side, size: Decimal, ctx: RiskContext, now_ms: int
+    ) -> OrderOutcome: ...
+
+
 class ExecutionCoordinator:
     def __init__(
         self,
@@ -76,10 +89,19 @@ class ExecutionCoordinator:
         self._sequence = first_sequence
         self.orders_sent = 0
         self.rejections = 0
+        # [strategy.entry] kind = "maker": the desk places opening legs; None: market orders.
+        self.entries: EntryDesk | None = None
+
+    def next_client_id(self, symbol: str) -> str:
+        """The id the next order sent for `symbol` carries (a maker entry stores it first)."""
+        return client_order_id(self._bot_id, symbol, self._sequence)
 
     async def act(
         self, signal: Signal, open_size: Decimal, ctx: RiskContext, now_ms: int
     ) -> list[OrderOutcome]:
+        entries = self.entries
+        if entries is not None and await entries.keeps(signal, now_ms):
+            return []
         position = ctx.positions.get(signal.symbol, Position(signal.symbol))
         outcomes: list[OrderOutcome] = []
         for side, size, reduce_only in orders_for(signal, position, open_size):
@@ -87,6 +109,10 @@ class ExecutionCoordinator:
             size = quantize_size(size, spec.step_size)
             if size < spec.min_size:
                 continue
+            if entries is not None and not reduce_only:
+                # An opening leg is always the last: the desk rests it at the touch.
+                outcomes.append(await entries.enter(signal.symbol, side, size, ctx, now_ms))
+                break
             outcome = await self.submit(
                 OrderRequest(
                     client_order_id=client_order_id(self._bot_id, signal.symbol, self._sequence),

@@ -106,6 +106,13 @@ def risk_alerts(old: RiskState, new: RiskState, at_ms: int) -> list[Alert]:
         ("kill_switch", CRITICAL, "kill switch engaged", old.kill_switch, new.kill_switch),
         ("reduce_only", WARNING, "reduce-only engaged", old.reduce_only, new.reduce_only),
         ("halt", WARNING, "trading halted for the day", old.day_halt, new.day_halt),
+        (
+            "drawdown_halt",
+            CRITICAL,
+            "drawdown halt: flattening every position",
+            old.guards.halt,
+            new.guards.halt,
+        ),
     )
     for kind, severity, title, was, now in flags:
         if now and now != was:

@@ -11,6 +11,7 @@
     `advance_until`, which stops just before such a change;
   * before each cycle that runs, the account is synced at the cycle before it, as the skipped
     cycle's own syncs would have done;
+  * every cycle runs while a maker entry works ([strategy.entry]: its re-pricing is on the clock);
   * the cycle at which a portfolio protection could act (the drawdown halt, the near-liquidation
     cut) runs, and the equity peak the drawdown measures from moves over the skipped cycles
     exactly as step's cycles move it (skip/guards.py).
@@ -278,6 +279,10 @@ class _FastPlanner:
     def _next_cycle(self, cursor: int) -> int:
         """The first cycle >= cursor that must run."""
         timeline = self._timeline
+        entries = self._coordinator.entries
+        if entries is not None and entries.working:
+            # A maker entry is re-priced on the clock: every cycle runs while one works.
+            return cursor
         if self._exits_every_cycle and any(not self._position(s).is_flat for s in self._symbols):
             return cursor
         best = len(timeline)

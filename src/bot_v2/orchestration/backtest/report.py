@@ -37,6 +37,11 @@ def summary_rows(m: Metrics) -> list[tuple[str, str]]:
         ("net pnl", f"{_money(m.net_pnl)} ({m.return_pct:.2f}%)"),
         ("realized pnl", _money(m.realized_pnl)),
         ("fees", _money(m.fees)),
+        (
+            "fees by liquidity",
+            f"maker {_money(m.maker_fees)} ({m.maker_fills} fills), "
+            f"taker {_money(m.taker_fees)} ({m.fills - m.maker_fills} fills)",
+        ),
         ("funding paid", _money(m.funding_paid)),
         ("funding received", _money(m.funding_received)),
         ("liquidations", str(m.liquidations)),
@@ -101,6 +106,9 @@ def summary_document(m: Metrics, gaps: Sequence[Gap]) -> dict[str, Any]:
         "return_pct": num(m.return_pct),
         "realized_pnl": num(m.realized_pnl),
         "fees": num(m.fees),
+        "maker_fees": num(m.maker_fees),
+        "taker_fees": num(m.taker_fees),
+        "maker_fills": m.maker_fills,
         "funding_paid": num(m.funding_paid),
         "funding_received": num(m.funding_received),
         "liquidations": m.liquidations,

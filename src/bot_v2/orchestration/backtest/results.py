@@ -63,6 +63,10 @@ class Metrics:
     # Positions (or parts) closed by each exit kind: the protection journal's "exit" events
     # (stop_loss, trailing, break_even, take_profit, time, end_of_day) and the liquidations.
     exits: dict[str, int] = attrs.field(factory=dict)
+    # The fees split by liquidity: resting fills (maker entries) and taking ones. They add to fees.
+    maker_fees: Decimal = ZERO
+    taker_fees: Decimal = ZERO
+    maker_fills: int = 0
     # [[strategies]]: each slot's results apart (backtest/slots.py); empty with one [strategy].
     slots: tuple[SlotResult, ...] = ()
 
@@ -222,6 +226,9 @@ def measure(run: BacktestRun, timeframe: str) -> tuple[Metrics, EquityCurve, lis
         fills=len(fills),
         fills_sha256=fills_digest(fills),
         exits=exits_by_kind(run.store.events, len(state.liquidations)),
+        maker_fees=sum((f.fee for f in fills if f.is_maker), ZERO),
+        taker_fees=sum((f.fee for f in fills if not f.is_maker), ZERO),
+        maker_fills=sum(1 for f in fills if f.is_maker),
         slots=slot_results(run),
     )
     return metrics, curve, trades

@@ -123,6 +123,18 @@ class SizingSection:
 
 
 @attrs.frozen
+class EntrySection:
+    """[strategy.entry]: how an opening order goes out (docs/strategies.md, "Entries")."""
+
+    # "taker": a market order; "maker": a post-only limit at the touch.
+    kind: str = "taker"
+    reprice_after_s: Decimal = Decimal(60)
+    max_reprices: int = 3
+    # "market" or "cancel": what happens after the last re-priced wait.
+    fallback: str = "market"
+
+
+@attrs.frozen
 class StrategySection:
     name: str = "baseline"
     # A user strategy: a Python file anywhere on disk defining the strategy `name`; empty: none.
@@ -135,6 +147,7 @@ class StrategySection:
     leverage: Decimal = Decimal(2)
     exits: ExitsSection = ExitsSection()
     sizing: SizingSection = SizingSection()
+    entry: EntrySection = EntrySection()
 
 
 @attrs.frozen

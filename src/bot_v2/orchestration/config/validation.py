@@ -10,6 +10,7 @@ import attrs
 
 from bot_v2.domain.errors import InvalidSymbol
 from bot_v2.domain.symbols import normalize_symbol
+from bot_v2.features.live_trade.maker.settings import ENTRY_KINDS, FALLBACKS
 from bot_v2.orchestration.config.exits import exit_leaf_checks, exit_relations
 from bot_v2.orchestration.config.models import BotConfig, MarketRules
 from bot_v2.orchestration.config.problems import SECRETS_HINT, Problem, looks_secret
@@ -222,6 +223,10 @@ def _leaf_checks(c: BotConfig) -> list[tuple[str, Any, Check]]:
         ("alerts.telegram_api_url", c.alerts.telegram_api_url, _HTTP_URL),
         # [protections] and [strategy.sizing]
         *protection_checks(c),
+        ("strategy.entry.kind", c.strategy.entry.kind, _one_of(ENTRY_KINDS)),
+        ("strategy.entry.reprice_after_s", c.strategy.entry.reprice_after_s, Range(1, _DAY_S)),
+        ("strategy.entry.max_reprices", c.strategy.entry.max_reprices, Range(0, 100)),
+        ("strategy.entry.fallback", c.strategy.entry.fallback, _one_of(FALLBACKS)),
     ]
 
 

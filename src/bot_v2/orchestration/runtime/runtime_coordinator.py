@@ -25,6 +25,7 @@ from bot_v2.domain.errors import BrokerError
 from bot_v2.features.live_trade.account_sync import AccountSync
 from bot_v2.features.live_trade.accounting import Ledger
 from bot_v2.features.live_trade.execution import ExecutionCoordinator, OrderOutcome
+from bot_v2.features.live_trade.maker import MakerDesk
 from bot_v2.features.live_trade.performance import Drawdown
 from bot_v2.features.live_trade.protection import ProtectionService
 from bot_v2.features.live_trade.reconciliation import (
@@ -79,6 +80,7 @@ class RuntimeCoordinator:
         controls: ControlDesk | None = None,
         guards: ProtectionStep | None = None,
         protection: ProtectionService | None = None,
+        entries: MakerDesk | None = None,
         liquidation_alarm: LiquidationAlarm | None = None,
     ) -> None:
         self.clock = clock
@@ -110,6 +112,8 @@ class RuntimeCoordinator:
         # reconciliation checks them against the venue's list.
         self.protection = protection
         self._verify_protection = True
+        # Maker entries ([strategy.entry]): worked every cycle, before the strategy acts.
+        self.entries = entries
         # Journals a position too close to its estimated liquidation (alerts.liquidation_distance_pct).
         self.liquidation_alarm = liquidation_alarm
 
@@ -140,7 +144,8 @@ class RuntimeCoordinator:
             await self.guards.run(now)
         # The funding guard's rates: once per cycle, before any decision asks for its context.
         await self.risk_context.refresh_funding(self.market_data.symbols)
-        outcomes = await self.strategies.on_candles(ingest.new_candles, now)
+        outcomes = await self._work_entries(now)
+        outcomes += await self.strategies.on_candles(ingest.new_candles, now)
         if self.guards is not None:
             self.guards.note_outcomes(outcomes)
         # A decision's context may have halted the day (stored already): show it.
@@ -187,6 +192,15 @@ class RuntimeCoordinator:
         if self.controls is not None:
             self.controls.publish(report, runtime)
         return report
+
+    async def _work_entries(self, now_ms: int) -> list[OrderOutcome]:
+        """Re-price or fall back the maker entries whose wait is over (MakerDesk.work)."""
+        if self.entries is None or not self.entries.working:
+            return []
+        outcomes = await self.entries.work(now_ms, self.risk_context.context)
+        if any(o.sent for o in outcomes):
+            await self.account_sync.sync()
+        return outcomes
 
     async def _apply_controls(self, runtime: IBotRuntime, now_ms: int) -> None:
         """What an operator asked since the last cycle, before this cycle's decisions see it."""

@@ -13,8 +13,9 @@ from bot_v2.adapters.brokers.ccxt import convert
 from bot_v2.adapters.brokers.ccxt.session import CcxtSession
 from bot_v2.adapters.brokers.ccxt.tiers import fetch_tiers
 from bot_v2.domain.account import FeeRates
-from bot_v2.domain.errors import InvalidOrder
+from bot_v2.domain.errors import ExchangeUnavailable, InvalidOrder
 from bot_v2.domain.market import Candle, Mark, MarketSpec
+from bot_v2.ports.touch import Touch
 
 
 @attrs.frozen
@@ -109,6 +110,21 @@ class CcxtMarketData(CcxtSession):
             stamp = int(ticker.get("timestamp") or self._now_ms())
             marks.append(Mark(symbol=symbol, price=price, timestamp_ms=stamp))
         return marks
+
+    async def fetch_touch(self, symbol: str) -> Touch:
+        """ports.touch.ITouch: the venue's best bid and ask. Binance's book ticker where ccxt has
+        a call of its own for it (its 24h ticker carries no bid or ask), the ticker elsewhere."""
+        await self._ensure_markets()
+        unified, _ = self._market(symbol)
+        if self._exchange.has.get("fetchBidsAsks") is True:
+            tickers = await self._call("fetch_touch", self._exchange.fetch_bids_asks, [unified])
+        else:
+            tickers = await self._call("fetch_touch", self._exchange.fetch_tickers, [unified])
+        ticker = (tickers or {}).get(unified) or {}
+        bid, ask = convert.dec(ticker.get("bid")), convert.dec(ticker.get("ask"))
+        if bid is None or ask is None or bid <= 0 or ask <= 0:
+            raise ExchangeUnavailable(f"{self.exchange_id} fetch_touch {symbol}: no bid or ask")
+        return Touch(symbol, bid, ask)
 
     async def fetch_funding_rate(self, symbol: str) -> FundingRate:
         await self._ensure_markets()

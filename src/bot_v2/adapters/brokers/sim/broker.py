@@ -20,6 +20,7 @@ from bot_v2.domain.fills import Fill, FundingPayment
 from bot_v2.domain.market import MarketSpec
 from bot_v2.domain.orders import Order, OrderRequest
 from bot_v2.ports.clock import IClock
+from bot_v2.ports.touch import Touch
 
 
 class SimBroker:
@@ -168,6 +169,12 @@ class SimBroker:
         self._catch_up()
         order = self.exchange.order(client_order_id)
         return order if order is not None and order.symbol == symbol else None
+
+    async def fetch_touch(self, symbol: str) -> Touch:
+        """ports.touch.ITouch: the exchange's quote now."""
+        self._catch_up()
+        bid, ask = self.exchange.best_quotes(symbol)
+        return Touch(symbol, bid, ask)
 
     async def fetch_open_orders(self, symbols: Sequence[str]) -> list[Order]:
         self._catch_up()

@@ -75,6 +75,23 @@ class OrderDesk:
             return None
         return len(columns) - 1, columns.price("close", len(columns) - 1)
 
+    def best_quotes(self, symbol: str) -> tuple[Decimal, Decimal]:
+        """(best bid, best ask) that an order placed now meets: the quote around the price a taker
+        order would execute from (`_reference`); what a maker entry rests at (ports/touch.py)."""
+        price_ref = self._reference(symbol, self._now())
+        if price_ref is None:
+            raise InvalidOrder(f"no price for {symbol} yet")
+        tick = self._markets[symbol].tick_size
+        spread = self.settings.spread_bps
+        reference = price_ref[1]
+        return (
+            pricing.quote(reference, spread, tick, Side.SELL),
+            pricing.quote(reference, spread, tick, Side.BUY),
+        )
+
+    def _now(self) -> int:
+        raise NotImplementedError
+
     def _taker_terms(
         self, request: OrderRequest, spec: MarketSpec, index: int, reference: Decimal
     ) -> tuple[bool, Decimal]:
