@@ -143,7 +143,36 @@ class ChangeBand:
         )
 
 
-Plot = Average | Bands | Channel | ChangeBand
+@attrs.frozen
+class KeltnerBands:
+    """Keltner channel: the close's EMA over `window` (seeded with the first window's mean) +-
+    `width` x the average true range over `atr_window` (the simple mean of each candle's true
+    range; the first candle's is its high - low). NaN until both are known."""
+
+    window: int = attrs.field(converter=_window)
+    atr_window: int = attrs.field(converter=_window)
+    width: float = 1.5
+    label: str = ""
+
+    def lines(self, high: FloatArray, low: FloatArray, close: FloatArray) -> tuple[Line, ...]:
+        name = self.label or f"KC {self.window}/{self.atr_window} x{self.width:g}"
+        (mid,) = Average(self.window, "ema").lines(high, low, close)
+        true_range = high - low
+        if len(close) > 1:
+            previous = close[:-1]
+            true_range[1:] = np.maximum.reduce(
+                [true_range[1:], np.abs(high[1:] - previous), np.abs(low[1:] - previous)]
+            )
+        # NaN (not yet known) wherever either the mean or the ATR is.
+        spread = self.width * _rolling_sum(true_range, self.atr_window) / self.atr_window
+        return (
+            Line(f"{name} upper", mid.values + spread),
+            Line(f"{name} mid", mid.values + spread * 0.0),
+            Line(f"{name} lower", mid.values - spread),
+        )
+
+
+Plot = Average | Bands | Channel | ChangeBand | KeltnerBands
 
 
 def sma(window: int, label: str = "") -> Average:
@@ -164,6 +193,10 @@ def channel(window: int, prior: bool = True, label: str = "") -> Channel:
 
 def change_band(lookback: int, fraction: float, label: str = "") -> ChangeBand:
     return ChangeBand(lookback, float(fraction), label)
+
+
+def keltner(window: int, atr_window: int, width: float = 1.5, label: str = "") -> KeltnerBands:
+    return KeltnerBands(window, atr_window, float(width), label)
 
 
 def plots_of(strategy: object) -> tuple[Plot, ...]:
