@@ -1,7 +1,7 @@
-"""plots() of volatility_expansion, regime and ensemble: each draws what the strategy trades on.
+"""plots() of volatility_expansion, regime, pairs and ensemble: each draws what the strategy trades on.
 The Keltner declaration equals the running Keltner channel candle by candle (NaN exactly where it
-had no value yet); the regime's bands are where its range z-score crosses range_z; the ensemble
-draws its members' declarations."""
+had no value yet); the regime's bands are where its range z-score crosses range_z; the pairs spread
+z-score is the strategy's own reading; the ensemble draws its members' declarations."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ from hypothesis import strategies as st
 
 from bot_v2.features.live_trade.indicators import Bollinger, Keltner, RollingZScore
 from bot_v2.features.live_trade.strategies.ensemble import EnsembleParams
+from bot_v2.features.live_trade.strategies.pairs.strategy import spread_z as pair_spread_z
 from bot_v2.features.live_trade.strategies.plots import (
     Average,
     Bands,
     ChangeBand,
     Channel,
     KeltnerBands,
+    SpreadZ,
     keltner,
     plots_of,
 )
@@ -144,3 +146,46 @@ def test_the_built_in_strategies_draw_what_they_trade_on() -> None:
 def test_a_keltner_window_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="window must be >= 1, got 0"):
         keltner(20, 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(1.0, 1_000.0), st.floats(1.0, 1_000.0)), min_size=0, max_size=60),
+    st.integers(2, 20),
+)
+def test_the_spread_z_is_the_pairs_strategys_own_reading(
+    legs: list[tuple[float, float]], window: int
+) -> None:
+    a = np.asarray([p for p, _ in legs], dtype=np.float64)
+    b = np.asarray([q for _, q in legs], dtype=np.float64)
+    z, entry_up, exit_up, exit_down, entry_down = SpreadZ(window, 2.0, 0.5).pair_lines(a, b)
+    assert all(line.pane == 1 for line in (z, entry_up, exit_up, exit_down, entry_down))
+    for i in range(len(legs)):
+        if i < window - 1:
+            assert math.isnan(z.values[i]) and math.isnan(entry_up.values[i])
+            continue
+        part_a, part_b = a[i - window + 1 : i + 1], b[i - window + 1 : i + 1]
+        if _near_flat(part_a, part_b):
+            continue  # rounding alone decides whether a constant leg or spread has a reading
+        found = pair_spread_z(part_a, part_b)
+        assert found is not None
+        assert z.values[i] == pytest.approx(found[1], rel=1e-6, abs=1e-6)
+        assert (entry_up.values[i], exit_up.values[i]) == (2.0, 0.5)
+        assert (exit_down.values[i], entry_down.values[i]) == (-0.5, -2.0)
+
+
+def _near_flat(a: np.ndarray, b: np.ndarray) -> bool:
+    """B's log closes or the spread (nearly) constant over the window."""
+    x, y = np.log(a), np.log(b)
+    if float(y.std()) < 1e-6:
+        return True
+    y_dev = y - y.mean()
+    beta = float(np.dot(x - x.mean(), y_dev)) / float(np.dot(y_dev, y_dev))
+    return float((x - beta * y).std()) < 1e-6
+
+
+def test_pairs_draws_its_spread_with_its_entry_and_exit_levels() -> None:
+    assert plots_of(build_strategy("pairs")) == (SpreadZ(168, 2.0, 0.5),)
+    # Nothing over one leg's price: the spread needs both legs.
+    one = np.ones(3)
+    assert SpreadZ(5).lines(one, one, one) == ()
