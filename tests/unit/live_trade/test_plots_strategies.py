@@ -189,3 +189,15 @@ def test_pairs_draws_its_spread_with_its_entry_and_exit_levels() -> None:
     # Nothing over one leg's price: the spread needs both legs.
     one = np.ones(3)
     assert SpreadZ(5).lines(one, one, one) == ()
+
+
+def test_the_spread_z_is_the_same_across_its_blocks_of_windows() -> None:
+    rng = np.random.default_rng(7)
+    b = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 9_000)))
+    a = b**1.3 * np.exp(rng.normal(0, 0.01, 9_000))
+    (z, *_) = SpreadZ(30).pair_lines(a, b)
+    # Every window, on either side of the blocks' edges (4096 windows each), is the strategy's.
+    for i in (29, 30, 4_124, 4_125, 4_126, 8_220, 8_221, 8_999):
+        found = pair_spread_z(a[i - 29 : i + 1], b[i - 29 : i + 1])
+        assert found is not None and z.values[i] == pytest.approx(found[1], rel=1e-9)
+    assert np.isnan(z.values[:29]).all() and not np.isnan(z.values[29:]).any()
