@@ -143,3 +143,53 @@ def test_the_report_draws_candles_trades_and_indicators_and_sorts(
     assert js(browser, "return performance.getEntriesByType('resource').length") == 0
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
+
+
+PAIRS = """
+[[strategies]]
+name = "pairs"
+symbols = ["BTC/USDT:USDT", "ETH/USDT:USDT"]
+[strategies.params]
+window = 24
+entry_z = 1.5
+"""
+
+
+def test_a_pairs_report_draws_the_spread_in_a_pane_below_each_leg(
+    tmp_path: Path, browser: Any
+) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    config = tmp_path / "pairs.toml"
+    config.write_text(PAIRS, encoding="utf-8")
+    eth = CANDLES.replace("BTCUSDT", "ETHUSDT")
+    code = main(
+        [
+            "backtest", "--no-progress", "--config", str(config),
+            "--data", CANDLES, "--symbol", "BTC/USDT:USDT", "--data", eth, "--symbol", "ETH/USDT:USDT",
+            "--from", "2024-01-01", "--to", "2024-01-31", "--report-dir", str(tmp_path / "report"),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    browser.get((tmp_path / "report" / "report.html").as_uri())
+    WebDriverWait(browser, WAIT_S).until(
+        lambda d: js(d, "return (window.reportCharts || []).length") == 2, "both legs' charts"
+    )
+    drawn = js(
+        browser,
+        "return window.reportCharts.map((c) => ({panes: c.chart.panes().length,"
+        " candles: c.candles.getPane().paneIndex(),"
+        " lines: c.lines.map((s) => [s.options().title, s.getPane().paneIndex(),"
+        "  s.data().filter((p) => p.value !== undefined).length])}));",
+    )
+    for leg in drawn:
+        # The candles above; the spread's z-score and its entry/exit levels in the pane below,
+        # known from the 24th hour on.
+        assert leg["panes"] == 2 and leg["candles"] == 0
+        names = [name for name, _, _ in leg["lines"]]
+        assert names == ["Spread z 24", "entry +1.5", "exit +0.5", "exit -0.5", "entry -1.5"]
+        assert {pane for _, pane, _ in leg["lines"]} == {1}
+        known = [n for _, _, n in leg["lines"]]
+        assert known[0] > 0 and len(set(known)) == 1
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []

@@ -10,6 +10,10 @@ indicator would have answered candle by candle: NaN where that indicator was not
         return (sma(self.params.short_window), sma(self.params.long_window))
 
 `plots()` is optional: a strategy without it draws only candles and its trades.
+
+A line on another scale than the price (a z-score) names `pane=1`: the page draws it in a pane
+below the candles. `SpreadZ` (pairs) is such a declaration over two symbols: it draws nothing over
+one symbol's price (`lines`) and its spread's z-score from both legs' closes (`pair_lines`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from __future__ import annotations
 import attrs
 import numpy as np
 import numpy.typing as npt
+
+from bot_v2.features.live_trade.indicators import rolling_variance
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -27,6 +33,8 @@ class Line:
 
     name: str
     values: FloatArray = attrs.field(eq=False)
+    # 0: over the price; 1: the pane below it (another scale).
+    pane: int = 0
 
 
 def _window(window: int) -> int:
@@ -98,8 +106,9 @@ class Bands:
     def lines(self, high: FloatArray, low: FloatArray, close: FloatArray) -> tuple[Line, ...]:
         name = self.label or f"BB {self.window} x{self.width:g}"
         mean = _rolling_sum(close, self.window) / self.window
-        square = _rolling_sum(close * close, self.window) / self.window
-        std = np.sqrt(np.maximum(square - mean * mean, 0.0))
+        # Each window's own deviations (two passes), not E[x^2] - E[x]^2 over running sums: that
+        # cancels to noise when a window's prices sit far below the squares summed before it.
+        std = np.sqrt(rolling_variance(close, self.window))
         return (
             Line(f"{name} upper", mean + self.width * std),
             Line(f"{name} mid", mean),
@@ -143,7 +152,86 @@ class ChangeBand:
         )
 
 
-Plot = Average | Bands | Channel | ChangeBand
+@attrs.frozen
+class KeltnerBands:
+    """Keltner channel: the close's EMA over `window` (seeded with the first window's mean) +-
+    `width` x the average true range over `atr_window` (the simple mean of each candle's true
+    range; the first candle's is its high - low). NaN until both are known."""
+
+    window: int = attrs.field(converter=_window)
+    atr_window: int = attrs.field(converter=_window)
+    width: float = 1.5
+    label: str = ""
+
+    def lines(self, high: FloatArray, low: FloatArray, close: FloatArray) -> tuple[Line, ...]:
+        name = self.label or f"KC {self.window}/{self.atr_window} x{self.width:g}"
+        (mid,) = Average(self.window, "ema").lines(high, low, close)
+        true_range = high - low
+        if len(close) > 1:
+            previous = close[:-1]
+            true_range[1:] = np.maximum.reduce(
+                [true_range[1:], np.abs(high[1:] - previous), np.abs(low[1:] - previous)]
+            )
+        # NaN (not yet known) wherever either the mean or the ATR is.
+        spread = self.width * _rolling_sum(true_range, self.atr_window) / self.atr_window
+        return (
+            Line(f"{name} upper", mid.values + spread),
+            Line(f"{name} mid", mid.values + spread * 0.0),
+            Line(f"{name} lower", mid.values - spread),
+        )
+
+
+_BLOCK_ROWS = 4096
+
+
+@attrs.frozen
+class SpreadZ:
+    """A pair's spread z-score, as the pairs strategy reads it over the last `window` closes of
+    both legs [A, B]: the OLS beta of log(A) on log(B), the spread log(A) - beta x log(B), and the
+    newest spread's distance from the window's mean in (population) standard deviations; NaN
+    where either leg's window is constant. Drawn in the pane below the price with the entry
+    (+-`entry_z`) and exit (+-`exit_z`) levels."""
+
+    window: int = attrs.field(converter=_window)
+    entry_z: float = 2.0
+    exit_z: float = 0.5
+    label: str = ""
+
+    def lines(self, high: FloatArray, low: FloatArray, close: FloatArray) -> tuple[Line, ...]:
+        return ()  # one leg's candles do not make a spread: see pair_lines
+
+    def pair_lines(self, a: FloatArray, b: FloatArray) -> tuple[Line, ...]:
+        """Over the closes of both legs at the same times (a[i] and b[i] one cycle)."""
+        name = self.label or f"Spread z {self.window}"
+        z = np.full(len(a), np.nan)
+        if len(a) >= self.window:
+            x_all = np.lib.stride_tricks.sliding_window_view(np.log(a), self.window)
+            y_all = np.lib.stride_tricks.sliding_window_view(np.log(b), self.window)
+            # Blocks of windows: each window's own two-pass moments (exact, as the strategy's),
+            # in bounded memory (a year of minutes x window 168 at once would be ~0.7 GB a copy).
+            for start in range(0, len(x_all), _BLOCK_ROWS):
+                x, y = x_all[start : start + _BLOCK_ROWS], y_all[start : start + _BLOCK_ROWS]
+                y_dev = y - y.mean(axis=1, keepdims=True)
+                var = (y_dev * y_dev).sum(axis=1)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    beta = ((x - x.mean(axis=1, keepdims=True)) * y_dev).sum(axis=1) / var
+                    spread = x - beta[:, None] * y
+                    std = spread.std(axis=1)
+                    value = (spread[:, -1] - spread.mean(axis=1)) / std
+                # As the strategy: no reading when B's window or the spread is constant.
+                at = self.window - 1 + start
+                z[at : at + len(x)] = np.where((var > 0.0) & (std > 0.0), value, np.nan)
+        known = np.where(np.isnan(z), np.nan, 1.0)
+        return (
+            Line(name, z, pane=1),
+            Line(f"entry +{self.entry_z:g}", known * self.entry_z, pane=1),
+            Line(f"exit +{self.exit_z:g}", known * self.exit_z, pane=1),
+            Line(f"exit -{self.exit_z:g}", known * -self.exit_z, pane=1),
+            Line(f"entry -{self.entry_z:g}", known * -self.entry_z, pane=1),
+        )
+
+
+Plot = Average | Bands | Channel | ChangeBand | KeltnerBands | SpreadZ
 
 
 def sma(window: int, label: str = "") -> Average:
@@ -164,6 +252,10 @@ def channel(window: int, prior: bool = True, label: str = "") -> Channel:
 
 def change_band(lookback: int, fraction: float, label: str = "") -> ChangeBand:
     return ChangeBand(lookback, float(fraction), label)
+
+
+def keltner(window: int, atr_window: int, width: float = 1.5, label: str = "") -> KeltnerBands:
+    return KeltnerBands(window, atr_window, float(width), label)
 
 
 def plots_of(strategy: object) -> tuple[Plot, ...]:

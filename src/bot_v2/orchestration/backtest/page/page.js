@@ -75,16 +75,23 @@
       wickUpColor: "#1a7f37",
       wickDownColor: "#cf222e",
     });
+    // Lines on another scale (a z-score) go in a pane below the candles (sym.panes[i] = 1).
+    const panes = sym.panes || sym.lines.map(() => 0);
     const lines = sym.lines.map((name, i) =>
-      chart.addSeries(LC.LineSeries, {
-        color: PALETTE[i % PALETTE.length],
-        lineWidth: 1,
-        title: name,
-        priceLineVisible: false,
-        lastValueVisible: false,
-        crosshairMarkerVisible: false,
-      }),
+      chart.addSeries(
+        LC.LineSeries,
+        {
+          color: PALETTE[i % PALETTE.length],
+          lineWidth: 1,
+          title: name,
+          priceLineVisible: false,
+          lastValueVisible: false,
+          crosshairMarkerVisible: false,
+        },
+        panes[i],
+      ),
     );
+    if (chart.panes().length > 1) chart.panes()[1].setHeight(130);
     const markers = LC.createSeriesMarkers(candles, []);
     const state = { chart, candles, lines, markers, level: -1, switching: false, sym, labelled: false };
     const markerTimes = sym.markers.map((m) => m.t).sort((a, b) => a - b);

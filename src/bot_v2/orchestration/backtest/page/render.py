@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from bot_v2.adapters.replay.feed import ReplayFeed
 from bot_v2.features.live_trade.accounting import ClosedTrade
+from bot_v2.features.live_trade.strategies.plots import Line, SpreadZ
 from bot_v2.orchestration.backtest.engine import BacktestRun
 from bot_v2.orchestration.backtest.html import chart
 from bot_v2.orchestration.backtest.page.ladder import Level, finest_bars, label, ladder
@@ -91,12 +92,34 @@ def _markers(symbol: str, rows: Sequence[TradeRow]) -> list[dict[str, Any]]:
     return out
 
 
+def pair_lines(
+    plot: SpreadZ, feed: ReplayFeed, slot: ReportSlot | None, symbol: str
+) -> tuple[Line, ...]:
+    """The slot's pair spread [A, B] over the times both legs have a candle, on `symbol`'s
+    candles (NaN where the other leg has none)."""
+    if slot is None or len(slot.symbols) != 2:
+        return ()
+    a, b = (feed.series[s].columns for s in slot.symbols)
+    _, ia, ib = np.intersect1d(a.open_ms, b.open_ms, assume_unique=True, return_indices=True)
+    own = feed.series[symbol].columns
+    at = ia if symbol == slot.symbols[0] else ib
+    out = []
+    for line in plot.pair_lines(a.close[ia], b.close[ib]):
+        values = np.full(len(own.close), np.nan)
+        values[at] = line.values
+        out.append(Line(line.name, values, line.pane))
+    return tuple(out)
+
+
 def symbol_data(
     feed: ReplayFeed, symbol: str, slot: ReportSlot | None, rows: Sequence[TradeRow]
 ) -> dict[str, Any]:
     cols = feed.series[symbol].columns
     plots = slot.plots if slot is not None else ()
     lines = [line for p in plots for line in p.lines(cols.high, cols.low, cols.close)]
+    lines += [
+        line for p in plots if isinstance(p, SpreadZ) for line in pair_lines(p, feed, slot, symbol)
+    ]
     levels = ladder(
         cols.timeframe_ms, cols.open_ms, cols.open, cols.high, cols.low, cols.close, lines,
         finest_bars(len(feed.series)),
@@ -104,6 +127,7 @@ def symbol_data(
     return {
         "symbol": symbol,
         "lines": [line.name for line in lines],
+        "panes": [line.pane for line in lines],
         # Coarsest last: the page opens on it and moves down the list as the operator zooms in.
         "levels": [_level(level) for level in levels],
         "markers": _markers(symbol, rows),

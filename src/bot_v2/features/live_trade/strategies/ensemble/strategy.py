@@ -18,6 +18,7 @@ from bot_v2.domain.signals import Action, Signal
 from bot_v2.features.live_trade.strategies.base import Strategy
 from bot_v2.features.live_trade.strategies.ensemble.members import MEMBERS
 from bot_v2.features.live_trade.strategies.ensemble.params import EnsembleParams, names, weights
+from bot_v2.features.live_trade.strategies.plots import Plot, plots_of
 
 _DIRECTION = {Action.OPEN_LONG: 1, Action.OPEN_SHORT: -1, Action.CLOSE: 0}
 
@@ -38,6 +39,10 @@ class EnsembleStrategy:
         self._threshold = float(params.threshold)
         # Per symbol, each member's own position: (direction, entry close).
         self._opinions: dict[str, list[tuple[int, Decimal]]] = {}
+
+    def plots(self) -> tuple[Plot, ...]:
+        """What the members vote on: each member's declarations, in member order, once each."""
+        return tuple(dict.fromkeys(p for m in self._members for p in plots_of(m)))
 
     def warmup_candles(self) -> int:
         return max(m.warmup_candles() for m in self._members)

@@ -25,6 +25,7 @@ from bot_v2.domain.orders import Side
 from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Action, Signal
 from bot_v2.features.live_trade.strategies.pairs.params import PairsParams
+from bot_v2.features.live_trade.strategies.plots import Plot, SpreadZ
 from bot_v2.features.live_trade.strategies.portfolio.base import Leg
 from bot_v2.features.live_trade.strategies.portfolio.view import HistoryView
 
@@ -68,6 +69,10 @@ class PairsStrategy:
         self._exit = float(params.exit_z)
         self._stop = float(params.stop_z)
         self.last: tuple[float, float] | None = None  # (beta, z) of the last decision, for reports
+
+    def plots(self) -> tuple[Plot, ...]:
+        """The spread's z-score the legs open at (+-entry_z) and close inside (+-exit_z)."""
+        return (SpreadZ(self.params.window, self._entry, self._exit),)
 
     def warmup_candles(self) -> int:
         return self.params.window

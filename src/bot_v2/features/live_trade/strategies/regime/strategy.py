@@ -17,6 +17,7 @@ from bot_v2.domain.orders import Side
 from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Action, Signal
 from bot_v2.features.live_trade.indicators import RollingZScore
+from bot_v2.features.live_trade.strategies.plots import Plot, bands
 from bot_v2.features.live_trade.strategies.regime.detector import Regime, RegimeDetector
 from bot_v2.features.live_trade.strategies.regime.params import RegimeParams
 
@@ -47,6 +48,12 @@ class RegimeStrategy:
             rank_window=p.rank_window,
             turbulent_pct=float(p.turbulent_pct),
         )
+
+    def plots(self) -> tuple[Plot, ...]:
+        """Where a range is faded: |z| >= range_z is a close outside these bands, and their mean
+        the exit. (The ADX that tells trend from range is on another scale: not drawn over price.)"""
+        p = self.params
+        return (bands(p.range_window, self._range_z, f"Range {p.range_window} z{self._range_z:g}"),)
 
     def warmup_candles(self) -> int:
         return max(self.detector().warmup_candles(), self.params.range_window)

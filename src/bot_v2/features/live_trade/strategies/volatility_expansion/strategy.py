@@ -20,6 +20,7 @@ from bot_v2.domain.orders import Side
 from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Action, Signal
 from bot_v2.features.live_trade.indicators import Bollinger, Keltner
+from bot_v2.features.live_trade.strategies.plots import Plot, bands, keltner
 from bot_v2.features.live_trade.strategies.volatility_expansion.params import (
     VolatilityExpansionParams,
 )
@@ -42,6 +43,15 @@ class VolatilityExpansionStrategy:
     def __init__(self, params: VolatilityExpansionParams) -> None:
         self.params = params
         self._states: dict[str, _SymbolState] = {}
+
+    def plots(self) -> tuple[Plot, ...]:
+        """The squeeze is the Bollinger band inside the Keltner channel; a close out of the channel
+        is the break, back through its mean the exit."""
+        p = self.params
+        return (
+            bands(p.window, float(p.bb_mult)),
+            keltner(p.window, p.atr_window, float(p.kc_mult)),
+        )
 
     def warmup_candles(self) -> int:
         return max(self.params.window, self.params.atr_window) + self.params.squeeze_bars
