@@ -19,6 +19,7 @@ from bot_v2.features.live_trade.strategies.funding_carry import (
     FundingCarryStrategy,
 )
 from bot_v2.features.live_trade.strategies.funding_carry.strategy import decision
+from bot_v2.features.live_trade.strategies.plots import Average
 from bot_v2.features.live_trade.strategies.portfolio import HistoryView, ReadAhead
 from bot_v2.features.live_trade.strategies.registry import build_strategy
 
@@ -146,6 +147,11 @@ def test_extreme_funding_in_a_flat_market_shorts_then_normal_funding_closes() ->
         view.record([candle(i, 100.0)], (i + 1) * TF)
         view.record_funding({A: Decimal("0.0001")}, (i + 1) * TF)
     assert [s.action for s in strategy.decide(view, {A: held(Side.SELL)})] == [Action.CLOSE]
+
+
+def test_its_chart_shows_the_trend_filters_sma() -> None:
+    (plot,) = FundingCarryStrategy(FundingCarryParams(trend_window=50)).plots()
+    assert isinstance(plot, Average) and plot.window == 50 and plot.kind == "sma"
 
 
 def test_no_short_into_a_strong_uptrend() -> None:

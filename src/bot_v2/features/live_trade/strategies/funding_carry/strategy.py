@@ -20,6 +20,7 @@ from bot_v2.domain.orders import Side
 from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Action, Signal
 from bot_v2.features.live_trade.strategies.funding_carry.params import FundingCarryParams
+from bot_v2.features.live_trade.strategies.plots import Plot, sma
 from bot_v2.features.live_trade.strategies.portfolio.view import HistoryView
 
 
@@ -53,6 +54,10 @@ class FundingCarryStrategy:
 
     def funding_samples(self) -> int:
         return self.params.funding_window
+
+    def plots(self) -> tuple[Plot, ...]:
+        """The trend filter's SMA (the funding itself is not a price line)."""
+        return (sma(self.params.trend_window, label=f"trend SMA {self.params.trend_window}"),)
 
     def decide(self, view: HistoryView, positions: Mapping[str, Position]) -> Sequence[Signal]:
         out = []
