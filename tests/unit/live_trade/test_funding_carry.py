@@ -4,7 +4,10 @@ normalises, and reads funding only through its view, which ends at the cycle's t
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -13,15 +16,22 @@ from hypothesis import strategies as st
 from bot_v2.domain.market import Candle
 from bot_v2.domain.orders import Side
 from bot_v2.domain.positions import Position
-from bot_v2.domain.signals import Action
+from bot_v2.domain.signals import Action, Signal
 from bot_v2.features.live_trade.strategies.funding_carry import (
     FundingCarryParams,
     FundingCarryStrategy,
 )
 from bot_v2.features.live_trade.strategies.funding_carry.strategy import decision
 from bot_v2.features.live_trade.strategies.plots import Average
-from bot_v2.features.live_trade.strategies.portfolio import HistoryView, ReadAhead
+from bot_v2.features.live_trade.strategies.portfolio import (
+    FundingSample,
+    HistoryView,
+    ReadAhead,
+    Slot,
+    StrategyBook,
+)
 from bot_v2.features.live_trade.strategies.registry import build_strategy
+from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
 
 A = "BTC/USDT:USDT"
 TF = 3_600_000
@@ -180,3 +190,67 @@ def test_a_view_for_a_strategy_without_funding_keeps_none() -> None:
     view.record([candle(0, 100.0)], TF)
     view.record_funding({A: Decimal("0.0001")}, TF)
     assert view.funding_count(A) == 0 and view.funding_rates(A, 5) == []
+
+
+class _Flat:
+    positions: Mapping[str, Position] = {}
+
+    async def sync(self) -> object:
+        return None
+
+
+class _Rates:
+    """An IFundingRates source answering one rate, counting how often it is asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, ...]] = []
+
+    async def next_funding_rates(self, symbols: Sequence[str]) -> dict[str, Decimal]:
+        self.asked.append(tuple(symbols))
+        return dict.fromkeys(symbols, Decimal("0.0002"))
+
+
+class _Reader:
+    """A portfolio strategy that writes down the funding it holds at each decision."""
+
+    name = "reader"
+
+    def __init__(self, samples: int) -> None:
+        self.samples = samples
+        self.seen: list[tuple[int, list[FundingSample]]] = []
+
+    def warmup_candles(self) -> int:
+        return 0
+
+    def funding_samples(self) -> int:
+        return self.samples
+
+    def decide(self, view: HistoryView, positions: Mapping[str, Position]) -> Sequence[Signal]:
+        held_ = [view.funding(A, k) for k in range(view.funding_count(A))]
+        self.seen.append((view.now_ms, held_))
+        return ()
+
+
+def _orchestrated(reader: _Reader, rates: _Rates) -> StrategyOrchestrator:
+    book = StrategyBook([Slot("r", (A,), Decimal(1), reader)])
+    unused: Any = None  # no signal reaches execution or risk
+    return StrategyOrchestrator(
+        book, unused, {}, Decimal(1), Decimal(1), account=_Flat(), risk=unused, funding=rates
+    )
+
+
+def test_the_orchestrator_hands_funding_only_at_the_cycles_own_time() -> None:
+    reader, rates = _Reader(4), _Rates()
+    # A catch-up: candles closing at 2h and 3h delivered in the cycle at 3h.
+    asyncio.run(_orchestrated(reader, rates).on_candles([candle(1, 1.0), candle(2, 1.0)], 3 * TF))
+    assert rates.asked == [(A,)]
+    assert reader.seen == [
+        (2 * TF, []),  # a rate asked at 3h could have settled after 2h: none
+        (3 * TF, [FundingSample(3 * TF, Decimal("0.0002"))]),
+    ]
+
+
+def test_a_book_that_reads_no_funding_never_asks_for_it() -> None:
+    reader, rates = _Reader(0), _Rates()
+    asyncio.run(_orchestrated(reader, rates).on_candles([candle(2, 1.0)], 3 * TF))
+    assert rates.asked == [] and reader.seen == [(3 * TF, [])]
