@@ -239,7 +239,7 @@ def _orchestrated(reader: _Reader, rates: _Rates) -> StrategyOrchestrator:
     )
 
 
-def test_the_orchestrator_hands_funding_only_at_the_cycles_own_time() -> None:
+def test_the_orchestrator_hands_funding_only_with_the_cycles_newest_candles() -> None:
     reader, rates = _Reader(4), _Rates()
     # A catch-up: candles closing at 2h and 3h delivered in the cycle at 3h.
     asyncio.run(_orchestrated(reader, rates).on_candles([candle(1, 1.0), candle(2, 1.0)], 3 * TF))
@@ -248,6 +248,13 @@ def test_the_orchestrator_hands_funding_only_at_the_cycles_own_time() -> None:
         (2 * TF, []),  # a rate asked at 3h could have settled after 2h: none
         (3 * TF, [FundingSample(3 * TF, Decimal("0.0002"))]),
     ]
+
+
+def test_a_live_cycle_runs_after_the_close_and_still_hands_the_rate() -> None:
+    reader, rates = _Reader(4), _Rates()
+    # Live: the cycle runs a few seconds after the candle closed.
+    asyncio.run(_orchestrated(reader, rates).on_candles([candle(2, 1.0)], 3 * TF + 5_000))
+    assert reader.seen == [(3 * TF, [FundingSample(3 * TF, Decimal("0.0002"))])]
 
 
 def test_a_book_that_reads_no_funding_never_asks_for_it() -> None:

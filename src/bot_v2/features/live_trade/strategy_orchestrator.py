@@ -117,10 +117,11 @@ class StrategyOrchestrator:
         by_time: dict[int, list[Candle]] = {}
         for candle in candles:
             by_time.setdefault(candle.close_time_ms, []).append(candle)
-        for close_ms in sorted(by_time):
+        times = sorted(by_time)
+        for close_ms in times:
             group = by_time[close_ms]
             last = {c.symbol: c for c in group}
-            rates = await self._rates_at(book, group, close_ms, now_ms)
+            rates = await self._rates_for(book, group) if close_ms == times[-1] else None
             for slot_signal in book.decide(group, close_ms, self._account.positions, rates):
                 signal = slot_signal.signal
                 priced = last.get(signal.symbol)
@@ -138,12 +139,14 @@ class StrategyOrchestrator:
                     ctx = None
         return outcomes
 
-    async def _rates_at(
-        self, book: StrategyBook, group: Sequence[Candle], close_ms: int, now_ms: int
+    async def _rates_for(
+        self, book: StrategyBook, group: Sequence[Candle]
     ) -> dict[str, Decimal] | None:
-        """The funding rates for a group's symbols whose slot reads them, only for the group at the
-        cycle's own time: a rate asked now could have settled after an earlier group's close."""
-        if self._funding is None or close_ms != now_ms or not book.funding_symbols:
+        """The funding rates in force now (replay: the last settled at or before the clock; live:
+        the venue's published rate) for the newest group's symbols whose slot reads them. Only the
+        newest group of the cycle gets them: a rate asked now could have settled after an earlier
+        group's close (a catch-up), so those keep the last rates they had."""
+        if self._funding is None or not book.funding_symbols:
             return None
         wanted = [c.symbol for c in group if c.symbol in book.funding_symbols]
         if not wanted:

@@ -6,11 +6,11 @@ book hands it a candle only after the strategy orchestrator checked it closed by
 A later candle is not anywhere the strategy can reach; asking for one (`candle(symbol, -1)`, a
 negative age) raises ReadAhead rather than quietly answering the newest.
 
-Funding: at each decision at the cycle's own time the orchestrator asks IFundingRates (a replay
-answers the last rate settled at or before its clock, a venue its published rate) and the view
-keeps that rate stamped with the cycle's time; a rate stamped after the view's time is refused
-(ReadAhead). A catch-up's earlier candles get no rate (one asked now could have settled after
-them), so the strategy keeps the last it had.
+Funding: at the decision on the cycle's newest candles the orchestrator asks IFundingRates (a
+replay answers the last rate settled at or before its clock, which stands at that close; a venue
+its published rate) and the view keeps the rate stamped with the view's time; a rate stamped after
+the view's time is refused (ReadAhead). A catch-up's earlier candles get no rate (one asked now
+could have settled after them), so the strategy keeps the last it had.
 """
 
 from __future__ import annotations
