@@ -227,6 +227,7 @@ class Container(containers.DeclarativeContainer):
         sizer=providers.Singleton(
             protection_wiring.sizer, config, limits, session.provided.ledger, market_data
         ),
+        funding=funding_rates,
     )
     guards = providers.Singleton(
         ProtectionStep,

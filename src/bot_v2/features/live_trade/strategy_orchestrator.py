@@ -21,6 +21,7 @@ from bot_v2.features.live_trade.sizing import target_size
 from bot_v2.features.live_trade.sizing.sizer import Sizer
 from bot_v2.features.live_trade.strategies.base import Strategy
 from bot_v2.features.live_trade.strategies.portfolio import StrategyBook
+from bot_v2.ports.funding_rates import IFundingRates
 
 
 class Account(Protocol):
@@ -56,6 +57,7 @@ class StrategyOrchestrator:
         account: Account,
         risk: RiskContexts,
         sizer: Sizer | None = None,
+        funding: IFundingRates | None = None,
     ) -> None:
         self._strategy = strategy
         self._execution = execution
@@ -68,6 +70,8 @@ class StrategyOrchestrator:
         self._leverage = leverage
         # The configured sizing method ([strategy.sizing]); None: the fixed fraction alone.
         self._sizer = sizer
+        # Where a book whose strategies read funding gets the rates in force at the cycle's time.
+        self._funding = funding
 
     def use(self, strategy: Strategy | StrategyBook, position_fraction: Decimal) -> None:
         """An operator's new parameters, between two cycles: the next candle goes to `strategy`."""
@@ -113,10 +117,12 @@ class StrategyOrchestrator:
         by_time: dict[int, list[Candle]] = {}
         for candle in candles:
             by_time.setdefault(candle.close_time_ms, []).append(candle)
-        for close_ms in sorted(by_time):
+        times = sorted(by_time)
+        for close_ms in times:
             group = by_time[close_ms]
             last = {c.symbol: c for c in group}
-            for slot_signal in book.decide(group, close_ms, self._account.positions):
+            rates = await self._rates_for(book, group) if close_ms == times[-1] else None
+            for slot_signal in book.decide(group, close_ms, self._account.positions, rates):
                 signal = slot_signal.signal
                 priced = last.get(signal.symbol)
                 if priced is None:
@@ -132,6 +138,20 @@ class StrategyOrchestrator:
                     await self._account.sync()
                     ctx = None
         return outcomes
+
+    async def _rates_for(
+        self, book: StrategyBook, group: Sequence[Candle]
+    ) -> dict[str, Decimal] | None:
+        """The funding rates in force now (replay: the last settled at or before the clock; live:
+        the venue's published rate) for the newest group's symbols whose slot reads them. Only the
+        newest group of the cycle gets them: a rate asked now could have settled after an earlier
+        group's close (a catch-up), so those keep the last rates they had."""
+        if self._funding is None or not book.funding_symbols:
+            return None
+        wanted = [c.symbol for c in group if c.symbol in book.funding_symbols]
+        if not wanted:
+            return None
+        return await self._funding.next_funding_rates(wanted)
 
     def _size(self, ctx: RiskContext, action: Action, candle: Candle) -> Decimal:
         spec = self._markets[candle.symbol]

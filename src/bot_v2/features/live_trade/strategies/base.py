@@ -10,7 +10,8 @@ A strategy is a class with
 Look-ahead: a strategy is given no reference to the feed, and the strategy orchestrator refuses
 (LookAhead) any candle not closed at the cycle's time before the strategy sees it. (A read-only
 history view ending at the cycle's time, for strategies that want more than their own state, is
-in strategies/portfolio/view.py: HistoryView.)
+in strategies/portfolio/view.py: HistoryView; it also holds the funding rates in force at the
+decisions, for a strategy that declares `funding_samples()`.)
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from bot_v2.features.live_trade.strategies.base import Strategy, api_problem
 from bot_v2.features.live_trade.strategies.baseline import BaselineStrategy
 from bot_v2.features.live_trade.strategies.breakout import BreakoutStrategy
 from bot_v2.features.live_trade.strategies.ensemble import EnsembleStrategy
+from bot_v2.features.live_trade.strategies.funding_carry import FundingCarryStrategy
 from bot_v2.features.live_trade.strategies.mean_reversion import MeanReversionStrategy
 from bot_v2.features.live_trade.strategies.momentum import MomentumStrategy
 from bot_v2.features.live_trade.strategies.pairs import PairsStrategy
@@ -39,6 +40,7 @@ STRATEGIES: dict[str, type] = registry_of(
     MeanReversionStrategy,
     VolatilityExpansionStrategy,
     RegimeStrategy,
+    FundingCarryStrategy,
 )
 
 

@@ -9,9 +9,14 @@ from bot_v2.features.live_trade.strategies.portfolio.base import (
 from bot_v2.features.live_trade.strategies.portfolio.book import Slot, SlotSignal, StrategyBook
 from bot_v2.features.live_trade.strategies.portfolio.per_candle import PerCandle
 from bot_v2.features.live_trade.strategies.portfolio.results import SlotResult, SlotSpec, SlotTally
-from bot_v2.features.live_trade.strategies.portfolio.view import HistoryView, ReadAhead
+from bot_v2.features.live_trade.strategies.portfolio.view import (
+    FundingSample,
+    HistoryView,
+    ReadAhead,
+)
 
 __all__ = [
+    "FundingSample",
     "HistoryView",
     "Leg",
     "PerCandle",

@@ -21,6 +21,12 @@ from bot_v2.features.live_trade.strategies.portfolio.view import HistoryView
 SPARE = 2
 
 
+def funding_samples(strategy: object) -> int:
+    """Funding samples a strategy reads from its view (`funding_samples()`; absent: none)."""
+    wanted = getattr(strategy, "funding_samples", None)
+    return int(wanted()) if callable(wanted) else 0
+
+
 @attrs.frozen
 class SlotSignal:
     slot: str
@@ -43,9 +49,15 @@ class StrategyBook:
     def __init__(self, slots: Sequence[Slot]) -> None:
         self.slots = tuple(slots)
         self._views = {
-            slot.label: HistoryView(slot.symbols, slot.strategy.warmup_candles() + SPARE)
+            slot.label: HistoryView(
+                slot.symbols, slot.strategy.warmup_candles() + SPARE, funding_samples(slot.strategy)
+            )
             for slot in self.slots
         }
+        # The symbols whose slot reads funding: the orchestrator asks the rates for these only.
+        self.funding_symbols = tuple(
+            s for slot in self.slots if funding_samples(slot.strategy) for s in slot.symbols
+        )
         self._slot_of: dict[str, Slot] = {}
         for slot in self.slots:
             for symbol in slot.symbols:
@@ -76,10 +88,15 @@ class StrategyBook:
         return Signal(candle.symbol, Action.HOLD)
 
     def decide(
-        self, candles: Sequence[Candle], now_ms: int, positions: Mapping[str, Position]
+        self,
+        candles: Sequence[Candle],
+        now_ms: int,
+        positions: Mapping[str, Position],
+        funding: Mapping[str, Decimal] | None = None,
     ) -> list[SlotSignal]:
         """Candles all closing at `now_ms` (at most one per symbol): each slot with a fresh candle
-        decides once, over its own view; signals for symbols outside the slot are dropped."""
+        decides once, over its own view; signals for symbols outside the slot are dropped.
+        `funding`: the rates in force at `now_ms` (None: none asked for this time)."""
         out: list[SlotSignal] = []
         for slot in self.slots:
             mine = [c for c in candles if c.symbol in slot.symbols]
@@ -87,6 +104,8 @@ class StrategyBook:
                 continue
             view = self._views[slot.label]
             view.record(mine, now_ms)
+            if funding:
+                view.record_funding(funding, now_ms)
             for answer in slot.strategy.decide(view, positions):
                 if isinstance(answer, Leg):
                     weight = min(max(answer.weight, Decimal(0)), Decimal(1))
