@@ -4,7 +4,9 @@ rolling_variance, rolling_zscore (numpy).
 The running sums are of deviations from a shift near the window's mean, not of the raw values, so
 E[d^2] - E[d]^2 does not cancel away the variance of prices far from zero; the sums and the shift
 are recomputed exactly (fsum, the window's mean) once per `window` values, so rounding never builds
-up. The error left is a few ulps of the largest squared deviation seen over the last two windows.
+up. The error left is a few ulps of the largest sum of squares held since the last recomputation; a
+window whose variance falls below ILL_CONDITIONED of that is recomputed at once, so a quiet window after
+a busy one (a z-score's worst case) is exact rather than off by that rounding.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from bot_v2.features.live_trade.indicators.arrays import (
 # A standard deviation below this share of the mean's size counts as none: the window is flat, and
 # its z-score is 0 (rounding alone would make a flat window's z-score anything).
 FLAT = 1e-9
+# Variance below this share of the largest sum of squares held since the last exact recomputation is
+# mostly that sum's rounding; such a window is recomputed exactly (rare: only after a busy stretch).
+ILL_CONDITIONED = 1e-6
 
 
 class RollingVariance:
@@ -36,6 +41,7 @@ class RollingVariance:
         self._shift = 0.0
         self._s1 = 0.0
         self._s2 = 0.0
+        self._peak_s2 = 0.0
         self._since_resync = 0
 
     @property
@@ -54,10 +60,17 @@ class RollingVariance:
         d = x - self._shift
         self._s1 += d
         self._s2 += d * d
+        self._peak_s2 = max(self._peak_s2, self._s2)
         self._since_resync += 1
-        if self._since_resync >= self._window:
+        if self._since_resync >= self._window or self._ill_conditioned():
             self._resync()
         return self.value
+
+    def _ill_conditioned(self) -> bool:
+        if not self.full:
+            return False
+        spread = self._s2 - self._s1 * self._s1 / self._window
+        return spread < ILL_CONDITIONED * self._peak_s2
 
     def _resync(self) -> None:
         values = self._values
@@ -65,6 +78,7 @@ class RollingVariance:
         deviations = [v - self._shift for v in values]
         self._s1 = math.fsum(deviations)
         self._s2 = math.fsum(d * d for d in deviations)
+        self._peak_s2 = self._s2
         self._since_resync = 0
 
     @property
