@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -22,9 +21,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bot_v2.cli.errors import EXIT_USAGE, report
+from bot_v2.cli.errors import run_reporting
 from bot_v2.cli.options import add_config_options, add_data_options, symbol_files, when
-from bot_v2.domain.errors import BotError
 from bot_v2.orchestration.backtest.data import describe_gap, load_data
 from bot_v2.orchestration.backtest.engine import MODES, run_backtest
 from bot_v2.orchestration.backtest.page.render import report_page
@@ -102,15 +100,4 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str]) -> int:
-    args = build_parser().parse_args(list(argv))
-    logging.basicConfig(
-        level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    try:
-        return _run(args)
-    except BotError as exc:
-        return report(exc)
-    except KeyboardInterrupt:
-        return EXIT_USAGE + 128
+    return run_reporting(build_parser().parse_args(list(argv)), _run)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -21,10 +20,10 @@ from typing import cast
 
 from tqdm import tqdm
 
-from bot_v2.cli.errors import EXIT_USAGE, report
+from bot_v2.cli.errors import run_reporting
 from bot_v2.cli.options import add_config_options
 from bot_v2.cli.options import when as _when
-from bot_v2.domain.errors import BotError, ConfigError, InvalidSymbol
+from bot_v2.domain.errors import ConfigError, InvalidSymbol
 from bot_v2.domain.symbols import normalize_symbol
 from bot_v2.features.market_data.download.plan import describe_gap
 from bot_v2.features.market_data.download.service import DownloadReport, DownloadRequest
@@ -131,15 +130,4 @@ def _download(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str]) -> int:
-    args = build_parser().parse_args(list(argv))
-    logging.basicConfig(
-        level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    try:
-        return _download(args)
-    except BotError as exc:
-        return report(exc)
-    except KeyboardInterrupt:
-        return EXIT_USAGE + 128
+    return run_reporting(build_parser().parse_args(list(argv)), _download)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+import logging
 import sys
+from collections.abc import Callable
 
 from bot_v2.domain.errors import BotError, ConfigError, DataError
 
@@ -22,3 +25,19 @@ def report(exc: BotError) -> int:
         return EXIT_USAGE
     print(f"perps-bot: error: {exc}", file=sys.stderr)
     return EXIT_RUNTIME
+
+
+def run_reporting(args: argparse.Namespace, run: Callable[[argparse.Namespace], int]) -> int:
+    """A subcommand's body under the house's error rules: logging at `--log-level` on stderr, a
+    BotError as its one line and exit code, Ctrl-C as 130."""
+    logging.basicConfig(
+        level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return run(args)
+    except BotError as exc:
+        return report(exc)
+    except KeyboardInterrupt:
+        return EXIT_USAGE + 128

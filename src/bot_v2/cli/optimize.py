@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import logging
 import os
 import sys
 import tomllib
@@ -21,9 +20,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bot_v2.cli.errors import EXIT_USAGE, report
+from bot_v2.cli.errors import run_reporting
 from bot_v2.cli.options import add_config_options, add_data_options, symbol_files, when
-from bot_v2.domain.errors import BotError, ConfigError
+from bot_v2.domain.errors import ConfigError
 from bot_v2.features.live_trade.strategies.params import bounds_of
 from bot_v2.features.optimize.space import Fault, Space, parse_space
 from bot_v2.features.optimize.windows import SCHEMES, make_folds, parse_span
@@ -174,15 +173,4 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str]) -> int:
-    args = build_parser().parse_args(list(argv))
-    logging.basicConfig(
-        level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    try:
-        return _run(args)
-    except BotError as exc:
-        return report(exc)
-    except KeyboardInterrupt:
-        return EXIT_USAGE + 128
+    return run_reporting(build_parser().parse_args(list(argv)), _run)
