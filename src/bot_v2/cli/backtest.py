@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -22,7 +21,13 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bot_v2.cli.errors import run_reporting
-from bot_v2.cli.options import add_config_options, add_data_options, symbol_files, when
+from bot_v2.cli.options import (
+    add_config_options,
+    add_data_options,
+    run_overrides,
+    symbol_files,
+    when,
+)
 from bot_v2.orchestration.backtest.data import describe_gap, load_data
 from bot_v2.orchestration.backtest.engine import MODES, run_backtest
 from bot_v2.orchestration.backtest.page.render import report_page
@@ -65,13 +70,8 @@ def _run(args: argparse.Namespace) -> int:
     files = symbol_files(args)
     start_ms, end_ms = when(args.start, "--from", False), when(args.end, "--to", True)
     data = load_data(files, start_ms, end_ms)
-    symbols = ",".join(f'"{f.symbol}"' for f in files)
-    overrides = [f"bot.symbols=[{symbols}]", f'bot.timeframe="{data.timeframe}"']
-    if args.strategy is not None:
-        overrides.append(f"strategy.name={json.dumps(args.strategy)}")
-    if args.strategy_file is not None:
-        overrides.append(f"strategy.file={json.dumps(args.strategy_file)}")
-    loaded = load_config(args.profile, args.config, os.environ, [*overrides, *args.overrides])
+    overrides = run_overrides(args, files, data.timeframe)
+    loaded = load_config(args.profile, args.config, os.environ, overrides)
     for gap in data.gaps:
         print(f"data gap: {describe_gap(gap)}", file=sys.stderr)
     cycles = len(data.feed.timeline)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import sys
 import tomllib
@@ -21,7 +20,13 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bot_v2.cli.errors import run_reporting
-from bot_v2.cli.options import add_config_options, add_data_options, symbol_files, when
+from bot_v2.cli.options import (
+    add_config_options,
+    add_data_options,
+    run_overrides,
+    symbol_files,
+    when,
+)
 from bot_v2.domain.errors import ConfigError
 from bot_v2.features.live_trade.strategies.params import bounds_of
 from bot_v2.features.optimize.space import Fault, Space, parse_space
@@ -123,15 +128,8 @@ def _run(args: argparse.Namespace) -> int:
     files = symbol_files(args)
     start_ms, end_ms = when(args.start, "--from", False), when(args.end, "--to", True)
     data = load_data(files, start_ms, end_ms)
-    symbols = ",".join(f'"{f.symbol}"' for f in files)
-    overrides = [f"bot.symbols=[{symbols}]", f'bot.timeframe="{data.timeframe}"']
-    if args.strategy is not None:
-        overrides.append(f"strategy.name={json.dumps(args.strategy)}")
-    if args.strategy_file is not None:
-        overrides.append(f"strategy.file={json.dumps(args.strategy_file)}")
-    config = load_config(
-        args.profile, args.config, os.environ, [*overrides, *args.overrides]
-    ).config
+    overrides = run_overrides(args, files, data.timeframe)
+    config = load_config(args.profile, args.config, os.environ, overrides).config
     space = _space(args.space, config.strategy.name, config.strategy.file)
     series = data.feed.series.values()
     first = min(int(s.columns.open_ms[0]) for s in series)

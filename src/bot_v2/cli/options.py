@@ -4,6 +4,7 @@ commands that replay candles (backtest, optimize)."""
 from __future__ import annotations
 
 import argparse
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -136,6 +137,18 @@ def symbol_files(args: argparse.Namespace) -> list[SymbolFiles]:
         )
         for i, (symbol, data) in enumerate(zip(symbols, args.data, strict=True))
     ]
+
+
+def run_overrides(args: argparse.Namespace, files: list[SymbolFiles], timeframe: str) -> list[str]:
+    """The config lines a run on these files implies (its symbols, timeframe and the strategy the
+    command line names), before the user's own --set lines."""
+    symbols = ",".join(f'"{f.symbol}"' for f in files)
+    overrides = [f"bot.symbols=[{symbols}]", f'bot.timeframe="{timeframe}"']
+    if args.strategy is not None:
+        overrides.append(f"strategy.name={json.dumps(args.strategy)}")
+    if args.strategy_file is not None:
+        overrides.append(f"strategy.file={json.dumps(args.strategy_file)}")
+    return [*overrides, *args.overrides]
 
 
 def _one_symbol(
