@@ -34,15 +34,15 @@ def cli_env(*, secrets: bool = False) -> dict[str, str]:
 
 
 @contextmanager
-def loopback_venue(tmp_path: Path, *extra: str) -> Iterator[str]:
-    """A loopback Binance USDⓈ-M venue quoting BTCUSDT at 20,000; yields its URL."""
+def loopback_venue(tmp_path: Path, *extra: str, venue: str = "binanceusdm") -> Iterator[str]:
+    """A loopback venue (Binance USDⓈ-M unless named) quoting BTCUSDT at 20,000; yields its URL."""
     state = tmp_path / "venue.json"
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "tests.loopback.serve",
-            "binanceusdm",
+            venue,
             "--state-file",
             str(state),
             "--price",

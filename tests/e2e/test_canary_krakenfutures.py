@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -23,14 +22,14 @@ import tomli_w
 
 from tests.e2e._cli import (
     BIN,
-    ROOT,
     killed_on_exit,
+    loopback_venue,
     signal_and_wait,
     tail,
     wait_for_address,
     wait_for_cycle,
 )
-from tests.loopback import API_KEY, ccxt_config_for, wait_for_state_file
+from tests.loopback import API_KEY, ccxt_config_for
 from tests.loopback.krakenfutures import API_SECRET
 
 CHARTS = "/api/charts/v1/trade/PF_XBTUSD/1m"
@@ -38,27 +37,8 @@ CHARTS = "/api/charts/v1/trade/PF_XBTUSD/1m"
 
 @pytest.fixture
 def venue(tmp_path: Path) -> Iterator[str]:
-    state = tmp_path / "venue.json"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.loopback.serve",
-            "krakenfutures",
-            "--state-file",
-            str(state),
-            "--price",
-            "BTCUSDT=20000",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        yield str(wait_for_state_file(state)["url"])
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with loopback_venue(tmp_path, venue="krakenfutures") as url:
+        yield url
 
 
 def write_config(tmp_path: Path, url: str) -> Path:

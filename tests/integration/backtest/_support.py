@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from bot_v2.adapters.replay.columns import CandleColumns
 from bot_v2.adapters.replay.csv_files import FundingPoint
 from bot_v2.adapters.replay.feed import ReplayFeed, SymbolSeries
+from bot_v2.orchestration.backtest.data import BacktestData, SymbolFiles, load_data
 from bot_v2.orchestration.backtest.engine import BacktestRun, run_backtest
 from bot_v2.orchestration.config import load_config
 from bot_v2.orchestration.config.models import BotConfig
@@ -46,3 +47,19 @@ def trace(run: BacktestRun) -> tuple[object, ...]:
 
 def both(cfg: BotConfig, market: ReplayFeed) -> tuple[BacktestRun, BacktestRun]:
     return run(cfg, market, "step"), run(cfg, market, "fast")
+
+
+def bundled_year() -> BacktestData:
+    """The bundled 2024 hourly BTC and ETH candles with their funding and mark prices."""
+    data = "bundled:binance_usdm"
+    return load_data(
+        [
+            SymbolFiles(
+                symbol,
+                f"{data}/1h/{venue}-1h-2024.csv",
+                f"{data}/funding/{venue}-funding-upto-2024.csv",
+                f"{data}/1h_mark/{venue}-mark-1h-2024.csv",
+            )
+            for symbol, venue in (("BTC/USDT:USDT", "BTCUSDT"), ("ETH/USDT:USDT", "ETHUSDT"))
+        ]
+    )

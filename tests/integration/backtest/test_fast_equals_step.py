@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bot_v2.adapters.replay.csv_files import FundingPoint
 from bot_v2.orchestration.backtest.data import SymbolFiles, load_data
 from bot_v2.orchestration.backtest.synthetic import T0_MS, random_walk
-from tests.integration.backtest._support import both, config, feed, run, trace
+from tests.integration.backtest._support import both, bundled_year, config, feed, run, trace
 
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
 DATA = "bundled:binance_usdm"
@@ -27,16 +27,7 @@ OVERRIDES_1M = (
 
 
 def test_bundled_year_of_btc_and_eth_gives_identical_fills() -> None:
-    files = [
-        SymbolFiles(
-            s,
-            f"{DATA}/1h/{v}-1h-2024.csv",
-            f"{DATA}/funding/{v}-funding-upto-2024.csv",
-            f"{DATA}/1h_mark/{v}-mark-1h-2024.csv",
-        )
-        for s, v in ((BTC, "BTCUSDT"), (ETH, "ETHUSDT"))
-    ]
-    data = load_data(files)
+    data = bundled_year()
     step, fast = both(config([BTC, ETH], data.timeframe), data.feed)
     assert len(step.broker.exchange.state.fills) > 500
     assert len(step.broker.exchange.state.funding) > 500

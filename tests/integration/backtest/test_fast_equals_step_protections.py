@@ -10,10 +10,9 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot_v2.orchestration.backtest.data import SymbolFiles, load_data
 from bot_v2.orchestration.backtest.engine import BacktestRun
 from bot_v2.orchestration.backtest.synthetic import random_walk
-from tests.integration.backtest._support import both, config, feed, trace
+from tests.integration.backtest._support import both, bundled_year, config, feed, trace
 
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
 DATA = "bundled:binance_usdm"
@@ -47,16 +46,7 @@ def _same(step: BacktestRun, fast: BacktestRun) -> None:
 
 
 def test_bundled_year_with_the_drawdown_halt_tripping_gives_identical_fills() -> None:
-    files = [
-        SymbolFiles(
-            s,
-            f"{DATA}/1h/{v}-1h-2024.csv",
-            f"{DATA}/funding/{v}-funding-upto-2024.csv",
-            f"{DATA}/1h_mark/{v}-mark-1h-2024.csv",
-        )
-        for s, v in ((BTC, "BTCUSDT"), (ETH, "ETHUSDT"))
-    ]
-    data = load_data(files)
+    data = bundled_year()
     # The dev profile (stop-loss, trailing stop, funding), its halt moved within reach: it trips
     # in March, between two cycles fast mode used to run.
     cfg = config([BTC, ETH], data.timeframe, "protections.max_drawdown_pct=0.1")

@@ -15,25 +15,15 @@ from bot_v2.domain.signals import Signal
 from bot_v2.features.live_trade.strategies import registry
 from bot_v2.features.live_trade.strategies.funding_carry import FundingCarryStrategy
 from bot_v2.features.live_trade.strategies.portfolio.view import HistoryView
-from bot_v2.orchestration.backtest.data import SymbolFiles, load_data
 from bot_v2.orchestration.backtest.synthetic import random_walk
-from tests.integration.backtest._support import both, config, feed, run, trace
+from tests.integration.backtest._support import both, bundled_year, config, feed, run, trace
 
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
 DATA = "bundled:binance_usdm"
 
 
 def test_the_bundled_year_trades_with_identical_fills() -> None:
-    files = [
-        SymbolFiles(
-            s,
-            f"{DATA}/1h/{v}-1h-2024.csv",
-            f"{DATA}/funding/{v}-funding-upto-2024.csv",
-            f"{DATA}/1h_mark/{v}-mark-1h-2024.csv",
-        )
-        for s, v in ((BTC, "BTCUSDT"), (ETH, "ETHUSDT"))
-    ]
-    data = load_data(files)
+    data = bundled_year()
     step, fast = both(
         config([BTC, ETH], data.timeframe, 'strategy.name="funding_carry"'), data.feed
     )

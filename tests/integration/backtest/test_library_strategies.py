@@ -8,9 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot_v2.orchestration.backtest.data import SymbolFiles, load_data
 from bot_v2.orchestration.backtest.synthetic import random_walk
-from tests.integration.backtest._support import both, config, feed, trace
+from tests.integration.backtest._support import both, bundled_year, config, feed, trace
 
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
 DATA = "bundled:binance_usdm"
@@ -108,16 +107,7 @@ def test_regime_walks_give_identical_fills(
 
 @pytest.mark.parametrize("name", ["mean_reversion", "volatility_expansion", "regime"])
 def test_the_bundled_year_trades_with_identical_fills(name: str) -> None:
-    files = [
-        SymbolFiles(
-            s,
-            f"{DATA}/1h/{v}-1h-2024.csv",
-            f"{DATA}/funding/{v}-funding-upto-2024.csv",
-            f"{DATA}/1h_mark/{v}-mark-1h-2024.csv",
-        )
-        for s, v in ((BTC, "BTCUSDT"), (ETH, "ETHUSDT"))
-    ]
-    data = load_data(files)
+    data = bundled_year()
     step, fast = both(config([BTC, ETH], data.timeframe, f'strategy.name="{name}"'), data.feed)
     assert len(step.broker.exchange.state.fills) > 20
     assert trace(fast) == trace(step)

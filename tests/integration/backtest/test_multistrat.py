@@ -9,13 +9,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot_v2.orchestration.backtest.data import SymbolFiles, load_data
 from bot_v2.orchestration.backtest.report import format_summary, summary_document
 from bot_v2.orchestration.backtest.results import measure
 from bot_v2.orchestration.backtest.synthetic import random_walk
 from bot_v2.orchestration.config import load_config
 from bot_v2.orchestration.config.models import BotConfig
-from tests.integration.backtest._support import both, feed, run, trace
+from tests.integration.backtest._support import both, bundled_year, feed, run, trace
 
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
 DATA = "bundled:binance_usdm"
@@ -30,16 +29,7 @@ def slots_config(tmp: Path, timeframe: str, slots: str) -> BotConfig:
 
 
 def bundled() -> object:
-    files = [
-        SymbolFiles(
-            s,
-            f"{DATA}/1h/{v}-1h-2024.csv",
-            f"{DATA}/funding/{v}-funding-upto-2024.csv",
-            f"{DATA}/1h_mark/{v}-mark-1h-2024.csv",
-        )
-        for s, v in ((BTC, "BTCUSDT"), (ETH, "ETHUSDT"))
-    ]
-    return load_data(files)
+    return bundled_year()
 
 
 PAIRS = f"""

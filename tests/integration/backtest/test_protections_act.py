@@ -5,8 +5,8 @@ it, and nothing opens afterwards; the stop-out cooldown keeps a symbol out after
 from __future__ import annotations
 
 from bot_v2.features.live_trade.risk.state_keeper import META_KEY, decode
-from bot_v2.orchestration.backtest.data import BacktestData, SymbolFiles, load_data
-from tests.integration.backtest._support import config, run
+from bot_v2.orchestration.backtest.data import BacktestData
+from tests.integration.backtest._support import bundled_year, config, run
 
 DATA = "bundled:binance_usdm"
 BTC = "BTC/USDT:USDT"
@@ -14,16 +14,7 @@ ETH = "ETH/USDT:USDT"
 
 
 def bundled() -> BacktestData:
-    files = [
-        SymbolFiles(
-            s,
-            f"{DATA}/1h/{v}-1h-2024.csv",
-            f"{DATA}/funding/{v}-funding-upto-2024.csv",
-            f"{DATA}/1h_mark/{v}-mark-1h-2024.csv",
-        )
-        for s, v in ((BTC, "BTCUSDT"), (ETH, "ETHUSDT"))
-    ]
-    return load_data(files)
+    return bundled_year()
 
 
 def test_the_drawdown_halt_flattens_and_nothing_opens_after_it() -> None:
