@@ -83,6 +83,11 @@ class CandleColumns:
     def __len__(self) -> int:
         return len(self.open_ms)
 
+    @property
+    def has_candles(self) -> bool:
+        """Built from Candle objects (kept and handed back as they are), not read from numbers."""
+        return self._candles is not None
+
     def candle(self, i: int) -> Candle:
         if self._candles is not None:
             return self._candles[i]

@@ -1,7 +1,8 @@
 """A backtest's container: the live bot's own, with providers overridden. The exchange is the sim
 over the run's feed; the store lives in memory; the monitor and the operator API are quiet
 stand-ins (a backtest serves nobody); the crash tests' fault hooks never apply. A fast run hands the
-cycle only the candles closing at it (see skipping.py)."""
+cycle only the candles closing at it (see skipping.py), and a probed strategy behind its router
+(skip/probe.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from bot_v2.adapters.replay.clock import ReplayClock
 from bot_v2.adapters.replay.feed import ReplayFeed
 from bot_v2.features.market_data.service import MarketDataService
 from bot_v2.monitoring.reports import CycleReport
+from bot_v2.orchestration import factories
 from bot_v2.orchestration.backtest.memory_store import MemoryStateStore
 from bot_v2.orchestration.backtest.quiet import NoApi, QuietMonitor
+from bot_v2.orchestration.backtest.skip.probe import routed
 from bot_v2.orchestration.backtest.skipping import SkippingMarketData, skipping_quote_stream
 from bot_v2.orchestration.config.models import BotConfig, Secrets
 from bot_v2.orchestration.container import Container
@@ -43,5 +46,9 @@ def backtest_container(
     c.market_data.override(providers.Singleton(market_data, config.bot.symbols, feed.timeframe_ms))
     if fast:
         c.stream.override(providers.Singleton(skipping_quote_stream, feed, c.clock))
+        # A probed strategy (skip/probe.py) runs one instance per symbol behind a router.
+        c.strategy.override(
+            providers.Singleton(routed, providers.Singleton(factories.strategy, config), feed)
+        )
     c.check_dependencies()
     return c

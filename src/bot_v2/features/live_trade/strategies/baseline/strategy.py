@@ -120,6 +120,7 @@ def _cross_word(side: Side) -> str:
 
 class BaselineStrategy:
     name = "baseline"
+    independent_symbols = True  # each symbol from its own state: fast mode probes it
     params_type = BaselineParams
 
     def __init__(self, params: BaselineParams) -> None:

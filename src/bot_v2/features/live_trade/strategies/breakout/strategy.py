@@ -34,6 +34,7 @@ class _SymbolState:
 
 class BreakoutStrategy:
     name = "breakout"
+    independent_symbols = True  # each symbol from its own state: fast mode probes it
     params_type = BreakoutParams
 
     def __init__(self, params: BreakoutParams) -> None:

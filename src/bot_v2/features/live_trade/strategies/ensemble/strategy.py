@@ -25,6 +25,7 @@ _DIRECTION = {Action.OPEN_LONG: 1, Action.OPEN_SHORT: -1, Action.CLOSE: 0}
 
 class EnsembleStrategy:
     name = "ensemble"
+    independent_symbols = True  # each symbol from its own state: fast mode probes it
     params_type = EnsembleParams
 
     def __init__(self, params: EnsembleParams) -> None:

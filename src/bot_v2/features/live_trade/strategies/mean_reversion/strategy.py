@@ -34,6 +34,7 @@ class _SymbolState:
 
 class MeanReversionStrategy:
     name = "mean_reversion"
+    independent_symbols = True  # each symbol from its own state: fast mode probes it
     params_type = MeanReversionParams
 
     def __init__(self, params: MeanReversionParams) -> None:

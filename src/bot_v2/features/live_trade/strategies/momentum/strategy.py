@@ -35,6 +35,7 @@ class _SymbolState:
 
 class MomentumStrategy:
     name = "momentum"
+    independent_symbols = True  # each symbol from its own state: fast mode probes it
     params_type = MomentumParams
 
     def __init__(self, params: MomentumParams) -> None:

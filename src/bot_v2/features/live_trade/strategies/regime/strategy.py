@@ -31,6 +31,7 @@ class _SymbolState:
 
 class RegimeStrategy:
     name = "regime"
+    independent_symbols = True  # each symbol from its own state: fast mode probes it
     params_type = RegimeParams
 
     def __init__(self, params: RegimeParams) -> None:

@@ -38,6 +38,7 @@ class _SymbolState:
 
 class VolatilityExpansionStrategy:
     name = "volatility_expansion"
+    independent_symbols = True  # each symbol from its own state: fast mode probes it
     params_type = VolatilityExpansionParams
 
     def __init__(self, params: VolatilityExpansionParams) -> None:
