@@ -15,7 +15,8 @@
   * the cycle at which a portfolio protection could act (the drawdown halt, the near-liquidation
     cut) runs, and the equity peak the drawdown measures from moves over the skipped cycles
     exactly as step's cycles move it (skip/guards.py).
-Skipped candles move the strategy's state through the skipper. Fills are identical to step mode;
+Skipped candles move the strategy's state through the skipper (a vectorized twin, or the probe: the
+strategy itself asked ahead of the cycle, skip/probe.py). Fills are identical to step mode;
 the tests compare both on the bundled data and on random walks.
 """
 
@@ -44,6 +45,7 @@ from bot_v2.orchestration.backtest.memory_store import MemoryStateStore
 from bot_v2.orchestration.backtest.runtime import BacktestRuntime
 from bot_v2.orchestration.backtest.skip import Skipper, skipper_for
 from bot_v2.orchestration.backtest.skip.guards import GuardWatch
+from bot_v2.orchestration.backtest.skip.probe import SymbolRouter
 from bot_v2.orchestration.backtest.wiring import backtest_container
 from bot_v2.orchestration.config.exits import exit_settings
 from bot_v2.orchestration.config.models import BotConfig
@@ -75,6 +77,8 @@ class BacktestRun:
     cycles_run: int
     cycles: int
     elapsed_s: float
+    # A probed strategy (skip/probe.py): candles fed ahead of the cycle, and fed again on restores.
+    probed: tuple[int, int] = (0, 0)
 
 
 def backtest_config(config: BotConfig) -> BotConfig:
@@ -140,6 +144,7 @@ async def run_backtest(
         cycles_run=cycles_run,
         cycles=len(feed.timeline),
         elapsed_s=time.perf_counter() - started,
+        probed=parts.strategy.counts() if isinstance(parts.strategy, SymbolRouter) else (0, 0),
     )
 
 

@@ -17,6 +17,10 @@ class MemoryStateStore:
         self._intents: dict[str, StoredIntent] = {}
         self._outcomes: dict[str, str] = {}
         self._orders: dict[str, Order] = {}
+        # What the cycle asks for every time, kept as it changes: scanning every intent and order
+        # of the run per cycle made a long backtest quadratic in its trades.
+        self._pending: dict[str, StoredIntent] = {}
+        self._open: dict[str, Order] = {}
         self._fills: list[Fill] = []
         self._fill_ids: set[str] = set()
         self._positions: dict[str, Position] = {}
@@ -45,21 +49,36 @@ class MemoryStateStore:
                 f"client order id {request.client_order_id} was already used by an earlier "
                 "intent; refusing to send it twice"
             )
-        self._intents[request.client_order_id] = StoredIntent(request, timestamp_ms)
+        intent = StoredIntent(request, timestamp_ms)
+        self._intents[request.client_order_id] = intent
         self._outcomes[request.client_order_id] = "pending"
+        self._pending[request.client_order_id] = intent
         self._seen(timestamp_ms)
 
     def resolve_intent(self, client_order_id: str, outcome: str, timestamp_ms: int) -> None:
         if self._outcomes.get(client_order_id) == "pending":
             self._outcomes[client_order_id] = outcome
+            self._pending.pop(client_order_id, None)
 
     def load_pending_intents(self) -> list[StoredIntent]:
-        return [i for k, i in self._intents.items() if self._outcomes[k] == "pending"]
+        # In the order the intents were recorded, as a scan of them all would list them.
+        return list(self._pending.values())
 
     def record_order(self, order: Order) -> None:
-        self._orders[order.client_order_id] = order
-        if self._outcomes.get(order.client_order_id) == "pending":
-            self._outcomes[order.client_order_id] = "sent"
+        key = order.client_order_id
+        known = key in self._orders
+        self._orders[key] = order
+        if order.status.is_open:
+            if key in self._open or not known:
+                self._open[key] = order
+            else:
+                # Open again after closing (never seen): keep the orders' own order exactly.
+                self._open = {k: o for k, o in self._orders.items() if o.status.is_open}
+        else:
+            self._open.pop(key, None)
+        if self._outcomes.get(key) == "pending":
+            self._outcomes[key] = "sent"
+            self._pending.pop(key, None)
 
     def decision_count(self) -> int:
         return len(self._intents)
@@ -68,7 +87,7 @@ class MemoryStateStore:
         return list(self._orders.values())
 
     def load_open_orders(self) -> list[Order]:
-        return [o for o in self._orders.values() if o.status.is_open]
+        return list(self._open.values())
 
     # -- money --------------------------------------------------------------------------------
     def record_fill(self, fill: Fill, external: bool = False) -> FillEffect | None:

@@ -23,7 +23,7 @@ Position is a frozen attrs value (symbol, size, entry price), so `==` is exact.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+import pickle
 from decimal import Decimal
 from typing import Any
 
@@ -44,24 +44,30 @@ BATCH = 256
 
 
 def probed(strategy: object) -> bool:
-    """Whether a fast run may probe `strategy`: a per-candle strategy whose class opts in."""
+    """Whether a fast run may probe `strategy`: a per-candle strategy whose own class opts in. Not
+    inherited: a subclass may keep state across symbols its base did not, so it says so itself."""
     if isinstance(strategy, StrategyBook) or is_portfolio(strategy):
         return False
     if not callable(getattr(strategy, "on_candle", None)):
         return False
-    return getattr(type(strategy), OPT_IN, False) is True
+    return vars(type(strategy)).get(OPT_IN, False) is True
 
 
 class _Decimals:
-    """exact() (Decimal(repr(x))) with a memo: a minute series repeats its prices all the time
-    (one candle's open is mostly the last one's close), and the memo hands back the very Decimal
-    exact() makes for that float. Zeros are not memoized: 0.0 == -0.0 as keys, not as reprs."""
+    """exact() (Decimal(repr(x))) with a memo: a market's prices sit on its tick, so a series repeats
+    them all the time (one candle's open is mostly the last one's close), and the memo hands back
+    the very Decimal exact() makes for that float, for a twentieth of the cost. Bounded: cleared when
+    full. Zeros are not memoized: 0.0 == -0.0 as keys, not as reprs."""
+
+    LIMIT = 1 << 16
 
     def __init__(self) -> None:
         self._memo: dict[float, Decimal] = {}
 
     def of(self, values: list[float]) -> list[Decimal]:
         memo = self._memo
+        if len(memo) > self.LIMIT:
+            memo.clear()
         out: list[Decimal] = []
         for v in values:
             d = memo.get(v)
@@ -74,17 +80,35 @@ class _Decimals:
 
 
 class CandleSource:
-    """One symbol's candles as Candle values, built in batches (see _Decimals): the same values
-    CandleColumns.candle(i) builds, cheaper."""
+    """One symbol's candles as Candle values, built a batch at a time and kept until the probe moves
+    past them (a probe that stops early leaves the rest for the next one): the same values
+    CandleColumns.candle(i) builds, cheaper (see _Decimals)."""
 
     def __init__(self, columns: CandleColumns) -> None:
         self._columns = columns
         self._decimals = _Decimals()
+        self._first = 0
+        self._batch: list[Candle] = []
 
     def __len__(self) -> int:
         return len(self._columns)
 
-    def candles(self, start: int, stop: int) -> Sequence[Candle]:
+    def from_(self, start: int) -> list[Candle]:
+        """Candles from `start` on: at least one, up to a batch (start < len(self))."""
+        at = start - self._first
+        if not 0 <= at < len(self._batch):
+            self._first, at = start, 0
+            self._batch = self._build(start, min(len(self._columns), start + BATCH))
+        return self._batch[at:] if at else self._batch
+
+    def candles(self, start: int, stop: int) -> list[Candle]:
+        """Candles [start, stop), for feeding again (not kept)."""
+        first, batch = self._first, self._batch
+        if first <= start and stop <= first + len(batch):
+            return batch[start - first : stop - first]
+        return self._build(start, stop)
+
+    def _build(self, start: int, stop: int) -> list[Candle]:
         c = self._columns
         if c.has_candles:
             return [c.candle(i) for i in range(start, stop)]
@@ -104,13 +128,36 @@ class CandleSource:
         ]
 
 
+class _Snapshot:
+    """A symbol's instance as it was, to restore it. Pickled (twice as fast as copy.deepcopy, and
+    most snapshots are never restored: only loaded when one is); an instance pickle refuses is
+    deep-copied instead."""
+
+    __slots__ = ("_copy", "_pickled")
+
+    def __init__(self, instance: Strategy) -> None:
+        self._pickled: bytes | None = None
+        self._copy: Strategy | None = None
+        try:
+            self._pickled = pickle.dumps(instance, pickle.HIGHEST_PROTOCOL)
+        except Exception:  # a lambda, a lock, a generator...: deepcopy may still manage
+            self._copy = copy.deepcopy(instance)
+
+    def restore(self) -> Strategy:
+        if self._pickled is not None:
+            restored: Strategy = pickle.loads(self._pickled)
+            return restored
+        assert self._copy is not None
+        return self._copy
+
+
 class _Probe:
     """An active probe on one symbol: the instance has been fed candles [start, fed) with
     `position`; the run has passed [start, cursor) of them (cursor <= fed)."""
 
     __slots__ = ("cursor", "fed", "found", "position", "signal", "snapshot", "start")
 
-    def __init__(self, start: int, position: Position, snapshot: Strategy) -> None:
+    def __init__(self, start: int, position: Position, snapshot: _Snapshot) -> None:
         self.start = start
         self.position = position
         self.snapshot = snapshot  # the instance as it was before candle `start`
@@ -151,12 +198,11 @@ class _Lane:
         if probe is None:
             if self.eager:
                 return start
-            probe = self.probe = _Probe(start, position, copy.deepcopy(self.instance))
+            probe = self.probe = _Probe(start, position, _Snapshot(self.instance))
         n = len(self.source)
+        on_candle = self.instance.on_candle
         while probe.found is None and probe.fed < n:
-            stop = min(n, probe.fed + BATCH)
-            on_candle = self.instance.on_candle
-            for candle in self.source.candles(probe.fed, stop):
+            for candle in self.source.from_(probe.fed):
                 signal = on_candle(candle, position)
                 probe.fed += 1
                 self.probed += 1
@@ -221,7 +267,7 @@ class _Lane:
         probe, self.probe = self.probe, None
         if probe is None or probe.fed == probe.cursor:
             return
-        self.instance = probe.snapshot
+        self.instance = probe.snapshot.restore()
         self.refed += probe.cursor - probe.start
         for candle in self.source.candles(probe.start, probe.cursor):
             self.instance.on_candle(candle, probe.position)
