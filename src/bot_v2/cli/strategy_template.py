@@ -44,6 +44,13 @@ class Strategy:
 
     name = "{name}"
     params_type = Params
+    # Fast backtests may probe this strategy: ask it ahead of the live cycle, candle by candle,
+    # and run the cycle only where it answers other than HOLD. True here because its answer for a
+    # symbol depends only on what it keeps for that symbol (self._means[symbol]), the candle and
+    # the position. Delete the line if yours mixes symbols (a shared counter, a filter on another
+    # symbol), reads the clock or randomness, or keeps state copy.deepcopy cannot copy: fast mode
+    # then runs every candle through the cycle. Fills equal step mode's either way.
+    independent_symbols = True
 
     def __init__(self, params: Params) -> None:
         self.params = params

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot_v2.cli.strategy_template import TEMPLATE
 from bot_v2.domain.market import Candle
 from bot_v2.domain.orders import Order, OrderRequest, OrderStatus, OrderType, Side
 from bot_v2.domain.positions import Position
@@ -206,6 +207,24 @@ def test_a_user_strategy_without_the_opt_in_gives_step_fills_with_every_cycle_ru
     assert step.broker.exchange.state.fills
     assert trace(fast) == trace(step)
     assert fast.cycles_run == fast.cycles and fast.probed == (0, 0)
+
+
+def test_the_user_strategy_template_is_probed_with_step_fills(tmp_path: Path) -> None:
+    """`perps-bot strategy new` writes a strategy that opts in: fast mode probes it."""
+    path = tmp_path / "my_sma.py"
+    path.write_text(TEMPLATE.format(name="my_sma", path=path))
+    cfg = config(
+        [BTC],
+        "1m",
+        f'strategy.file="{path}"',
+        'strategy.name="my_sma"',
+        "strategy.params.window=30",
+        "strategy.params.allow_shorts=true",
+    )
+    step, fast = both(cfg, feed([random_walk(BTC, 1500, seed=12, volatility=0.002)]))
+    assert step.broker.exchange.state.fills
+    assert trace(fast) == trace(step)
+    assert fast.probed[0] > 0 and fast.cycles_run < fast.cycles
 
 
 # -- fast == step with the probe -----------------------------------------------------------------
