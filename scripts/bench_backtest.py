@@ -14,6 +14,9 @@ built-in strategy >= 100,000 candles/s in fast mode.
                                                [--library-candles 43200] [--strategies a,b]
                                                [--library-only]
 
+`probed` counts the candles a probed strategy (skip/probe.py) was fed ahead of the cycle, `re-fed`
+those fed again from a snapshot because a fill changed the position at a candle the probe had passed.
+
 Two workloads by default: SMA 60/240 (about 2,700 reversals a year on this walk) and 240/1440
 (about 500). Fast mode's speed is set by how often the strategy acts, since every candle where
 something can happen runs the full live cycle.
@@ -103,7 +106,10 @@ def strategy_config(name: str) -> BotConfig:
 def library(columns: CandleColumns, names: list[str], skip_step: bool) -> None:
     n = len(columns)
     print(f"\nbuilt-in strategies, default params, on the first {n:,} candles of the walk")
-    print(f"  {'strategy':<22}{'fast c/s':>12}{'step c/s':>12}{'cycles run':>13}{'fills':>8}  same")
+    print(
+        f"  {'strategy':<22}{'fast c/s':>12}{'step c/s':>12}{'cycles run':>13}{'fills':>8}"
+        f"{'probed':>10}{'re-fed':>9}  same"
+    )
     ours(random_walk(SYMBOL, 5_000, MINUTE, seed=SEED + 1), strategy_config("baseline"), "fast")
     for name in names:
         try:
@@ -119,9 +125,10 @@ def library(columns: CandleColumns, names: list[str], skip_step: bool) -> None:
             step_rate = f"{n / step_elapsed:,.0f}"
             same = "yes" if step.broker.exchange.state.fills == fills else "NO"
         short = "" if n / elapsed >= 100_000 else "  (< 100k target)"
+        probed, refed = fast.probed
         print(
             f"  {name:<22}{n / elapsed:>12,.0f}{step_rate:>12}"
-            f"{fast.cycles_run:>13,}{len(fills):>8,}  {same}{short}"
+            f"{fast.cycles_run:>13,}{len(fills):>8,}{probed:>10,}{refed:>9,}  {same}{short}"
         )
 
 
