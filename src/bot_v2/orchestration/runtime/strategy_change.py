@@ -29,6 +29,14 @@ _SECTION_KEYS: Final = frozenset(f.name for f in attrs.fields(StrategySection)) 
 
 def revised(config: BotConfig, params: Mapping[str, Any]) -> BotConfig:
     """`config` with [strategy] keys replaced by `params`, or ConfigError with one line a problem."""
+    if config.strategies and any(k not in _SECTION_KEYS for k in params):
+        # [strategy.params] feeds no strategy when slots run: a change there would do nothing.
+        raise ConfigError(
+            [
+                "config.strategy.params: this bot runs [[strategies]] slots; "
+                "name the slot whose parameters change (its label or index)"
+            ]
+        )
     for key in FIXED_AT_START:
         if key in params:
             raise ConfigError([f"config.strategy.{key}: changes only at the next start"])
@@ -44,8 +52,14 @@ def revised(config: BotConfig, params: Mapping[str, Any]) -> BotConfig:
     if strategy_params:
         strategy["params"] = {**(strategy.get("params") or {}), **strategy_params}
     data["strategy"] = strategy
+    return checked(data)
+
+
+def checked(data: Mapping[str, Any]) -> BotConfig:
+    """Unstructured config data as the loader would take it: structured by the one converter,
+    validated and capped by the profile, or ConfigError with one line a problem."""
     try:
-        candidate = converter.structure(data, BotConfig)
+        candidate = make_converter().structure(data, BotConfig)
     except Exception as exc:
         raise ConfigError(structure_error_lines(exc)) from None
     candidate, problems = validate(candidate)

@@ -1,0 +1,106 @@
+"""One [[strategies]] slot's parameters changed at run time (POST /api/v1/control/strategy_params
+with "slot"): validated exactly like the config file (`config.strategies[1].params.lookback: must be
+>= 2, got 0`), then only that slot's strategy is rebuilt and warmed up on its symbols' candles; the
+other slots keep their strategies and what their views hold (funding samples included)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import attrs
+
+from bot_v2.domain.errors import ConfigError
+from bot_v2.domain.market import Candle
+from bot_v2.domain.positions import Position
+from bot_v2.features.live_trade.accounting import Ledger
+from bot_v2.features.live_trade.strategies.portfolio import Slot, StrategyBook
+from bot_v2.features.market_data.service import MarketDataService
+from bot_v2.orchestration import factories
+from bot_v2.orchestration.config.converter import make_converter, runtime_value
+from bot_v2.orchestration.config.models import BotConfig, StrategySlot
+from bot_v2.orchestration.config.slots import slot_label
+from bot_v2.orchestration.runtime.strategy_change import checked
+from bot_v2.orchestration.strategy_source import find_strategy
+
+# What a slot is (its strategy, symbols, share of equity, name in results) is set at start; only
+# its own parameters change while it runs.
+_SLOT_KEYS: Final = frozenset(f.name for f in attrs.fields(StrategySlot)) - {"params"}
+
+
+def slot_index(config: BotConfig, slot: str | int) -> int:
+    """The index of the slot named by its label (as /api/v1/strategies shows it) or its index (as
+    config errors name it, `strategies[1]`); ConfigError naming the slots there are."""
+    if not config.strategies:
+        raise ConfigError(["slot: this bot runs one [strategy], no [[strategies]] slots"])
+    labels = [slot_label(s) for s in config.strategies]
+    if isinstance(slot, int):
+        if 0 <= slot < len(labels):
+            return slot
+    elif slot in labels:
+        return labels.index(slot)
+    known = ", ".join(f"{i} ({label})" for i, label in enumerate(labels))
+    raise ConfigError([f"slot: no slot {slot!r}; slots: {known}"])
+
+
+def revised_slot(config: BotConfig, index: int, params: Mapping[str, Any]) -> BotConfig:
+    """`config` with slot `index`'s params updated by `params`, or ConfigError, one line a problem."""
+    at = f"config.strategies[{index}]"
+    fixed = sorted(_SLOT_KEYS & set(params))
+    if fixed:
+        raise ConfigError([f"{at}.{fixed[0]}: changes only at the next start"])
+    if not params:
+        raise ConfigError([f"{at}.params: name at least one parameter to change"])
+    data = make_converter().unstructure(config)
+    slot = data["strategies"][index]
+    slot["params"] = merged(slot.get("params") or {}, params)
+    return checked(data)
+
+
+def merged(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """`old` with `new`'s keys, a table merged key by key (an ensemble member's table keeps the
+    keys the change does not name), as a later config layer merges into an earlier one."""
+    out = dict(old)
+    for key, value in new.items():
+        before = out.get(key)
+        both = isinstance(before, Mapping) and isinstance(value, Mapping)
+        out[key] = merged(before, value) if both else value  # type: ignore[arg-type]
+    return out
+
+
+def changed_slot_keys(old: BotConfig, new: BotConfig, index: int) -> dict[str, str]:
+    """The params whose structured value changed (`48` and `"48"` are one value), as text."""
+    before, after = _structured(old.strategies[index]), _structured(new.strategies[index])
+    return {
+        key: str(value)
+        for key, value in attrs.asdict(after, recurse=False).items()
+        if getattr(before, key) != value
+    }
+
+
+def _structured(slot: StrategySlot) -> Any:
+    cls = find_strategy(slot.name, slot.file)
+    return runtime_value(slot.params, cls.params_type)
+
+
+def warmed_slot(
+    config: BotConfig, index: int, market_data: MarketDataService, ledger: Ledger
+) -> StrategyBook:
+    """A book of slot `index` alone, built from `config`, fed every candle market data holds for
+    its symbols in time order, the candles closing together at once (a pairs slot sees both legs),
+    flat until the last time, which sees the positions held now; its signals ignored."""
+    whole = factories.strategy(config)
+    assert isinstance(whole, StrategyBook)  # config.strategies is not empty
+    label = slot_label(config.strategies[index])
+    slot: Slot = next(s for s in whole.slots if s.label == label)
+    book = StrategyBook([slot])
+    by_time: dict[int, list[Candle]] = {}
+    for symbol in slot.symbols:
+        for candle in market_data.candles(symbol):
+            by_time.setdefault(candle.close_time_ms, []).append(candle)
+    times = sorted(by_time)
+    flat = {symbol: Position(symbol) for symbol in slot.symbols}
+    held = {symbol: ledger.position(symbol) for symbol in slot.symbols}
+    for close_ms in times:
+        book.decide(by_time[close_ms], close_ms, held if close_ms == times[-1] else flat)
+    return book
