@@ -167,3 +167,21 @@ def test_with_slots_swaps_one_slot_and_keeps_the_others_views(
     stray = Slot("x", (ETH,), Decimal("0.5"), mom)
     with pytest.raises(ValueError, match="no slot labelled 'x'"):
         book.with_slots(StrategyBook([stray]))
+
+
+def test_an_ensemble_members_table_changes_key_by_key(tmp_path: Path) -> None:
+    text = (
+        f'[bot]\nsymbols = ["{BTC}"]\n[[strategies]]\nname = "ensemble"\nsymbols = ["{BTC}"]\n'
+        '[strategies.params]\nmembers = "momentum,breakout"\n'
+        "[strategies.params.momentum]\nlookback = 96\nvol_window = 10\n"
+    )
+    config = load(config_file=write(tmp_path, text)).config
+    after = revised_slot(config, 0, {"momentum": {"lookback": 12}})
+    assert after.strategies[0].params["momentum"] == {"lookback": 12, "vol_window": 10}
+    assert changed_slot_keys(config, after, 0) == {"momentum.lookback": "12"}
+    assert refused(config, 0, {"momentum": {"lookback": 0}}) == [
+        "config.strategies[0].params.momentum.lookback: must be >= 1, got 0"
+    ]
+    # A member's first table: the member was running on its defaults.
+    first = revised_slot(config, 0, {"breakout": {"channel": 30}})
+    assert changed_slot_keys(config, first, 0) == {"breakout.channel": "30"}

@@ -20,6 +20,7 @@ from bot_v2.orchestration import factories
 from bot_v2.orchestration.config.converter import make_converter, runtime_value
 from bot_v2.orchestration.config.models import BotConfig, StrategySlot
 from bot_v2.orchestration.config.slots import slot_label
+from bot_v2.orchestration.config.strategy import params_class_of
 from bot_v2.orchestration.runtime.strategy_change import checked
 from bot_v2.orchestration.strategy_source import find_strategy
 
@@ -69,13 +70,25 @@ def merged(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def changed_slot_keys(old: BotConfig, new: BotConfig, index: int) -> dict[str, str]:
-    """The params whose structured value changed (`48` and `"48"` are one value), as text."""
-    before, after = _structured(old.strategies[index]), _structured(new.strategies[index])
-    return {
-        key: str(value)
-        for key, value in attrs.asdict(after, recurse=False).items()
-        if getattr(before, key) != value
-    }
+    """The params whose structured value changed (`48` and `"48"` are one value), as text; a
+    member's table key by key (`momentum.lookback`)."""
+    before = _flat(_structured(old.strategies[index]))
+    after = _flat(_structured(new.strategies[index]))
+    return {key: str(value) for key, value in after.items() if before.get(key) != value}
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Params as `key: value`, a member's table key by key; a member without a table counts as
+    its defaults (which it runs with)."""
+    out: dict[str, Any] = {}
+    for field in attrs.fields(attrs.resolve_types(type(value))):
+        item = getattr(value, field.name)
+        table = params_class_of(field.type)
+        if table is not None:
+            out.update(_flat(table() if item is None else item, f"{prefix}{field.name}."))
+        else:
+            out[f"{prefix}{field.name}"] = item
+    return out
 
 
 def _structured(slot: StrategySlot) -> Any:
