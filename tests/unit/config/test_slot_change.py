@@ -16,11 +16,10 @@ from bot_v2.orchestration import factories
 from bot_v2.orchestration.config.models import BotConfig
 from bot_v2.orchestration.runtime.slot_change import (
     changed_slot_keys,
-    merged,
     revised_slot,
     slot_index,
 )
-from bot_v2.orchestration.runtime.strategy_change import revised
+from bot_v2.orchestration.runtime.strategy_change import merged, revised
 
 from ._support import errors, load, write
 

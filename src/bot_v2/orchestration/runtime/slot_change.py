@@ -21,7 +21,7 @@ from bot_v2.orchestration.config.converter import make_converter, runtime_value
 from bot_v2.orchestration.config.models import BotConfig, StrategySlot
 from bot_v2.orchestration.config.slots import slot_label
 from bot_v2.orchestration.config.strategy import params_class_of
-from bot_v2.orchestration.runtime.strategy_change import checked
+from bot_v2.orchestration.runtime.strategy_change import checked, merged
 from bot_v2.orchestration.strategy_source import find_strategy
 
 # What a slot is (its strategy, symbols, share of equity, name in results) is set at start; only
@@ -56,17 +56,6 @@ def revised_slot(config: BotConfig, index: int, params: Mapping[str, Any]) -> Bo
     slot = data["strategies"][index]
     slot["params"] = merged(slot.get("params") or {}, params)
     return checked(data)
-
-
-def merged(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
-    """`old` with `new`'s keys, a table merged key by key (an ensemble member's table keeps the
-    keys the change does not name), as a later config layer merges into an earlier one."""
-    out = dict(old)
-    for key, value in new.items():
-        before = out.get(key)
-        both = isinstance(before, Mapping) and isinstance(value, Mapping)
-        out[key] = merged(before, value) if both else value  # type: ignore[arg-type]
-    return out
 
 
 def changed_slot_keys(old: BotConfig, new: BotConfig, index: int) -> dict[str, str]:

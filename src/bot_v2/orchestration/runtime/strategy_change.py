@@ -50,7 +50,7 @@ def revised(config: BotConfig, params: Mapping[str, Any]) -> BotConfig:
     strategy_params = {k: v for k, v in params.items() if k not in _SECTION_KEYS}
     strategy = {**data["strategy"], **own}
     if strategy_params:
-        strategy["params"] = {**(strategy.get("params") or {}), **strategy_params}
+        strategy["params"] = merged(strategy.get("params") or {}, strategy_params)
     data["strategy"] = strategy
     return checked(data)
 
@@ -67,6 +67,17 @@ def checked(data: Mapping[str, Any]) -> BotConfig:
     if problems:
         raise ConfigError([problem.line() for problem in problems])
     return candidate
+
+
+def merged(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """`old` with `new`'s keys, a table merged key by key (an ensemble member's table keeps the
+    keys the change does not name), as a later config layer merges into an earlier one."""
+    out = dict(old)
+    for key, value in new.items():
+        before = out.get(key)
+        both = isinstance(before, Mapping) and isinstance(value, Mapping)
+        out[key] = merged(before, value) if both else value  # type: ignore[arg-type]
+    return out
 
 
 def changed_keys(old: BotConfig, new: BotConfig) -> dict[str, str]:

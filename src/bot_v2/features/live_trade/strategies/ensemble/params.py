@@ -57,9 +57,15 @@ class EnsembleParams:
     )
     # One field per MEMBERS entry, named as the member: its own params (None: its defaults).
     # option() is an attrs field specifier, not a shared mutable default.
-    baseline: BaselineParams | None = option(None, doc="The baseline member's params table.")  # noqa: RUF009
-    momentum: MomentumParams | None = option(None, doc="The momentum member's params table.")  # noqa: RUF009
-    breakout: BreakoutParams | None = option(None, doc="The breakout member's params table.")  # noqa: RUF009
+    baseline: BaselineParams | None = option(  # noqa: RUF009
+        None, doc="[..params.baseline]: this member's own params; absent: its defaults."
+    )
+    momentum: MomentumParams | None = option(  # noqa: RUF009
+        None, doc="[..params.momentum]: this member's own params; absent: its defaults."
+    )
+    breakout: BreakoutParams | None = option(  # noqa: RUF009
+        None, doc="[..params.breakout]: this member's own params; absent: its defaults."
+    )
 
     def __attrs_post_init__(self) -> None:
         chosen = names(self.members)
