@@ -92,7 +92,8 @@ def _slots(url: str) -> list[dict[str, object]]:
 def test_one_slots_params_change_through_the_api_and_ctl(tmp_path: Path) -> None:
     """A bad value: 409 with the config file's line, nothing changed; ctl strategy-params --slot
     applies it between cycles, once (again: unchanged), shown by /api/v1/strategies for that slot
-    alone, journaled with role and time."""
+    alone, journaled with role and time, and trading with it: a momentum lookback longer than the
+    replay opens nothing on BTC from then on, while the other slot goes on trading ETH."""
     config = tmp_path / "slots.toml"
     config.write_text(TWO_SLOTS, encoding="utf-8")
     data_dir = tmp_path / "var"
@@ -134,15 +135,16 @@ def test_one_slots_params_change_through_the_api_and_ctl(tmp_path: Path) -> None
         unknown = ctl("--slot", "sol", "--param", "lookback=3")
         assert unknown.returncode == 1 and "slot: no slot 'sol'" in unknown.stderr, unknown
 
-        applied = ctl("--slot", "btc-mom", "--param", "lookback=96")
+        applied = ctl("--slot", "btc-mom", "--param", "lookback=10000")
         assert applied.returncode == 0, applied.stderr
-        assert applied.stdout.strip() == "strategy-params: applied (lookback=96)"
-        again = ctl("--slot", "0", "--param", "lookback=96")
+        assert applied.stdout.strip() == "strategy-params: applied (lookback=10000)"
+        again = ctl("--slot", "0", "--param", "lookback=10000")
         assert again.stdout.startswith("strategy-params: unchanged"), again
         cycle = wait_for_cycle(url, proc)
-        wait_for_cycle(url, proc, cycle=cycle + 2)  # published after the cycle that applied it
+        # Published after the cycle that applied it; then long enough for the other slot to trade.
+        wait_for_cycle(url, proc, cycle=cycle + 400)
         after = _slots(url)
-        assert after[0]["params"] == {"lookback": "96"}
+        assert after[0]["params"] == {"lookback": "10000"}
         assert after[1]["params"] == {}
         signal_and_wait(proc)
         assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
@@ -153,7 +155,15 @@ def test_one_slots_params_change_through_the_api_and_ctl(tmp_path: Path) -> None
         "strategy_params slot 'btc-mom': refused "
         "(config.strategies[0].params.lookback: must be >= 1, got 0)",
         "strategy_params slot 'sol': refused (slot: no slot 'sol'; slots: 0 (btc-mom), 1 (breakout))",
-        "strategy_params slot 'btc-mom': applied (lookback=96)",
+        "strategy_params slot 'btc-mom': applied (lookback=10000)",
         "strategy_params slot 0: unchanged (same parameters)",
     ]
     assert all("role operator, asked 20" in d for d in details)
+    applied_ms = db.execute(
+        "SELECT timestamp_ms FROM events WHERE kind = 'control' AND detail LIKE '%applied%'"
+    ).fetchone()[0]
+    entries = (
+        "SELECT COUNT(*) FROM intents WHERE reduce_only = 0 AND symbol = ? AND created_ms {} ?"
+    )
+    assert db.execute(entries.format(">="), ("BTC/USDT:USDT", applied_ms)).fetchone()[0] == 0
+    assert db.execute(entries.format(">="), ("ETH/USDT:USDT", applied_ms)).fetchone()[0] > 0
