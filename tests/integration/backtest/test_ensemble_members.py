@@ -1,7 +1,7 @@
 """An ensemble whose members have their own parameters: through the real `perps-bot backtest`, a
 member's table changes the fills (against the same ensemble on defaults) and fast mode gives the
-step mode's fills; a bad member key is one line and exit 2. Fast == step with member params on
-random walks and on the bundled year, like every strategy."""
+step mode's fills; a bad member key is one line and exit 2. Fast == step with member params, and
+with any of the per-candle built-ins voting, on random walks and on the bundled year."""
 
 from __future__ import annotations
 
@@ -99,6 +99,31 @@ def test_member_params_random_walks_give_identical_fills(
         random_walk(ETH, 600, seed=seed + 3, volatility=0.004),
     ]
     step, fast = both(tuned_config(tmp, "1m", lookback, channel), feed(columns, {}))
+    assert step.broker.exchange.state.fills
+    assert trace(fast) == trace(step)
+
+
+ALL = ("baseline", "momentum", "breakout", "mean_reversion", "volatility_expansion", "regime")
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), members=st.lists(st.sampled_from(ALL), min_size=2, max_size=4))
+def test_any_members_random_walks_give_identical_fills(
+    tmp_path_factory: pytest.TempPathFactory, seed: int, members: list[str]
+) -> None:
+    tmp = tmp_path_factory.mktemp("any")
+    path = tmp / "any.toml"
+    chosen = ",".join(dict.fromkeys(members))
+    path.write_text(
+        f'[bot]\nsymbols = ["{BTC}", "{ETH}"]\ntimeframe = "1m"\n[strategy]\nname = "ensemble"\n'
+        f'[strategy.params]\nmembers = "{chosen}"\nthreshold = 0.3\n',
+        encoding="utf-8",
+    )
+    columns = [
+        random_walk(BTC, 600, seed=seed, volatility=0.004),
+        random_walk(ETH, 600, seed=seed + 5, volatility=0.004),
+    ]
+    step, fast = both(load_config("dev", path, {}, []).config, feed(columns, {}))
     assert step.broker.exchange.state.fills
     assert trace(fast) == trace(step)
 

@@ -6,10 +6,21 @@ from __future__ import annotations
 
 from bot_v2.features.live_trade.strategies.baseline import BaselineStrategy
 from bot_v2.features.live_trade.strategies.breakout import BreakoutStrategy
+from bot_v2.features.live_trade.strategies.mean_reversion import MeanReversionStrategy
 from bot_v2.features.live_trade.strategies.momentum import MomentumStrategy
+from bot_v2.features.live_trade.strategies.regime import RegimeStrategy
+from bot_v2.features.live_trade.strategies.volatility_expansion import VolatilityExpansionStrategy
 
 MEMBERS: dict[str, type] = {
-    cls.name: cls for cls in (BaselineStrategy, MomentumStrategy, BreakoutStrategy)
+    cls.name: cls
+    for cls in (
+        BaselineStrategy,
+        MomentumStrategy,
+        BreakoutStrategy,
+        MeanReversionStrategy,
+        VolatilityExpansionStrategy,
+        RegimeStrategy,
+    )
 }
 
 # Built-ins that cannot vote, and why: an operator naming one gets the reason, not "unknown".

@@ -23,8 +23,11 @@ import attrs
 from bot_v2.features.live_trade.strategies.baseline import BaselineParams
 from bot_v2.features.live_trade.strategies.breakout import BreakoutParams
 from bot_v2.features.live_trade.strategies.ensemble.members import CANNOT_VOTE, MEMBERS
+from bot_v2.features.live_trade.strategies.mean_reversion import MeanReversionParams
 from bot_v2.features.live_trade.strategies.momentum import MomentumParams
 from bot_v2.features.live_trade.strategies.params import option, param
+from bot_v2.features.live_trade.strategies.regime import RegimeParams
+from bot_v2.features.live_trade.strategies.volatility_expansion import VolatilityExpansionParams
 
 
 def names(text: str) -> list[str]:
@@ -65,6 +68,15 @@ class EnsembleParams:
     )
     breakout: BreakoutParams | None = option(  # noqa: RUF009
         None, doc="[..params.breakout]: this member's own params; absent: its defaults."
+    )
+    mean_reversion: MeanReversionParams | None = option(  # noqa: RUF009
+        None, doc="[..params.mean_reversion]: this member's own params; absent: its defaults."
+    )
+    volatility_expansion: VolatilityExpansionParams | None = option(  # noqa: RUF009
+        None, doc="[..params.volatility_expansion]: this member's own params; absent: its defaults."
+    )
+    regime: RegimeParams | None = option(  # noqa: RUF009
+        None, doc="[..params.regime]: this member's own params; absent: its defaults."
     )
 
     def __attrs_post_init__(self) -> None:
