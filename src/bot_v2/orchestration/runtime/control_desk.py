@@ -202,7 +202,13 @@ class ControlDesk:
         changes = changed_keys(self.config, config)
         if not changes:
             return ControlResult(command.action, "unchanged", "same parameters")
-        strategy = warmed_strategy(config, self.market_data, self.risk.ledger)
+        # With slots only [strategy]'s shared keys change here (revised refuses its params): the
+        # running book, its slots' views and funding samples, stays as it is.
+        strategy = (
+            self.orchestrator.strategy
+            if config.strategies
+            else warmed_strategy(config, self.market_data, self.risk.ledger)
+        )
         self.orchestrator.use(strategy, config.strategy.position_fraction)
         self.config = config
         shown = ", ".join(f"{key}={value}" for key, value in sorted(changes.items()))

@@ -22,8 +22,10 @@ from bot_v2.orchestration.config.models import BotConfig, StrategySection
 from bot_v2.orchestration.config.problems import structure_error_lines
 from bot_v2.orchestration.config.validation import validate
 
-# Set once at start: the name picks the code, and the venue's leverage is set on it at start.
-FIXED_AT_START: Final = ("name", "leverage")
+# Set once at start: the name (and file) picks the code, the venue's leverage is set on it at
+# start, and exits, sizing and entry are built into the protection, sizer and maker desk at start:
+# a control that said "applied" for them would change nothing.
+FIXED_AT_START: Final = ("name", "file", "leverage", "exits", "sizing", "entry")
 _SECTION_KEYS: Final = frozenset(f.name for f in attrs.fields(StrategySection)) - {"params"}
 
 
