@@ -11,15 +11,18 @@ import pytest
 
 from bot_v2.domain.errors import ConfigError
 from bot_v2.domain.market import Candle
+from bot_v2.features.live_trade.accounting import Ledger
 from bot_v2.features.live_trade.strategies.portfolio import PerCandle, Slot, StrategyBook
+from bot_v2.features.market_data.service import MarketDataService
 from bot_v2.orchestration import factories
 from bot_v2.orchestration.config.models import BotConfig
 from bot_v2.orchestration.runtime.slot_change import (
     changed_slot_keys,
     revised_slot,
     slot_index,
+    warmed_slot,
 )
-from bot_v2.orchestration.runtime.strategy_change import merged, revised
+from bot_v2.orchestration.runtime.strategy_change import handed, merged, revised
 
 from ._support import errors, load, write
 
@@ -184,3 +187,20 @@ def test_an_ensemble_members_table_changes_key_by_key(tmp_path: Path) -> None:
     # A member's first table: the member was running on its defaults.
     first = revised_slot(config, 0, {"breakout": {"channel": 30}})
     assert changed_slot_keys(config, first, 0) == {"breakout.channel": "30"}
+
+
+def test_the_new_slot_is_warmed_on_what_the_cycle_handed_not_on_this_cycles_candles(
+    slotted: tuple[BotConfig, Path],
+) -> None:
+    """Controls apply after the cycle ingested its candles and before the strategies see them: the
+    new strategy is warmed up on the earlier ones, and this cycle's reach it through the cycle."""
+    config, _ = slotted
+    market = MarketDataService((BTC, ETH), 60_000)
+    market.ingest([candle(s, i, 100 + i) for i in range(6) for s in (BTC, ETH)])
+    market.ingest([candle(BTC, 6, 106), candle(ETH, 6, 56)])  # this cycle's
+    assert {s: len(c) for s, c in handed(market, (BTC, ETH)).items()} == {BTC: 6, ETH: 6}
+    after = revised_slot(config, 1, {"lookback": 3})
+    fresh = warmed_slot(after, 1, market, Ledger(Decimal(1000)))
+    view = fresh._views["momentum"]
+    assert view.symbols == (ETH,)
+    assert view.count(ETH) == 6 and view.now_ms == 6 * 60_000

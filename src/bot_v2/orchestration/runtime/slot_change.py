@@ -21,7 +21,7 @@ from bot_v2.orchestration.config.converter import make_converter, runtime_value
 from bot_v2.orchestration.config.models import BotConfig, StrategySlot
 from bot_v2.orchestration.config.slots import slot_label
 from bot_v2.orchestration.config.strategy import params_class_of
-from bot_v2.orchestration.runtime.strategy_change import checked, merged
+from bot_v2.orchestration.runtime.strategy_change import checked, handed, merged
 from bot_v2.orchestration.strategy_source import find_strategy
 
 # What a slot is (its strategy, symbols, share of equity, name in results) is set at start; only
@@ -88,17 +88,18 @@ def _structured(slot: StrategySlot) -> Any:
 def warmed_slot(
     config: BotConfig, index: int, market_data: MarketDataService, ledger: Ledger
 ) -> StrategyBook:
-    """A book of slot `index` alone, built from `config`, fed every candle market data holds for
-    its symbols in time order, the candles closing together at once (a pairs slot sees both legs),
-    flat until the last time, which sees the positions held now; its signals ignored."""
+    """A book of slot `index` alone, built from `config`, fed the candles market data holds for its
+    symbols but this cycle's new ones (those reach it through the cycle, once), in time order, the
+    candles closing together at once (a pairs slot sees both legs), flat until the last time, which
+    sees the positions held now; its signals ignored."""
     whole = factories.strategy(config)
     assert isinstance(whole, StrategyBook)  # config.strategies is not empty
     label = slot_label(config.strategies[index])
     slot: Slot = next(s for s in whole.slots if s.label == label)
     book = StrategyBook([slot])
     by_time: dict[int, list[Candle]] = {}
-    for symbol in slot.symbols:
-        for candle in market_data.candles(symbol):
+    for candles in handed(market_data, slot.symbols).values():
+        for candle in candles:
             by_time.setdefault(candle.close_time_ms, []).append(candle)
     times = sorted(by_time)
     flat = {symbol: Position(symbol) for symbol in slot.symbols}

@@ -5,12 +5,13 @@ its indicators start where the old one's were."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 import attrs
 
 from bot_v2.domain.errors import ConfigError
+from bot_v2.domain.market import Candle
 from bot_v2.domain.positions import Position
 from bot_v2.features.live_trade.accounting import Ledger
 from bot_v2.features.live_trade.strategies.base import Strategy
@@ -95,12 +96,23 @@ def _flat(section: StrategySection) -> dict[str, Any]:
 
 
 def warmed_strategy(config: BotConfig, market_data: MarketDataService, ledger: Ledger) -> Strategy:
-    """The strategy [strategy] names, fed every candle market data holds (flat until each symbol's
-    last candle, which sees the position held now), its signals ignored: those moments passed."""
+    """The strategy [strategy] names, fed the candles market data holds but this cycle's new ones
+    (flat until each symbol's last, which sees the position held now), its signals ignored: those
+    moments passed. This cycle's new candles (ingested before the controls apply) then reach it
+    through the cycle like any, so it sees each candle once."""
     strategy = factories.strategy(config)
-    for symbol in market_data.symbols:
-        candles = market_data.candles(symbol)
+    for symbol, candles in handed(market_data, market_data.symbols).items():
         for index, candle in enumerate(candles):
             held = ledger.position(symbol) if index == len(candles) - 1 else Position(symbol)
             strategy.on_candle(candle, held)
     return strategy
+
+
+def handed(market_data: MarketDataService, symbols: Iterable[str]) -> dict[str, list[Candle]]:
+    """Per symbol, the candles market data holds that the running strategy was handed already:
+    all but the newest ingest's (this cycle's, not decided on yet when a control applies)."""
+    pending = {(c.symbol, c.timestamp_ms) for c in market_data.last_new}
+    return {
+        symbol: [c for c in market_data.candles(symbol) if (symbol, c.timestamp_ms) not in pending]
+        for symbol in symbols
+    }
