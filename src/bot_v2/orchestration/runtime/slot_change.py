@@ -1,6 +1,6 @@
 """One [[strategies]] slot's parameters changed at run time (POST /api/v1/control/strategy_params
 with "slot"): validated exactly like the config file (`config.strategies[1].params.lookback: must be
->= 2, got 0`), then only that slot's strategy is rebuilt and warmed up on its symbols' candles; the
+>= 1, got 0`), then only that slot's strategy is rebuilt and warmed up on its symbols' candles; the
 other slots keep their strategies and what their views hold (funding samples included)."""
 
 from __future__ import annotations
