@@ -104,3 +104,13 @@ def test_every_member_has_its_params_table_field() -> None:
     for name, cls in MEMBERS.items():
         assert name in fields, name
         assert fields[name].type == cls.params_type | None  # type: ignore[attr-defined]
+
+
+def test_strategy_list_shows_each_members_table(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot_v2.cli.main import main
+
+    assert main(["strategy", "list"]) == 0
+    out = capsys.readouterr().out
+    listed = out.split("\nensemble: ", 1)[1].split("\n")
+    for name in MEMBERS:
+        assert any(line.startswith(f"  {name} = [table]  [..params.{name}]") for line in listed)
