@@ -1,5 +1,5 @@
-"""`perps-bot ctl status | pause | resume | reduce-only on|off | flatten [SYMBOL] | kill`: the
-operator API's controls from a shell. It talks to the running bot over HTTP (httpx): the address
+"""`perps-bot ctl status | pause | resume | reduce-only on|off | flatten [SYMBOL] | kill |
+strategy-params --param KEY=VALUE... [--slot LABEL|INDEX]`: the operator API's controls from a shell. It talks to the running bot over HTTP (httpx): the address
 is --url, else the one the bot wrote to <data_dir>/http.addr for --profile; the token is
 PERPS_OPERATOR_TOKEN (PERPS_VIEWER_TOKEN suffices for status). A control waits up to --wait
 seconds for the bot to apply it between two cycles.
@@ -13,15 +13,17 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bot_v2.orchestration.config import load_config, resolve_data_dir
+from bot_v2.orchestration.config.layers import parse_literal
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_DENIED = 1, 2, 3, 4
-ACTIONS = ("status", "pause", "resume", "reduce-only", "flatten", "kill")
+ACTIONS = ("status", "pause", "resume", "reduce-only", "flatten", "kill", "strategy-params")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,6 +36,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--wait", type=float, default=30.0, help="seconds to wait for the next cycle to apply it"
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="strategy-params: a parameter and its new value, as --set writes it "
+        "(lookback=96; an ensemble member's: momentum.lookback=96); repeatable",
+    )
+    parser.add_argument(
+        "--slot",
+        default=None,
+        help="strategy-params: the [[strategies]] slot to change, by its label or index",
     )
 
 
@@ -65,9 +80,38 @@ def _request(args: argparse.Namespace) -> tuple[str, str, dict[str, Any] | None]
         return "POST", f"/api/v1/control/reduce_only/{arg}", None
     if action == "flatten":
         return "POST", "/api/v1/control/flatten", {"symbol": arg} if arg else None
+    if action == "strategy-params":
+        if arg:
+            raise ValueError("strategy-params takes --param KEY=VALUE (and --slot), no argument")
+        return "POST", "/api/v1/control/strategy_params", _params_body(args.param, args.slot)
     if arg:
         raise ValueError(f"{action} takes no argument")
     return "POST", f"/api/v1/control/{action}", None
+
+
+def _params_body(items: list[str], slot: str | None) -> dict[str, Any]:
+    """{"params": {...}, "slot": ...} from `--param` items: values read as TOML literals like
+    --set's (`96`, `0.5`, `true`; anything else the text), Decimals sent as text so no digit is
+    lost on the way (the bot's converter reads a number from text)."""
+    if not items:
+        raise ValueError("strategy-params needs at least one --param KEY=VALUE")
+    params: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        parts = [part.strip() for part in key.split(".")]
+        if not sep or not all(parts):
+            raise ValueError(f"--param {key.strip()!r}: expected KEY=VALUE")
+        value = parse_literal(text.strip())
+        table = params
+        for part in parts[:-1]:
+            table = table.setdefault(part, {})
+            if not isinstance(table, dict):
+                raise ValueError(f"--param {key.strip()!r}: {part} is a value, not a table")
+        table[parts[-1]] = str(value) if isinstance(value, Decimal) else value
+    body: dict[str, Any] = {"params": params}
+    if slot is not None:
+        body["slot"] = int(slot) if slot.isdigit() else slot
+    return body
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ defaults and ranges) and a template to write one's own.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ import attrs
 from bot_v2.cli.errors import EXIT_USAGE
 from bot_v2.cli.strategy_template import TEMPLATE
 from bot_v2.features.live_trade.strategies.params import bounds_of, doc_of
+from bot_v2.orchestration.config.strategy import params_class_of
 from bot_v2.orchestration.strategy_source import (
     StrategyNotFound,
     file_strategies,
@@ -52,6 +54,8 @@ def _list(file: str | None) -> int:
             return EXIT_USAGE
     for name, cls in found:
         print(f"{name}: {_first_line(cls)}")
+        with contextlib.suppress(Exception):  # a table's class is known only once resolved
+            attrs.resolve_types(cls.params_type)
         for field in attrs.fields(cls.params_type):
             bounds = bounds_of(field)
             text = f"  {field.name} = {_default(field)}"
@@ -76,6 +80,8 @@ def _default(field: attrs.Attribute[Any]) -> str:
         return "(computed)"
     if isinstance(default, bool):
         return "true" if default else "false"
+    if default is None and params_class_of(field.type) is not None:
+        return "[table]"  # an ensemble member's own params, absent by default
     return str(default)
 
 

@@ -38,6 +38,9 @@ class ControlCommand:
     symbol: str = ""
     # strategy_params: the [strategy] keys to change and their new values, as the config file has them.
     params: Mapping[str, Any] = attrs.field(factory=dict)
+    # strategy_params with [[strategies]] slots: the slot whose params change, by its label (as
+    # /api/v1/strategies lists it) or its index (as config errors name it); None: [strategy].
+    slot: str | int | None = None
 
 
 @attrs.frozen

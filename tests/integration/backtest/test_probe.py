@@ -18,6 +18,7 @@ from bot_v2.domain.market import Candle
 from bot_v2.domain.orders import Order, OrderRequest, OrderStatus, OrderType, Side
 from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Action, Signal
+from bot_v2.features.live_trade.strategies.ensemble.members import MEMBERS
 from bot_v2.features.live_trade.strategies.momentum import MomentumStrategy
 from bot_v2.features.live_trade.strategies.momentum.params import MomentumParams
 from bot_v2.features.live_trade.strategies.registry import STRATEGIES
@@ -49,6 +50,8 @@ def test_every_per_candle_built_in_opts_in_and_no_portfolio_one_does() -> None:
     for name in ("pairs", "funding_carry"):
         built = STRATEGIES[name](STRATEGIES[name].params_type())
         assert not probed(built)
+    # The ensemble's symbols are apart only while every member's are.
+    assert all(vars(cls).get("independent_symbols") is True for cls in MEMBERS.values())
 
 
 # -- the router against the strategy fed every candle -------------------------------------------
@@ -180,6 +183,7 @@ def test_a_strategy_without_the_opt_in_runs_every_candle() -> None:
 
 
 USER_FILE = """
+from bot_v2.features.live_trade.strategies.ensemble.members import MEMBERS
 from bot_v2.features.live_trade.strategies.momentum import MomentumStrategy
 
 

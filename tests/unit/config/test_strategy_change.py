@@ -28,6 +28,8 @@ def test_a_bad_value_gets_the_line_the_config_file_gets(key: str, value: object)
 def test_unknown_keys_and_keys_fixed_at_start_are_refused() -> None:
     assert refused({"leverage": 1}) == ["config.strategy.leverage: changes only at the next start"]
     assert refused({"name": "other"}) == ["config.strategy.name: changes only at the next start"]
+    for key in ("file", "exits", "sizing", "entry"):
+        assert refused({key: {}}) == [f"config.strategy.{key}: changes only at the next start"]
     assert len(refused({"short_windw": 3})) == 1
 
 

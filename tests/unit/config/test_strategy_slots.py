@@ -94,7 +94,8 @@ def test_ensemble_members_are_checked(tmp_path: Path) -> None:
     extra = '[strategies.params]\nmembers = "momentum,nope"\n'
     found = errors(config_file=write(tmp_path, BOT + slot("ensemble", PAIR, "1", extra)))
     assert found == [
-        "config.strategies[0].params: members: unknown nope; known: baseline, breakout, momentum"
+        "config.strategies[0].params.members: unknown nope; known: baseline, breakout, "
+        "mean_reversion, momentum, regime, volatility_expansion"
     ]
 
 

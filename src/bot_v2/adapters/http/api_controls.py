@@ -98,11 +98,18 @@ def controls_router(parts: ApiParts, operator: Any) -> APIRouter:
     async def strategy_params(
         request: Request, role: str = Depends(operator), wait_s: float = wait
     ) -> Any:
-        """Body {"params": {"short_window": 10, ...}}: validated like the config file, applied at
+        """Body {"params": {"short_window": 10, ...}}: [strategy]'s keys; with [[strategies]] slots
+        {"slot": "btc-vote" or 0, "params": {"lookback": 96}}: that slot's params (its label or
+        index as GET /api/v1/strategies lists them). Validated like the config file, applied at
         the next cycle."""
-        params = (await _body(request)).get("params")
+        doc = await _body(request)
+        params = doc.get("params")
         if not isinstance(params, dict):
             raise HTTPException(400, "params: must be an object of [strategy] keys")
-        return await queue(command(A.STRATEGY_PARAMS, role, params=params), wait_s)
+        slot = doc.get("slot")
+        # JSON's true is a Python int: refused as the index it is not.
+        if slot is not None and (isinstance(slot, bool) or not isinstance(slot, str | int)):
+            raise HTTPException(400, "slot: must be a slot's label or its index")
+        return await queue(command(A.STRATEGY_PARAMS, role, params=params, slot=slot), wait_s)
 
     return router

@@ -73,6 +73,11 @@ class StrategyOrchestrator:
         # Where a book whose strategies read funding gets the rates in force at the cycle's time.
         self._funding = funding
 
+    @property
+    def strategy(self) -> Strategy | StrategyBook:
+        """What decides now (an operator's change of one slot starts from it)."""
+        return self._strategy
+
     def use(self, strategy: Strategy | StrategyBook, position_fraction: Decimal) -> None:
         """An operator's new parameters, between two cycles: the next candle goes to `strategy`."""
         self._strategy = strategy

@@ -29,6 +29,9 @@ class MarketDataService:
         # Bumped whenever a mark changes; mark_prices() is rebuilt only then.
         self.marks_version = 0
         self._prices: tuple[int, Mapping[str, Decimal]] = (-1, {})
+        # The newest ingest's new candles: in a cycle, the ones not yet handed to the strategy
+        # (an operator's new strategy is warmed up on the others, then gets these as usual).
+        self.last_new: tuple[Candle, ...] = ()
 
     def ingest(self, events: Iterable[Candle | Mark]) -> IngestResult:
         new: list[Candle] = []
@@ -52,7 +55,8 @@ class MarketDataService:
                 self._update_mark(event)
             else:
                 ignored += 1
-        return IngestResult(tuple(new), tuple(gaps), ignored)
+        self.last_new = tuple(new)
+        return IngestResult(self.last_new, tuple(gaps), ignored)
 
     def _update_mark(self, mark: Mark) -> None:
         current = self._marks.get(mark.symbol)

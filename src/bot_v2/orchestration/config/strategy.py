@@ -5,6 +5,7 @@ The runtime value is then structured by the one converter (`runtime_value`)."""
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -69,6 +70,17 @@ def params_problems(params_type: type, raw: Mapping[str, object], at: str = AT) 
         if field is None:
             problems.append(Problem(path, "unknown key", show=False))
             continue
+        table = params_class_of(field.type)
+        if table is not None:
+            # A nested params class (an ensemble member's table): checked key by key like the
+            # top table, so each line names the key inside it.
+            if not isinstance(value, Mapping):
+                problems.append(Problem(path, "must be a table", value))
+                continue
+            inner = params_problems(table, value, path)
+            if inner:
+                problems.extend(inner)
+                continue
         try:
             values[key] = converter.structure(value, field.type)
         except BadValue as exc:
@@ -86,8 +98,19 @@ def params_problems(params_type: type, raw: Mapping[str, object], at: str = AT) 
     try:
         params_type(**values)
     except (ValueError, TypeError) as exc:
-        problems.append(Problem(at, str(exc), show=False))
+        # A rule that names its key first (`members: unknown x`) is reported at that key.
+        name, sep, rest = str(exc).partition(": ")
+        place = f"{at}.{name}" if sep and name in fields else at
+        problems.append(Problem(place, rest if place != at else str(exc), show=False))
     return problems
+
+
+def params_class_of(kind: object) -> type | None:
+    """The attrs class a field holds (`MomentumParams` or `MomentumParams | None`), else None."""
+    options = [a for a in typing.get_args(kind) if a is not type(None)] or [kind]
+    if len(options) == 1 and isinstance(options[0], type) and attrs.has(options[0]):
+        return options[0]
+    return None
 
 
 def _type_name(kind: object) -> str:

@@ -11,7 +11,7 @@ reduce-only market order. Every control is journaled (event "control") with its 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -30,13 +30,20 @@ from bot_v2.features.live_trade.risk.state import (
     pause,
 )
 from bot_v2.features.live_trade.risk_context import RiskContextSource
+from bot_v2.features.live_trade.strategies.portfolio import StrategyBook
 from bot_v2.features.live_trade.strategies.portfolio.results import SlotTally
 from bot_v2.features.live_trade.strategy_orchestrator import StrategyOrchestrator
 from bot_v2.features.market_data.service import MarketDataService
 from bot_v2.monitoring.reports import CycleReport
 from bot_v2.orchestration.config.models import BotConfig
-from bot_v2.orchestration.config.slots import slot_specs
+from bot_v2.orchestration.config.slots import slot_label, slot_specs
 from bot_v2.orchestration.runtime.control_queue import ControlQueue, SnapshotBoard
+from bot_v2.orchestration.runtime.slot_change import (
+    changed_slot_keys,
+    revised_slot,
+    slot_index,
+    warmed_slot,
+)
 from bot_v2.orchestration.runtime.strategy_change import changed_keys, revised, warmed_strategy
 from bot_v2.ports.broker import IBroker
 from bot_v2.ports.control import (
@@ -189,12 +196,35 @@ class ControlDesk:
         return ControlResult(command.action, "applied", "; ".join(notes))
 
     def _new_params(self, command: ControlCommand) -> ControlResult:
+        if command.slot is not None:
+            return self._new_slot_params(command, command.slot)
         config = revised(self.config, command.params)
         changes = changed_keys(self.config, config)
         if not changes:
             return ControlResult(command.action, "unchanged", "same parameters")
-        strategy = warmed_strategy(config, self.market_data, self.risk.ledger)
+        # With slots only [strategy]'s shared keys change here (revised refuses its params): the
+        # running book, its slots' views and funding samples, stays as it is.
+        strategy = (
+            self.orchestrator.strategy
+            if config.strategies
+            else warmed_strategy(config, self.market_data, self.risk.ledger)
+        )
         self.orchestrator.use(strategy, config.strategy.position_fraction)
+        self.config = config
+        shown = ", ".join(f"{key}={value}" for key, value in sorted(changes.items()))
+        return ControlResult(command.action, "applied", shown)
+
+    def _new_slot_params(self, command: ControlCommand, slot: str | int) -> ControlResult:
+        index = slot_index(self.config, slot)
+        config = revised_slot(self.config, index, command.params)
+        changes = changed_slot_keys(self.config, config, index)
+        if not changes:
+            return ControlResult(command.action, "unchanged", "same parameters")
+        book = self.orchestrator.strategy
+        if not isinstance(book, StrategyBook):  # slots always run in a book (factories.strategy)
+            raise ConfigError(["slot: this bot's strategy is not a book of slots"])
+        fresh = warmed_slot(config, index, self.market_data, self.risk.ledger)
+        self.orchestrator.use(book.with_slots(fresh), config.strategy.position_fraction)
         self.config = config
         shown = ", ".join(f"{key}={value}" for key, value in sorted(changes.items()))
         return ControlResult(command.action, "applied", shown)
@@ -202,6 +232,8 @@ class ControlDesk:
     def _journal(self, command: ControlCommand, result: ControlResult, now_ms: int) -> None:
         asked = datetime.fromtimestamp(command.requested_ms / 1000, UTC).isoformat()
         target = f" {command.symbol}" if command.symbol else ""
+        if command.slot is not None:
+            target += f" slot {command.slot!r}"
         detail = f" ({result.detail})" if result.detail else ""
         self.store.record_event(
             now_ms,
@@ -211,6 +243,14 @@ class ControlDesk:
         )
 
     # -- what the operator API reads -----------------------------------------------------------
+    def _with_params(self, doc: dict[str, object]) -> dict[str, object]:
+        """A slot's results with its index and the params it runs with now (as a control names
+        them), for /api/v1/strategies."""
+        labels = [slot_label(s) for s in self.config.strategies]
+        index = labels.index(str(doc["label"]))
+        params = self.config.strategies[index].params
+        return {**doc, "index": index, "params": _shown(params)}
+
     def publish(self, report: CycleReport, runtime: IBotRuntime) -> None:
         state = self.risk.state
         flags = Flags(
@@ -236,6 +276,7 @@ class ControlDesk:
             held = self.risk.ledger.positions
             slots = [r.document() for r in self.slots.results(held, marks)]
             self.on_slots(slots)
+            slots = [self._with_params(doc) for doc in slots]
         self.board.publish(
             RuntimeSnapshot(
                 state="running",
@@ -258,3 +299,8 @@ class ControlDesk:
             )
         )
         self.on_flags(flags)
+
+
+def _shown(params: Mapping[str, object]) -> dict[str, object]:
+    """Params as text, a table (an ensemble member's) as a table of text."""
+    return {k: _shown(v) if isinstance(v, Mapping) else str(v) for k, v in params.items()}

@@ -2,7 +2,9 @@
 
 beta = cov(x, y) / var(x) over the last `window` pairs (the hedge ratio of a pairs trade). The
 running sums are of deviations from shifts near the window's means, recomputed exactly once per
-`window` pairs, as in RollingVariance. A window where x does not move has no beta (None / NaN)."""
+`window` pairs, and at once when x's variance falls below ILL_CONDITIONED of the largest sum of
+squares held since (a quiet window after a busy one), as in RollingVariance. A window where x does not
+move has no beta (None / NaN)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from bot_v2.features.live_trade.indicators.arrays import (
     series,
     windowed,
 )
-from bot_v2.features.live_trade.indicators.variance import FLAT
+from bot_v2.features.live_trade.indicators.variance import FLAT, ILL_CONDITIONED
 
 
 class RollingBeta:
@@ -31,6 +33,7 @@ class RollingBeta:
         self._shift = (0.0, 0.0)
         # Sums of dx, dy, dx*dx, dx*dy (deviations from the shifts).
         self._sx = self._sy = self._sxx = self._sxy = 0.0
+        self._peak_sxx = 0.0
         self._since_resync = 0
         self._value: float | None = None
 
@@ -56,11 +59,18 @@ class RollingBeta:
         self._sy += dy
         self._sxx += dx * dx
         self._sxy += dx * dy
+        self._peak_sxx = max(self._peak_sxx, self._sxx)
         self._since_resync += 1
-        if self._since_resync >= self._window:
+        if self._since_resync >= self._window or self._ill_conditioned():
             self._resync()
         self._value = self._beta() if len(self._pairs) == self._window else None
         return self._value
+
+    def _ill_conditioned(self) -> bool:
+        if len(self._pairs) < self._window:
+            return False
+        spread = self._sxx - self._sx * self._sx / self._window
+        return spread < ILL_CONDITIONED * self._peak_sxx
 
     def _resync(self) -> None:
         n = len(self._pairs)
@@ -72,6 +82,7 @@ class RollingBeta:
         self._sx, self._sy = math.fsum(dxs), math.fsum(dys)
         self._sxx = math.fsum(d * d for d in dxs)
         self._sxy = math.fsum(a * b for a, b in zip(dxs, dys, strict=True))
+        self._peak_sxx = self._sxx
         self._since_resync = 0
 
     def _beta(self) -> float | None:

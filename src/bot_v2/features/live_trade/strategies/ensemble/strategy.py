@@ -5,7 +5,8 @@ alone: its last OPEN_LONG, OPEN_SHORT or CLOSE), so a member's HOLD keeps its op
 candle the vote is sum(weight * direction) / sum(weight), direction +1 long, -1 short, 0 flat; the
 ensemble's target is long when the vote reaches `threshold`, short at -`threshold`, else flat, and
 it answers what moves the real position there (HOLD when it is there already). Warm-up is the
-longest member's.
+longest member's. Each member runs with its own params table (ensemble/params.py), else its
+defaults.
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ from bot_v2.domain.positions import Position
 from bot_v2.domain.signals import Action, Signal
 from bot_v2.features.live_trade.strategies.base import Strategy
 from bot_v2.features.live_trade.strategies.ensemble.members import MEMBERS
-from bot_v2.features.live_trade.strategies.ensemble.params import EnsembleParams, names, weights
+from bot_v2.features.live_trade.strategies.ensemble.params import (
+    EnsembleParams,
+    member_params,
+    names,
+    weights,
+)
 from bot_v2.features.live_trade.strategies.plots import Plot, plots_of
 
 _DIRECTION = {Action.OPEN_LONG: 1, Action.OPEN_SHORT: -1, Action.CLOSE: 0}
@@ -31,10 +37,7 @@ class EnsembleStrategy:
     def __init__(self, params: EnsembleParams) -> None:
         self.params = params
         chosen = names(params.members)
-        self._members: list[Strategy] = [
-            MEMBERS[n](MEMBERS[n].params_type())  # type: ignore[attr-defined]
-            for n in chosen
-        ]
+        self._members: list[Strategy] = [_member(params, n) for n in chosen]
         self._weights = [float(w) for w in weights(params.weights, len(chosen))]
         self._total = sum(self._weights)
         self._threshold = float(params.threshold)
@@ -72,3 +75,10 @@ class EnsembleStrategy:
         if target == -1:
             return Signal(symbol, Action.OPEN_SHORT, why)
         return Signal(symbol, Action.CLOSE, why)
+
+
+def _member(params: EnsembleParams, name: str) -> Strategy:
+    cls = MEMBERS[name]
+    given = member_params(params, name)
+    member: Strategy = cls(cls.params_type() if given is None else given)  # type: ignore[attr-defined]
+    return member

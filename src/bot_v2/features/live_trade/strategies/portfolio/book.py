@@ -70,6 +70,19 @@ class StrategyBook:
     def warmup_candles(self) -> int:
         return max((slot.strategy.warmup_candles() for slot in self.slots), default=0)
 
+    def with_slots(self, fresh: StrategyBook) -> StrategyBook:
+        """This book with `fresh`'s slots (matched by label) in place of its own, each with the view
+        it was warmed on (an operator's new parameters for one slot); the other slots keep their
+        strategies and views, so nothing they learned (funding samples included) is lost."""
+        mine = {slot.label for slot in self.slots}
+        stray = [slot.label for slot in fresh.slots if slot.label not in mine]
+        if stray:
+            raise ValueError(f"no slot labelled {stray[0]!r} in this book")
+        replaced = {slot.label: slot for slot in fresh.slots}
+        book = StrategyBook([replaced.get(slot.label, slot) for slot in self.slots])
+        book._views = {**self._views, **{label: fresh._views[label] for label in replaced}}
+        return book
+
     def slot_of(self, symbol: str) -> Slot | None:
         return self._slot_of.get(symbol)
 
