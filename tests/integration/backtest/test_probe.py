@@ -290,6 +290,46 @@ def test_an_exchange_held_stop_filling_mid_probe_gives_step_fills() -> None:
     assert fast.probed[1] > 0, f"no restore ({len(stops)} stop fills)"
 
 
+RUNTIME = {
+    "plain": (),
+    "maker": ('strategy.entry.kind="maker"', "strategy.entry.reprice_after_s=120"),
+    "trailing": ('strategy.exits.trailing="percent"', "strategy.exits.trailing_pct=0.004"),
+    "atr stop": ('strategy.exits.stop_loss="atr"', "strategy.exits.stop_loss_atr=1.5"),
+    "halt": (
+        "strategy.leverage=5",
+        "strategy.position_fraction=1",
+        "protections.max_drawdown_pct=0.05",
+        "risk.max_leverage=10",
+        "risk.max_order_notional=100000000",
+        "risk.max_symbol_notional=100000000",
+        "risk.max_total_notional=100000000",
+    ),
+}
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    name=st.sampled_from(["momentum", "breakout", "mean_reversion"]),
+    runtime=st.sampled_from(sorted(RUNTIME)),
+)
+def test_probed_strategies_with_the_runtime_acting_on_its_own_give_step_fills(
+    seed: int, name: str, runtime: str
+) -> None:
+    """What the planner runs cycles for besides the strategy (maker entries re-priced on the clock,
+    exits that act every cycle, ATR stops shown skipped candles, the drawdown halt flattening),
+    on two symbols, with a probed strategy."""
+    columns = [
+        random_walk(BTC, 900, seed=seed, volatility=0.004),
+        random_walk(ETH, 900, seed=seed + 1, price=2000.0, volatility=0.003),
+    ]
+    step, fast = both(_cfg(name, [BTC, ETH], *RUNTIME[runtime]), feed(columns))
+    assert trace(fast) == trace(step)
+    assert [e for e in fast.store.events if e[1] == "protection"] == [
+        e for e in step.store.events if e[1] == "protection"
+    ]
+
+
 # -- the store's kept lists -----------------------------------------------------------------------
 
 

@@ -11,7 +11,9 @@
     `advance_until`, which stops just before such a change;
   * before each cycle that runs, the account is synced at the cycle before it, as the skipped
     cycle's own syncs would have done;
-  * every cycle runs while a maker entry works ([strategy.entry]: its re-pricing is on the clock);
+  * every cycle runs while a maker entry works ([strategy.entry]: its re-pricing is on the clock),
+    and while protection keeps something for a flat symbol or the venue holds an order for one
+    (a closed position's stop, the exits' memory of it: step's next cycle clears them);
   * the cycle at which a portfolio protection could act (the drawdown halt, the near-liquidation
     cut) runs, and the equity peak the drawdown measures from moves over the skipped cycles
     exactly as step's cycles move it (skip/guards.py).
@@ -290,6 +292,8 @@ class _FastPlanner:
             return cursor
         if self._exits_every_cycle and any(not self._position(s).is_flat for s in self._symbols):
             return cursor
+        if self._left_over():
+            return cursor
         best = len(timeline)
         day = bisect.bisect_left(self._day_starts, cursor)
         if day < len(self._day_starts):
@@ -303,6 +307,20 @@ class _FastPlanner:
             if k < len(columns):
                 best = min(best, bisect.bisect_left(timeline, columns.close_at(k)))
         return max(best, cursor)
+
+    def _left_over(self) -> bool:
+        """Protection still keeps something for a symbol now flat (the stop of a position the bot
+        closed, the exits' memory of it, a failure count), or the venue holds an order for it:
+        step's next cycle clears it. Skipping that cycle would leave it for the next entry's
+        protection, which would replace that stop and price the new one from that memory."""
+        flat = [s for s in self._symbols if self._position(s).is_flat]
+        if not flat:
+            return False
+        protection = self._coordinator.protection
+        if protection is not None and any(s in protection.keeper.held for s in flat):
+            return True
+        exchange = self._broker.exchange
+        return bool(exchange.conditional_orders(flat) or exchange.open_orders(flat))
 
     def _show_exits(self, columns: CandleColumns, start: int, stop: int) -> None:
         """Hand the exits the skipped candles a step run's cycles would have shown them."""
