@@ -325,8 +325,9 @@ def test_probed_strategies_with_the_runtime_acting_on_its_own_give_step_fills(
     ]
     step, fast = both(_cfg(name, [BTC, ETH], *RUNTIME[runtime]), feed(columns))
     assert trace(fast) == trace(step)
-    assert [e for e in fast.store.events if e[1] == "protection"] == [
-        e for e in step.store.events if e[1] == "protection"
+    journal = ("protection", "exit")  # what protection did, and when: step's cycles, in fast
+    assert [e for e in fast.store.events if e[1] in journal] == [
+        e for e in step.store.events if e[1] in journal
     ]
 
 
