@@ -3,8 +3,8 @@
 position), without a vectorized twin.
 
 A fast run wraps such a strategy in a `SymbolRouter`: one instance per symbol, copied from the
-configured (still fresh) one, so a symbol's state can be snapshotted (copy.deepcopy) and restored
-alone. The `ProbeSkipper` then asks the strategy itself, ahead of the live cycle: from the first
+configured (still fresh) one, so a symbol's state can be snapshotted (pickled, or deep-copied when
+pickle refuses) and restored alone. The `ProbeSkipper` then asks the strategy itself, ahead of the live cycle: from the first
 candle not yet seen, it snapshots the symbol's instance and feeds it candle after candle with the
 position held now, while it answers HOLD; the first other answer (or the series' end) is the candle
 whose cycle must run. Only that cycle (and those the planner needs anyway: day starts, guards, the
