@@ -29,6 +29,9 @@ class MarketDataService:
         # Bumped whenever a mark changes; mark_prices() is rebuilt only then.
         self.marks_version = 0
         self._prices: tuple[int, Mapping[str, Decimal]] = (-1, {})
+        # Bumped whenever a window takes a candle: what is computed from the windows (the risk
+        # context's ATR) is recomputed only then.
+        self.candles_version = 0
 
     def ingest(self, events: Iterable[Candle | Mark]) -> IngestResult:
         new: list[Candle] = []
@@ -45,6 +48,7 @@ class MarketDataService:
                     ignored += 1
                     continue
                 new.append(event)
+                self.candles_version += 1
                 if gap is not None:
                     gaps.append(gap)
                 self._update_mark(Mark(event.symbol, event.close, event.close_time_ms))
@@ -81,3 +85,7 @@ class MarketDataService:
 
     def candles(self, symbol: str) -> list[Candle]:
         return list(self._windows[symbol])
+
+    def recent(self, symbol: str, count: int) -> list[Candle]:
+        """The last `count` of `candles(symbol)`, without rebuilding the whole window."""
+        return self._windows[symbol].recent(count)
