@@ -4,18 +4,22 @@ the context that relies on it is handed out."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from decimal import Decimal
 
 import attrs
 
 from bot_v2.domain.fills import Fill
+from bot_v2.domain.market import Candle
 from bot_v2.domain.orders import OrderRequest, OrderType, Side
 from bot_v2.domain.risk import RiskLimits
 from bot_v2.features.live_trade.accounting import Ledger
+from bot_v2.features.live_trade.market_stats import average_true_range
 from bot_v2.features.live_trade.risk.state import roll_day
 from bot_v2.features.live_trade.risk.state_keeper import META_KEY, load_risk_state
 from bot_v2.features.live_trade.risk_context import RiskContextSource
+from bot_v2.features.market_data.service import MarketDataService
 from tests.fakes.ports import FakeStore
 
 BTC = "BTC/USDT:USDT"
@@ -104,3 +108,41 @@ def test_a_day_whose_loss_reached_the_limit_is_stored_halted_before_the_context(
     assert ctx.day_halt.startswith("daily loss limit of 100 reached")
     assert store.get_meta(META_KEY) is not None
     assert load_risk_state(store).day_halt == ctx.day_halt
+
+
+def test_the_atr_follows_every_new_candle_and_reads_the_window_like_the_full_candles() -> None:
+    # Kept between decisions until a candle arrives: every context of a cycle must still see the
+    # ATR of the candles as they are, for each symbol followed (an adopted position in a symbol
+    # not followed has none).
+    H = 3_600_000
+    market = MarketDataService([BTC, ETH], H)
+    ledger = Ledger(Decimal(1000))
+    ledger.apply_fill(
+        Fill("f1", "c1", "o1", "XRP/USDT:USDT", Side.BUY, Decimal(1), Decimal(1), Decimal(0), 1)
+    )
+    risk = RiskContextSource(
+        ledger=ledger,
+        marks=market,
+        store=FakeStore(),
+        clock=Clock(),  # type: ignore[arg-type]
+        limits=LIMITS,
+        kill_switch=False,
+        max_mark_staleness_ms=60_000,
+        candles=market,
+        atr_window=3,
+    )
+    rng = random.Random(7)
+    for k in range(8):
+        for symbol in (BTC, ETH)[: 1 + k % 2]:
+            low = Decimal(rng.randint(9000, 11000)) / 100
+            high = low + Decimal(rng.randint(0, 300)) / 100
+            close = low + (high - low) / 2
+            market.ingest([Candle(symbol, H, k * H, low, high, low, close, Decimal(1))])
+        expected = {
+            s: atr
+            for s in (BTC, ETH)
+            if (atr := average_true_range(market.candles(s), 3)) is not None
+        }
+        assert risk.context().atr == expected
+        assert risk.context().atr == expected  # asked again within the cycle
+    assert set(expected) == {BTC, ETH}

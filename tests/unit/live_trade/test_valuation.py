@@ -17,6 +17,7 @@ from bot_v2.domain.orders import OrderRequest, OrderType, Side
 from bot_v2.features.live_trade.accounting import EquityCalculator, Ledger
 from bot_v2.features.live_trade.risk.context import RiskContext
 from bot_v2.features.live_trade.risk.exposure import position_notional, total_notional_after
+from bot_v2.features.live_trade.sizing.bounds import others_notional
 from bot_v2.features.live_trade.valuation import LedgerValuation
 
 SYMBOLS = ("A/USDT:USDT", "B/USDT:USDT", "C/USDT:USDT", "D/USDT:USDT")
@@ -107,6 +108,9 @@ def check_script(script: list[object], asked: str, mark: Decimal) -> None:
         request = OrderRequest("q", asked, Side.BUY, OrderType.MARKET, Decimal("0.5"))
         walked = total_notional_after(request, context(ledger, marks, None), mark)
         assert same(total_notional_after(request, context(ledger, marks, kept), mark), walked)
+        # Sizing's bound reads the kept sum too, digit for digit the walk's.
+        walked = others_notional(context(ledger, marks, None), asked)
+        assert same(others_notional(context(ledger, marks, kept), asked), walked)
         # The liquidation watch's total: every open position at its mark, on the grid.
         loop = sum(
             (on_grid(position_notional(marks, s, p)) for s, p in ledger.positions.items()), ZERO

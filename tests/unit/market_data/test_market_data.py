@@ -27,6 +27,23 @@ def test_gap_is_reported_not_bridged() -> None:
     assert len(md.candles(BTC)) == 3  # nothing invented for the hole
 
 
+@pytest.mark.parametrize("count", [-1, 0, 1, 3, 4, 10])
+def test_recent_is_the_tail_of_the_window(count: int) -> None:
+    md = MarketDataService([BTC], H, window=4)
+    md.ingest([candle(k * H, str(100 + k)) for k in range(6)])
+    assert md.recent(BTC, count) == md.candles(BTC)[len(md.candles(BTC)) - max(0, count) :]
+
+
+def test_the_candles_version_moves_only_with_a_new_candle() -> None:
+    md = MarketDataService([BTC], H)
+    md.ingest([candle(0)])
+    version = md.candles_version
+    md.ingest([candle(0), Mark(BTC, Decimal("101"), 2 * H), candle(0, symbol="ETH/USDT:USDT")])
+    assert md.candles_version == version  # a duplicate, a mark, a symbol not followed
+    md.ingest([candle(H)])
+    assert md.candles_version != version
+
+
 def test_duplicate_and_old_candles_are_ignored() -> None:
     md = MarketDataService([BTC], H)
     md.ingest([candle(0), candle(H)])

@@ -4,6 +4,7 @@ document is refused with a message naming it, not silently reset."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -101,3 +102,44 @@ def test_an_unreadable_document_is_refused_naming_it() -> None:
     store.set_meta(META_KEY, '{"sequence": "x", "symbols": {}}')
     with pytest.raises(StateError, match="state meta 'protection': unreadable"):
         ProtectionKeeper(store)
+
+
+def canonical(text: str) -> str:
+    """The text json.dumps(..., sort_keys=True) gives for what `text` holds: the document's form
+    since it was first written as one json.dumps of the whole."""
+    return json.dumps(json.loads(text), sort_keys=True)
+
+
+symbols = st.sampled_from([BTC, ETH, 'Q"U\\OTE/ü:USDT', "A"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 10**6), st.dictionaries(symbols, st.just(0), max_size=4), st.data())
+def test_the_document_is_the_whole_documents_json_text(
+    sequence: int, names: dict[str, int], data: st.DataObject
+) -> None:
+    stored = Stored(sequence, {s: data.draw(helds(s)) for s in sorted(names)})
+    text = encode(stored)
+    assert text == canonical(text)
+    assert decode(text) == stored
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.lists(symbols, max_size=3), st.data()), max_size=8))
+def test_the_stored_text_follows_every_put_symbol_by_symbol(
+    steps: list[tuple[list[str], st.DataObject]],
+) -> None:
+    # The keeper re-encodes only the symbols that changed: the stored text must still be the
+    # whole document's, after any run of puts (single, several at once, emptied symbols).
+    store = MemoryStateStore()
+    keeper = ProtectionKeeper(store)
+    for n, (names, data) in enumerate(steps):
+        new = [data.draw(helds(s) | st.just(Held(s))) for s in names]
+        if len(new) == 1:
+            keeper.put(new[0], sequence=n)
+        else:
+            keeper.put_many(new)
+        text = store.get_meta(META_KEY) or encode(Stored())
+        assert text == canonical(text)
+        assert decode(text) == keeper.stored
+        assert text == encode(keeper.stored)

@@ -15,9 +15,15 @@ from bot_v2.domain.market import Candle
 
 
 class CandleSource(Protocol):
-    """Recent closed candles of a symbol, oldest first (MarketDataService)."""
+    """Recent closed candles of a symbol, oldest first (MarketDataService). `candles_version`
+    changes whenever any symbol's candles do; `recent` is the last `count` of `candles`."""
+
+    @property
+    def candles_version(self) -> int: ...
 
     def candles(self, symbol: str) -> list[Candle]: ...
+
+    def recent(self, symbol: str, count: int) -> list[Candle]: ...
 
 
 def average_true_range(candles: Sequence[Candle], window: int) -> Decimal | None:

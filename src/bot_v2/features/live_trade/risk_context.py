@@ -76,6 +76,9 @@ class RiskContextSource:
         self.protections = protections or Protections()
         self._candles = candles
         self._atr_window = atr_window
+        # Each symbol's ATR (None: too few candles, or not followed) for one candles_version:
+        # every decision of a cycle asks for a context, and the candles only move between cycles.
+        self._atr_memo: tuple[int, dict[str, Decimal | None]] = (-1, {})
         # The next funding rate by symbol, where a source tells it (the funding guard's input).
         self.funding_rates: Mapping[str, Decimal] = {}
         self._funding = funding
@@ -182,15 +185,26 @@ class RiskContextSource:
 
     def atr(self) -> dict[str, Decimal]:
         """The average true range of each symbol whose candles are known."""
-        if self._candles is None:
+        source = self._candles
+        if source is None:
             return {}
+        version, memo = self._atr_memo
+        if version != source.candles_version:
+            memo = {}
+            self._atr_memo = (source.candles_version, memo)
         out = {}
         for symbol in self.ledger.positions.keys() | self._marks.mark_prices().keys():
-            try:
-                candles = self._candles.candles(symbol)
-            except KeyError:  # a symbol the market data does not follow (an adopted position)
-                continue
-            value = average_true_range(candles, self._atr_window)
+            if symbol not in memo:
+                memo[symbol] = self._average_true_range(source, symbol)
+            value = memo[symbol]
             if value is not None:
                 out[symbol] = value
         return out
+
+    def _average_true_range(self, source: CandleSource, symbol: str) -> Decimal | None:
+        try:
+            # The ATR reads the last window + 1 candles only.
+            candles = source.recent(symbol, self._atr_window + 1)
+        except KeyError:  # a symbol the market data does not follow (an adopted position)
+            return None
+        return average_true_range(candles, self._atr_window)

@@ -32,6 +32,9 @@ class MarketDataService:
         # The newest ingest's new candles: in a cycle, the ones not yet handed to the strategy
         # (an operator's new strategy is warmed up on the others, then gets these as usual).
         self.last_new: tuple[Candle, ...] = ()
+        # Bumped whenever a window takes a candle: what is computed from the windows (the risk
+        # context's ATR) is recomputed only then.
+        self.candles_version = 0
 
     def ingest(self, events: Iterable[Candle | Mark]) -> IngestResult:
         new: list[Candle] = []
@@ -48,6 +51,7 @@ class MarketDataService:
                     ignored += 1
                     continue
                 new.append(event)
+                self.candles_version += 1
                 if gap is not None:
                     gaps.append(gap)
                 self._update_mark(Mark(event.symbol, event.close, event.close_time_ms))
@@ -85,3 +89,7 @@ class MarketDataService:
 
     def candles(self, symbol: str) -> list[Candle]:
         return list(self._windows[symbol])
+
+    def recent(self, symbol: str, count: int) -> list[Candle]:
+        """The last `count` of `candles(symbol)`, without rebuilding the whole window."""
+        return self._windows[symbol].recent(count)

@@ -29,6 +29,12 @@ class CandleWindow:
     def __iter__(self) -> Iterator[Candle]:
         return (self._candle(row) for row in self._rows)
 
+    def recent(self, count: int) -> list[Candle]:
+        """The last `count` candles, oldest first (only those are rebuilt)."""
+        rows = self._rows
+        start = max(0, len(rows) - max(0, count))
+        return [self._candle(rows[i]) for i in range(start, len(rows))]
+
     @property
     def last(self) -> Candle | None:
         return self._candle(self._rows[-1]) if self._rows else None

@@ -2,7 +2,11 @@
 pattern of RiskStateKeeper): per symbol the exit state and the ownership records, and the sequence
 protective client ids are drawn from. A change is written before the service relies on it: a record
 before its order is sent, the sequence with the record that used it. The meta table keeps the
-schema untouched (no migration) and both stores (SQLite, the backtest's memory) have it."""
+schema untouched (no migration) and both stores (SQLite, the backtest's memory) have it.
+
+With a thousand open positions the document is half a megabyte and a pass changes many symbols:
+each symbol's part is encoded once per change (kept by identity, `Held` being frozen) and a pass's
+exit states go out in one write (`put_many`), not one whole-document encode and write per symbol."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import enum
 import json
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -36,7 +40,9 @@ class ProtectionKeeper:
     def __init__(self, store: IStateStore) -> None:
         self._store = store
         self.stored = load(store)
-        self._text = encode(self.stored)
+        # Each symbol's encoded part, with the Held it was encoded from (compared by identity).
+        self._parts: dict[str, tuple[Held, str]] = {}
+        self._text = self._encode(self.stored)
 
     @property
     def held(self) -> Mapping[str, Held]:
@@ -44,11 +50,17 @@ class ProtectionKeeper:
 
     def put(self, held: Held, sequence: int | None = None) -> None:
         """Store `held` (dropped when empty) and, if given, the next sequence, in one write."""
+        self.put_many((held,), sequence)
+
+    def put_many(self, helds: Iterable[Held], sequence: int | None = None) -> None:
+        """Store every one of `helds` (each dropped when empty) and, if given, the next sequence,
+        in one write: what storing them one by one ends with."""
         table = dict(self.stored.held)
-        if held.empty:
-            table.pop(held.symbol, None)
-        else:
-            table[held.symbol] = held
+        for held in helds:
+            if held.empty:
+                table.pop(held.symbol, None)
+            else:
+                table[held.symbol] = held
         seq = self.stored.sequence if sequence is None else max(sequence, self.stored.sequence)
         self._keep(Stored(seq, dict(sorted(table.items()))))
 
@@ -58,11 +70,22 @@ class ProtectionKeeper:
             self._keep(Stored(sequence, self.stored.held))
 
     def _keep(self, stored: Stored) -> None:
-        text = encode(stored)
+        text = self._encode(stored)
         if text != self._text:
             self._store.set_meta(META_KEY, text)
             self._text = text
         self.stored = stored
+
+    def _encode(self, stored: Stored) -> str:
+        """`encode(stored)`, re-encoding only the symbols whose Held changed since the last call."""
+        parts = {}
+        for symbol, held in stored.held.items():
+            kept = self._parts.get(symbol)
+            if kept is None or kept[0] is not held:
+                kept = (held, _item(symbol, _held_text(held)))
+            parts[symbol] = kept
+        self._parts = parts
+        return _document(stored.sequence, [parts[s][1] for s in sorted(parts)])
 
 
 def load(store: IStateStore) -> Stored:
@@ -79,13 +102,24 @@ def load(store: IStateStore) -> Stored:
 
 
 def encode(stored: Stored) -> str:
-    return json.dumps(
-        {
-            "sequence": stored.sequence,
-            "symbols": {s: _held(h) for s, h in stored.held.items()},
-        },
-        sort_keys=True,
-    )
+    """The document: `json.dumps({"sequence": ..., "symbols": {symbol: held}}, sort_keys=True)`,
+    put together from each symbol's own encoding (so a keeper can reuse the unchanged ones)."""
+    items = [_item(s, _held_text(stored.held[s])) for s in sorted(stored.held)]
+    return _document(stored.sequence, items)
+
+
+def _document(sequence: int, items: Iterable[str]) -> str:
+    """Exactly json.dumps's text for the whole document with sort_keys=True, from the symbols'
+    items in key order: ", " between items, ": " after keys, "sequence" before "symbols"."""
+    return f'{{"sequence": {json.dumps(sequence)}, "symbols": {{{", ".join(items)}}}}}'
+
+
+def _item(symbol: str, text: str) -> str:
+    return f"{json.dumps(symbol)}: {text}"
+
+
+def _held_text(held: Held) -> str:
+    return json.dumps(_held(held), sort_keys=True)
 
 
 def _held(held: Held) -> dict[str, Any]:

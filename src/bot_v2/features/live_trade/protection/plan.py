@@ -54,13 +54,16 @@ class _Acc:
 def protect(inputs: Inputs, settings: Settings, now_ms: int) -> ProtectionPlan:
     acc = _Acc()
     symbols = set(inputs.positions) | set(inputs.held)
-    if inputs.venue is not None:
-        symbols.update(o.symbol for o in inputs.venue)
+    # The venue's orders by symbol, in the venue's order: one walk, not one per symbol.
+    listed: dict[str, list[Order]] = {}
+    for order in inputs.venue or ():
+        listed.setdefault(order.symbol, []).append(order)
+    symbols.update(listed)
     for symbol in sorted(symbols):
         held = inputs.held.get(symbol) or Held(symbol)
         records = list(held.records)
         if inputs.venue is not None:
-            records = _verify(symbol, records, inputs.venue, settings.bot_id, acc)
+            records = _verify(symbol, records, listed.get(symbol, ()), settings.bot_id, acc)
         # A cancel already sent may have worked: never cover, cancelled again until confirmed.
         for record in records:
             if record.status is RecordStatus.CANCELLING:
@@ -105,8 +108,9 @@ def _verify(
     bot_id: str,
     acc: _Acc,
 ) -> list[ProtectiveRecord]:
-    """The records as the venue shows them: pending ones it lists are placed, the ones it does not
-    list are gone. Protective orders of ours it lists without a record are strays."""
+    """The records as the venue shows them (`venue`: its orders in `symbol`): pending ones it lists
+    are placed, the ones it does not list are gone. Protective orders of ours it lists without a
+    record are strays."""
     listed = {o.client_order_id: o for o in venue if o.symbol == symbol}
     live: list[ProtectiveRecord] = []
     for record in records:

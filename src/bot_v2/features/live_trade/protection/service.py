@@ -25,7 +25,7 @@ from bot_v2.domain.errors import BrokerError, ExchangeUnavailable, OrderNotFound
 from bot_v2.domain.market import Candle, MarketSpec
 from bot_v2.domain.orders import Order, OrderRequest, OrderType
 from bot_v2.domain.positions import Position
-from bot_v2.features.live_trade.exits.values import ExitKind, ExitPlan
+from bot_v2.features.live_trade.exits.values import ExitKind, ExitPlan, ExitState
 from bot_v2.features.live_trade.protection.exits import ExitNamer
 from bot_v2.features.live_trade.protection.ids import protective_order_id, sequence_of
 from bot_v2.features.live_trade.protection.keeper import ProtectionKeeper
@@ -120,10 +120,12 @@ class ProtectionService:
     def _plans(
         self, positions: Mapping[str, Position], marks: Mapping[str, Decimal], now_ms: int
     ) -> dict[str, ExitPlan]:
-        """Each open position's exit plan; its new ExitState is stored before anything uses it."""
+        """Each open position's exit plan; the new ExitStates are stored (in one write) before
+        anything uses them."""
         if self._planner is None:
             return {}
         plans: dict[str, ExitPlan] = {}
+        changed: list[Held] = []
         for symbol, position in sorted(positions.items()):
             assert position.side is not None
             held = self.keeper.held.get(symbol) or Held(symbol)
@@ -132,7 +134,9 @@ class ProtectionService:
                 state = self._planner.open(position, now_ms)
             mark = marks.get(symbol) or position.entry_price
             state, plans[symbol] = self._planner.plan(position, state, mark, now_ms)
-            self.keeper.put(attrs.evolve(held, exit_state=state))
+            if not _same(held.exit_state, state):
+                changed.append(attrs.evolve(held, exit_state=state))
+        self.keeper.put_many(changed)
         return plans
 
     def observe(self, candles: Sequence[Candle]) -> None:
@@ -179,10 +183,12 @@ class ProtectionService:
         if plan.gone:
             gone = {r.client_order_id for r in plan.gone}
             self._name_exits(now_ms)
-            for symbol in {r.symbol for r in plan.gone}:
+            kept = []
+            for symbol in sorted({r.symbol for r in plan.gone}):
                 held = self.keeper.held.get(symbol) or Held(symbol)
-                kept = tuple(r for r in held.records if r.client_order_id not in gone)
-                self.keeper.put(attrs.evolve(held, records=kept))
+                records = tuple(r for r in held.records if r.client_order_id not in gone)
+                kept.append(attrs.evolve(held, records=records))
+            self.keeper.put_many(kept)
         failures: list[str] = []
         for placement in plan.place:
             failure = await self._place(placement, now_ms)
@@ -194,9 +200,10 @@ class ProtectionService:
             await self._cancel_stray(order, now_ms)
         for symbol, kind in plan.close:
             await self._close(symbol, kind, now_ms)
-        for symbol in plan.flat:
-            held = self.keeper.held.get(symbol) or Held(symbol)
-            self.keeper.put(attrs.evolve(held, exit_state=None, failures=0))
+        self.keeper.put_many(
+            attrs.evolve(self.keeper.held.get(symbol) or Held(symbol), exit_state=None, failures=0)
+            for symbol in plan.flat
+        )
         return "; ".join(failures)
 
     async def _place(self, placement: Placement, now_ms: int) -> str:
@@ -213,16 +220,16 @@ class ProtectionService:
                 self.verify_next = True
                 reason = f"{record.describe()}: no answer ({exc})"
                 self._store.record_event(now_ms, "protection", reason)
-                self._count_failure(record.symbol, placed=False)
+                self._count_failure(record.symbol)
                 continue
             except BrokerError as exc:
                 self._drop_record(record)
                 reason = f"{record.describe()}: refused ({exc})"
                 self._store.record_event(now_ms, "protection", reason)
-                self._count_failure(record.symbol, placed=False)
+                self._count_failure(record.symbol)
                 continue
-            self._replace_record(attrs.evolve(record, status=RecordStatus.PLACED))
-            self._count_failure(record.symbol, placed=True)
+            # Placed, and the symbol's run of failed tries ends: one write.
+            self._replace_record(attrs.evolve(record, status=RecordStatus.PLACED), failures=0)
             self.stats.placed += 1
             for old in placement.replaces:
                 self.stats.replaced += 1
@@ -295,8 +302,7 @@ class ProtectionService:
 
     # -- records --------------------------------------------------------------------------------
     def _name_exits(self, now_ms: int) -> None:
-        for held in self._namer.name(self.keeper.held.values(), now_ms):
-            self.keeper.put(held)
+        self.keeper.put_many(list(self._namer.name(self.keeper.held.values(), now_ms)))
 
     def _store_new(self, want: ProtectiveRecord, now_ms: int) -> ProtectiveRecord:
         """The record with a fresh client id, stored (with the next sequence) before it is sent."""
@@ -309,23 +315,23 @@ class ProtectionService:
         self.keeper.put(attrs.evolve(held, records=(*held.records, record)), sequence + 1)
         return record
 
-    def _replace_record(self, record: ProtectiveRecord) -> None:
+    def _replace_record(self, record: ProtectiveRecord, failures: int | None = None) -> None:
         held = self.keeper.held.get(record.symbol) or Held(record.symbol)
         records = tuple(
             record if r.client_order_id == record.client_order_id else r for r in held.records
         )
-        self.keeper.put(attrs.evolve(held, records=records))
+        failures = held.failures if failures is None else failures
+        self.keeper.put(attrs.evolve(held, records=records, failures=failures))
 
     def _drop_record(self, record: ProtectiveRecord) -> None:
         held = self.keeper.held.get(record.symbol) or Held(record.symbol)
         records = tuple(r for r in held.records if r.client_order_id != record.client_order_id)
         self.keeper.put(attrs.evolve(held, records=records))
 
-    def _count_failure(self, symbol: str, *, placed: bool) -> None:
+    def _count_failure(self, symbol: str) -> None:
         held = self.keeper.held.get(symbol) or Held(symbol)
-        if not placed:
-            self.stats.failed += 1
-        self.keeper.put(attrs.evolve(held, failures=0 if placed else held.failures + 1))
+        self.stats.failed += 1
+        self.keeper.put(attrs.evolve(held, failures=held.failures + 1))
 
     # -- reporting ------------------------------------------------------------------------------
     def _alert(self, message: str, now_ms: int) -> None:
@@ -360,6 +366,17 @@ class ProtectionService:
 
     def exits(self) -> Mapping[str, int]:
         return dict(self.stats.exits)
+
+
+def _same(old: ExitState | None, new: ExitState) -> bool:
+    """Equal and written the same (Decimal("1.0") == Decimal("1.00"), not in text): an unchanged
+    state is not stored again, so the stored document reads as if it had been."""
+    if old is None or old != new:
+        return False
+    return all(str(getattr(old, f.name)) == str(getattr(new, f.name)) for f in _STATE_FIELDS)
+
+
+_STATE_FIELDS = attrs.fields(ExitState)
 
 
 def _request(record: ProtectiveRecord, settings: Settings) -> OrderRequest:

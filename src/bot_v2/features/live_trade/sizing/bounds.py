@@ -13,7 +13,14 @@ from bot_v2.features.live_trade.risk.exposure import position_notional
 
 
 def others_notional(ctx: RiskContext, symbol: str) -> Decimal:
-    """Every other open position's notional, each term on the money grid like the rules sum it."""
+    """Every other open position's notional, each term on the money grid like the rules sum it.
+    The context's kept sum when it has one (exact on the grid: one decision per signal must not
+    walk a thousand positions); a zero is walked, so no other position gives Decimal(0) itself,
+    not 0E-12."""
+    if ctx.others_notional is not None:
+        kept = ctx.others_notional(symbol, Decimal(0))
+        if kept is not None and kept != 0:
+            return kept
     return sum(
         (
             on_grid(position_notional(ctx.marks, s, p))
