@@ -26,7 +26,7 @@ from bot_v2.orchestration.backtest.memory_store import MemoryStateStore
 from bot_v2.orchestration.backtest.skip import NeverSkip, skipper_for
 from bot_v2.orchestration.backtest.skip.baseline import BaselineSkipper
 from bot_v2.orchestration.backtest.skip.probe import (
-    CandleSource,
+    CandleBatches,
     ProbeSkipper,
     SymbolRouter,
     probed,
@@ -146,14 +146,14 @@ def test_a_fill_at_a_candle_the_probe_ran_past_restores_the_snapshot() -> None:
 
 def test_probe_candles_are_the_columns_candles() -> None:
     columns = random_walk(BTC, 700, seed=5)
-    source = CandleSource(columns)
+    source = CandleBatches(columns)
     got = [*source.from_(0), *source.from_(256), *source.candles(512, 700)]
     assert got == [columns.candle(i) for i in range(700)]
     assert source.from_(300) == got[300:512]  # kept: a later probe starts inside the batch
     assert source.candles(290, 310) == got[290:310]
     assert [str(c.close) for c in got] == [str(columns.candle(i).close) for i in range(700)]
     built = feed([columns]).series[BTC].columns  # built from Candle objects: handed back as is
-    assert CandleSource(built).candles(0, 3) == [columns.candle(i) for i in range(3)]
+    assert CandleBatches(built).candles(0, 3) == [columns.candle(i) for i in range(3)]
 
 
 class _Unmarked:

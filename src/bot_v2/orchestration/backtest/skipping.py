@@ -44,4 +44,5 @@ class SkippingMarketData(MarketDataService):
                 self._update_mark(Mark(event.symbol, event.close, event.close_time_ms))
             else:
                 self._update_mark(event)
-        return IngestResult(tuple(new), (), 0)
+        self.last_new = tuple(new)
+        return IngestResult(self.last_new, (), 0)

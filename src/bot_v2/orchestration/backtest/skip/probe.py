@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import copy
 import pickle
-from decimal import Decimal
 from typing import Any
 
-from bot_v2.adapters.replay.columns import CandleColumns
+from bot_v2.adapters.replay.columns import CandleColumns, ExactMemo
 from bot_v2.adapters.replay.feed import ReplayFeed
 from bot_v2.domain.market import Candle
 from bot_v2.domain.positions import Position
@@ -53,40 +52,14 @@ def probed(strategy: object) -> bool:
     return vars(type(strategy)).get(OPT_IN, False) is True
 
 
-class _Decimals:
-    """exact() (Decimal(repr(x))) with a memo: a market's prices sit on its tick, so a series repeats
-    them all the time (one candle's open is mostly the last one's close), and the memo hands back
-    the very Decimal exact() makes for that float, for a twentieth of the cost. Bounded: cleared when
-    full. Zeros are not memoized: 0.0 == -0.0 as keys, not as reprs."""
-
-    LIMIT = 1 << 16
-
-    def __init__(self) -> None:
-        self._memo: dict[float, Decimal] = {}
-
-    def of(self, values: list[float]) -> list[Decimal]:
-        memo = self._memo
-        if len(memo) > self.LIMIT:
-            memo.clear()
-        out: list[Decimal] = []
-        for v in values:
-            d = memo.get(v)
-            if d is None:
-                d = Decimal(repr(v))
-                if v:
-                    memo[v] = d
-            out.append(d)
-        return out
-
-
-class CandleSource:
+class CandleBatches:
     """One symbol's candles as Candle values, built a batch at a time and kept until the probe moves
-    past them (a probe that stops early leaves the rest for the next one): the same values
-    CandleColumns.candle(i) builds, cheaper (see _Decimals)."""
+    past them (a probe that stops early leaves the rest for the next one), with one ExactMemo for
+    the whole run."""
 
     def __init__(self, columns: CandleColumns) -> None:
         self._columns = columns
-        self._decimals = _Decimals()
+        self._memo = ExactMemo()
         self._first = 0
         self._batch: list[Candle] = []
 
@@ -109,23 +82,7 @@ class CandleSource:
         return self._build(start, stop)
 
     def _build(self, start: int, stop: int) -> list[Candle]:
-        c = self._columns
-        if c.has_candles:
-            return [c.candle(i) for i in range(start, stop)]
-        of = self._decimals.of
-        symbol, tf = c.symbol, c.timeframe_ms
-        return [
-            Candle(symbol, tf, *row)
-            for row in zip(
-                c.open_ms[start:stop].tolist(),
-                of(c.open[start:stop].tolist()),
-                of(c.high[start:stop].tolist()),
-                of(c.low[start:stop].tolist()),
-                of(c.close[start:stop].tolist()),
-                of(c.volume[start:stop].tolist()),
-                strict=True,
-            )
-        ]
+        return self._columns.candles(start, stop, self._memo)
 
 
 class _Snapshot:
@@ -172,7 +129,7 @@ class _Lane:
     """One symbol: its own strategy instance, how many of its candles the run has passed (`seen`),
     and the active probe, if any. While a probe is active, seen == probe.cursor."""
 
-    def __init__(self, instance: Strategy, source: CandleSource, columns: CandleColumns) -> None:
+    def __init__(self, instance: Strategy, source: CandleBatches, columns: CandleColumns) -> None:
         self.instance = instance
         self.source = source
         self.columns = columns
@@ -282,7 +239,7 @@ class SymbolRouter:
         self.template = strategy
         self.name = strategy.name
         self._lanes = {
-            symbol: _Lane(copy.deepcopy(strategy), CandleSource(s.columns), s.columns)
+            symbol: _Lane(copy.deepcopy(strategy), CandleBatches(s.columns), s.columns)
             for symbol, s in feed.series.items()
         }
 
@@ -302,10 +259,6 @@ class SymbolRouter:
 
     def lane(self, symbol: str) -> _Lane:
         return self._lanes[symbol]
-
-    def instance(self, symbol: str) -> Strategy:
-        """The symbol's own strategy instance (the probe may have fed it ahead of the run)."""
-        return self._lanes[symbol].instance
 
     def counts(self) -> tuple[int, int]:
         """(candles fed while probing, candles fed again on restores), all symbols."""
