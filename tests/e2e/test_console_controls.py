@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -41,9 +42,14 @@ def ctl(data_dir: Path, *args: str, **tokens: str) -> subprocess.CompletedProces
     )
 
 
-def open_positions(url: str) -> list[dict[str, str]]:
+def open_positions(url: str) -> list[dict[str, Any]]:
     auth = {"Authorization": f"Bearer {VIEWER}"}
     return list(httpx.get(f"{url}/api/v1/positions", headers=auth, timeout=10).json()["positions"])
+
+
+def _stopped(position: dict[str, Any]) -> bool:
+    orders = position["protective_orders"] or ()
+    return any(o["role"] == "stop" and o["status"] == "placed" for o in orders)
 
 
 def test_roles_flatten_and_pause_through_the_real_cli(tmp_path: Path) -> None:
@@ -69,8 +75,9 @@ def test_roles_flatten_and_pause_through_the_real_cli(tmp_path: Path) -> None:
         assert denied.returncode == 4 and "403" in denied.stderr
 
         deadline = time.monotonic() + WAIT_S
-        while not open_positions(url):
-            assert proc.poll() is None and time.monotonic() < deadline, "no position opened"
+        # A position shows with the venue-held stop protection placed for it in the same cycle.
+        while not any(_stopped(p) for p in open_positions(url)):
+            assert proc.poll() is None and time.monotonic() < deadline, "no protected position"
             time.sleep(0.05)
         flatten = ctl(data_dir, "flatten", PERPS_OPERATOR_TOKEN=OPERATOR)
         assert flatten.returncode == 0, flatten.stderr

@@ -60,12 +60,28 @@ class IControls(Protocol):
 
 
 @attrs.frozen
+class ProtectiveOrderView:
+    """One protective order protection holds for a position, as its ownership record says."""
+
+    client_order_id: str
+    role: str  # "stop" or "take_profit"
+    rung: int | None
+    kind: str
+    side: str
+    trigger_price: Decimal
+    size: Decimal
+    status: str
+
+
+@attrs.frozen
 class PositionView:
     symbol: str
     size: Decimal
     entry_price: Decimal
     mark: Decimal | None
     unrealized_pnl: Decimal | None
+    # What protection holds for it: () known unprotected, None unknown (nothing published it).
+    protective_orders: tuple[ProtectiveOrderView, ...] | None = None
 
 
 @attrs.frozen

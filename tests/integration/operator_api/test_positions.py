@@ -1,11 +1,14 @@
-"""GET /api/v1/positions over a real SQLite store: the protective orders protection stored for a
-position (written by its own keeper) and the liquidation estimate of the portfolio protections."""
+"""GET /api/v1/positions over a real SQLite store: the protective orders protection holds for a
+position (stored by its own keeper, published as the runtime's desk does) and the liquidation
+estimate of the portfolio protections."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import httpx
 
 from bot_v2.adapters.storage.sqlite.store import SqliteStateStore
@@ -14,13 +17,14 @@ from bot_v2.features.live_trade.exits.values import ExitKind
 from bot_v2.features.live_trade.protection.keeper import ProtectionKeeper
 from bot_v2.features.live_trade.protection.values import Held, ProtectiveRecord, RecordStatus
 from bot_v2.features.live_trade.risk.liquidation import liquidation_distance
+from bot_v2.orchestration.runtime.protective_views import ProtectiveViews
 from bot_v2.ports.control import PositionView, RuntimeSnapshot
 from tests.integration.operator_api._served import VIEWER, served
 
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
 
 
-def _records(store: SqliteStateStore) -> None:
+def _held() -> Held:
     stop = ProtectiveRecord(
         "pb-stop-1", BTC, ExitKind.STOP_LOSS, None, Side.SELL, Decimal("0.5"),
         Decimal(38000), 1_704_067_200_000, RecordStatus.PLACED,
@@ -29,26 +33,37 @@ def _records(store: SqliteStateStore) -> None:
         "pb-tp-1", BTC, ExitKind.TAKE_PROFIT, 0, Side.SELL, Decimal("0.25"),
         Decimal(44000), 1_704_067_200_000, RecordStatus.PENDING,
     )  # fmt: skip
-    ProtectionKeeper(store).put(Held(BTC, None, (stop, take)), sequence=2)
+    return Held(BTC, None, (stop, take))
 
 
-def _snapshot() -> RuntimeSnapshot:
+def _snapshot(protection: Mapping[str, Held] | None) -> RuntimeSnapshot:
+    views = ProtectiveViews()
+
+    def view(symbol: str, size: int | str, entry: int, mark: int, upnl: int) -> PositionView:
+        held = None if protection is None else views.of(symbol, protection.get(symbol))
+        return PositionView(
+            symbol, Decimal(size), Decimal(entry), Decimal(mark), Decimal(upnl), held
+        )
+
     return RuntimeSnapshot(
         state="running",
         cycle=3,
         equity=Decimal(10000),
-        positions=(
-            PositionView(BTC, Decimal("0.5"), Decimal(40000), Decimal(41000), Decimal(500)),
-            PositionView(ETH, Decimal(-2), Decimal(2000), Decimal(1900), Decimal(200)),
-        ),
+        positions=(view(BTC, "0.5", 40000, 41000, 500), view(ETH, -2, 2000, 1900, 200)),
     )
 
 
 def test_positions_carry_their_protective_orders_and_the_liquidation_estimate(
     tmp_path: Path,
 ) -> None:
-    with served(tmp_path, prepare=_records) as (address, _queue, board):
-        board.publish(_snapshot())
+    def stored(store: SqliteStateStore) -> None:
+        ProtectionKeeper(store).put(_held(), sequence=2)
+        # What ProtectionService.held hands the desk: the keeper's table, read back.
+        board_input.update(ProtectionKeeper(store).held)
+
+    board_input: dict[str, Held] = {}
+    with served(tmp_path, prepare=stored) as (address, _queue, board):
+        board.publish(_snapshot(board_input))
         answer = httpx.get(
             f"{address}/api/v1/positions", headers={"Authorization": f"Bearer {VIEWER}"}
         )
@@ -90,17 +105,39 @@ def test_positions_carry_their_protective_orders_and_the_liquidation_estimate(
     assert Decimal(rows[ETH]["liquidation_price"]) == Decimal(1900) * (1 + distance)
 
 
-def test_an_unreadable_protection_document_shows_unknown_and_keeps_the_rest(tmp_path: Path) -> None:
-    def broken(store: SqliteStateStore) -> None:
-        store.set_meta("protection", "{not json")
-
-    with served(tmp_path, prepare=broken) as (address, _queue, board):
-        board.publish(_snapshot())
+def test_a_snapshot_without_protection_shows_unknown_and_keeps_the_rest(tmp_path: Path) -> None:
+    with served(tmp_path) as (address, _queue, board):
+        board.publish(_snapshot(None))
         answer = httpx.get(
             f"{address}/api/v1/positions", headers={"Authorization": f"Bearer {VIEWER}"}
         )
     assert answer.status_code == 200
     rows = answer.json()["positions"]
     assert all(row["protective_orders"] is None for row in rows)
-    # The liquidation estimate does not depend on protection's document.
+    # The liquidation estimate does not depend on protection.
     assert all(row["liquidation_price"] is not None for row in rows)
+
+
+def test_views_are_rebuilt_only_for_a_new_held() -> None:
+    views = ProtectiveViews()
+    held = _held()
+    first = views.of(BTC, held)
+    assert views.of(BTC, held) is first
+    moved = Held(BTC, None, (attrs.evolve(held.records[0], status=RecordStatus.CANCELLING),))
+    again = views.of(BTC, moved)
+    assert [v.status for v in again] == ["cancelling"] and again is not first
+    assert views.of(BTC, None) == ()
+
+
+def test_a_new_snapshot_gets_new_rows(tmp_path: Path) -> None:
+    """The rows are kept per snapshot: the next published one is never answered with the last's."""
+    auth = {"Authorization": f"Bearer {VIEWER}"}
+    with served(tmp_path) as (address, _queue, board):
+        first = _snapshot(None)
+        board.publish(first)
+        before = [httpx.get(f"{address}/api/v1/positions", headers=auth).json() for _ in "ab"]
+        board.publish(attrs.evolve(first, cycle=4, positions=first.positions[:1]))
+        after = httpx.get(f"{address}/api/v1/positions", headers=auth).json()
+    assert before[0] == before[1]
+    assert [row["symbol"] for row in before[0]["positions"]] == [BTC, ETH]
+    assert [row["symbol"] for row in after["positions"]] == [BTC]

@@ -22,6 +22,7 @@ from bot_v2.domain.signals import Action, Signal
 from bot_v2.domain.symbols import normalize_symbol
 from bot_v2.features.live_trade.account_sync import AccountSync
 from bot_v2.features.live_trade.execution import ExecutionCoordinator
+from bot_v2.features.live_trade.protection.values import Held
 from bot_v2.features.live_trade.risk.state import (
     RiskState,
     clear,
@@ -38,6 +39,7 @@ from bot_v2.monitoring.reports import CycleReport
 from bot_v2.orchestration.config.models import BotConfig
 from bot_v2.orchestration.config.slots import slot_label, slot_specs
 from bot_v2.orchestration.runtime.control_queue import ControlQueue, SnapshotBoard
+from bot_v2.orchestration.runtime.protective_views import ProtectiveViews
 from bot_v2.orchestration.runtime.slot_change import (
     changed_slot_keys,
     revised_slot,
@@ -95,6 +97,7 @@ class ControlDesk:
         specs = slot_specs(config)
         self.slots = SlotTally(specs) if specs else None
         self.on_slots = on_slots
+        self.protective = ProtectiveViews()
         # Set by apply_pending when a control sent or cancelled orders: the cycle recounts them.
         self.orders_moved = False
 
@@ -251,7 +254,13 @@ class ControlDesk:
         params = self.config.strategies[index].params
         return {**doc, "index": index, "params": _shown(params)}
 
-    def publish(self, report: CycleReport, runtime: IBotRuntime) -> None:
+    def publish(
+        self,
+        report: CycleReport,
+        runtime: IBotRuntime,
+        protection: Mapping[str, Held] | None = None,
+    ) -> None:
+        """`protection`: what protection holds per symbol at the cycle's end (None: unknown)."""
         state = self.risk.state
         flags = Flags(
             paused=state.paused,
@@ -268,7 +277,12 @@ class ControlDesk:
                 continue
             mark = marks.get(symbol)
             upnl = None if mark is None else position.unrealized_pnl(mark)
-            positions.append(PositionView(symbol, position.size, position.entry_price, mark, upnl))
+            protective = (
+                None if protection is None else self.protective.of(symbol, protection.get(symbol))
+            )
+            positions.append(
+                PositionView(symbol, position.size, position.entry_price, mark, upnl, protective)
+            )
         d = state.drawdown
         slots: list[dict[str, object]] = []
         if self.slots is not None:

@@ -190,7 +190,8 @@ class RuntimeCoordinator:
         self.monitor.on_cycle(report)
         self.on_report(report)
         if self.controls is not None:
-            self.controls.publish(report, runtime)
+            held = None if self.protection is None else self.protection.held
+            self.controls.publish(report, runtime, held)
         return report
 
     async def _work_entries(self, now_ms: int) -> list[OrderOutcome]:

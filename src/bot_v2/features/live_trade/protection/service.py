@@ -117,6 +117,11 @@ class ProtectionService:
         failure = await self._apply(plan, now_ms)
         return self._finish(ProtectionReport(now_ms, plan, failure), open_)
 
+    @property
+    def held(self) -> Mapping[str, Held]:
+        """What protection holds per symbol now, as stored (frozen values, replaced on change)."""
+        return self.keeper.held
+
     def _plans(
         self, positions: Mapping[str, Position], marks: Mapping[str, Decimal], now_ms: int
     ) -> dict[str, ExitPlan]:
