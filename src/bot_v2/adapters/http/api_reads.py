@@ -1,6 +1,11 @@
 """GET /api/v1/<name>: what the operator reads. Each answer comes from the snapshot the runtime
 published after its last cycle, the health document, or the state database read-only; none calls
-into the trading loop."""
+into the trading loop.
+
+They are `async def`, run on the server's own loop, not on a worker thread: each is a bounded read
+of a millisecond or so, and while a cycle runs every hop between threads waits for the
+interpreter lock (up to its 5 ms switch interval), which at 1000 symbols was most of a read's
+latency (scripts/bench_console.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import attrs
 from fastapi import APIRouter, Depends, Query
 
 from bot_v2.adapters.http.parts import ApiParts
-from bot_v2.adapters.http.positions_view import position_rows
+from bot_v2.adapters.http.positions_view import RowsMemo
 from bot_v2.ports.control import RuntimeSnapshot
 from bot_v2.ports.status import IStatusSource
 
@@ -51,30 +56,31 @@ def reads_router(parts: ApiParts, status: IStatusSource, reader: Any) -> APIRout
     """`reader` is the dependency that lets a viewer (or anyone, without tokens) in."""
     router = APIRouter(prefix="/api/v1", dependencies=[Depends(reader)], tags=["read"])
     store = parts.store
+    positions_memo = RowsMemo()
 
     @router.get("/status")
-    def status_() -> dict[str, Any]:
+    async def status_() -> dict[str, Any]:
         return status_doc(parts.view.snapshot(), status)
 
     @router.get("/positions")
-    def positions() -> dict[str, Any]:
+    async def positions() -> dict[str, Any]:
         snapshot = parts.view.snapshot()
-        return {"positions": position_rows(snapshot, store, parts.maintenance_margin_rate)}
+        return {"positions": positions_memo.rows(snapshot, store, parts.maintenance_margin_rate)}
 
     @router.get("/orders")
-    def orders(
+    async def orders(
         all: bool = False, offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000)
     ) -> dict[str, Any]:
         return {"orders": store.orders(not all, offset, limit), "offset": offset}
 
     @router.get("/fills")
-    def fills(
+    async def fills(
         offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000)
     ) -> dict[str, Any]:
         return {"fills": store.fills(offset, limit), "offset": offset}
 
     @router.get("/equity")
-    def equity(
+    async def equity(
         since_ms: int = Query(0, ge=0), max_points: int = Query(500, ge=1, le=1000)
     ) -> dict[str, Any]:
         points, peak = [], None
@@ -86,7 +92,7 @@ def reads_router(parts: ApiParts, status: IStatusSource, reader: Any) -> APIRout
         return {"points": points}
 
     @router.get("/pnl/daily")
-    def pnl_daily(days: int = Query(30, ge=1, le=1000)) -> dict[str, Any]:
+    async def pnl_daily(days: int = Query(30, ge=1, le=1000)) -> dict[str, Any]:
         closes = store.day_closes(days)
         start = store.meta("initial_balance")
         rows = []
@@ -101,7 +107,7 @@ def reads_router(parts: ApiParts, status: IStatusSource, reader: Any) -> APIRout
         return {"days": rows[-days:]}
 
     @router.get("/risk")
-    def risk() -> dict[str, Any]:
+    async def risk() -> dict[str, Any]:
         snapshot = parts.view.snapshot()
         _, health = status.health()
         return {
@@ -113,7 +119,7 @@ def reads_router(parts: ApiParts, status: IStatusSource, reader: Any) -> APIRout
         }
 
     @router.get("/events")
-    def events(
+    async def events(
         kind: Annotated[list[str] | None, Query()] = None,
         offset: int = Query(0, ge=0),
         limit: int = Query(100, ge=1, le=1000),
@@ -121,7 +127,7 @@ def reads_router(parts: ApiParts, status: IStatusSource, reader: Any) -> APIRout
         return {"events": store.events(tuple(kind or ()), offset, limit), "offset": offset}
 
     @router.get("/reconciliation")
-    def reconciliation(
+    async def reconciliation(
         offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=1000)
     ) -> dict[str, Any]:
         _, health = status.health()
@@ -132,7 +138,7 @@ def reads_router(parts: ApiParts, status: IStatusSource, reader: Any) -> APIRout
         }
 
     @router.get("/strategies")
-    def strategies() -> dict[str, Any]:
+    async def strategies() -> dict[str, Any]:
         snapshot = parts.view.snapshot()
         if snapshot.slots:
             # [[strategies]]: each slot with its own results; [strategy] keeps the shared keys.
@@ -145,11 +151,11 @@ def reads_router(parts: ApiParts, status: IStatusSource, reader: Any) -> APIRout
         }
 
     @router.get("/config")
-    def config() -> dict[str, Any]:
+    async def config() -> dict[str, Any]:
         return parts.effective_config()
 
     @router.get("/logs")
-    def logs(lines: int = Query(200, ge=1, le=5000)) -> dict[str, Any]:
+    async def logs(lines: int = Query(200, ge=1, le=5000)) -> dict[str, Any]:
         path = parts.log_file
         if path is None or not path.exists():
             return {"lines": [], "file": None}

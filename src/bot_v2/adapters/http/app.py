@@ -68,13 +68,13 @@ def _bearer(request: Request) -> str | None:
 def _mount_api(app: FastAPI, status: IStatusSource, parts: ApiParts) -> None:
     auth = parts.auth
 
-    def reader(request: Request) -> str:
+    async def reader(request: Request) -> str:
         role = auth.role_of(_bearer(request), request.cookies.get(COOKIE))
         if role is None:
             raise HTTPException(401, "log in: a viewer or operator token is needed")
         return role
 
-    def operator(role: str = Depends(reader)) -> str:
+    async def operator(role: str = Depends(reader)) -> str:
         if auth.read_only:
             raise HTTPException(403, "read-only: no PERPS_OPERATOR_TOKEN is set")
         if role != OPERATOR:
@@ -116,7 +116,7 @@ def _mount_api(app: FastAPI, status: IStatusSource, parts: ApiParts) -> None:
         return response
 
     @app.get("/api/v1/whoami", tags=["auth"])
-    def whoami(role: str = Depends(reader)) -> dict[str, Any]:
+    async def whoami(role: str = Depends(reader)) -> dict[str, Any]:
         return {"role": role, "read_only": auth.read_only}
 
     app.include_router(reads_router(parts, status, reader))
