@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from bot_v2.adapters.clock.stop import StopSignal
 from bot_v2.domain.errors import ExchangeUnavailable, RateLimited, StopRequested, VenueBanned
 from bot_v2.features.live_trade.performance import RunSummary
+from bot_v2.orchestration.runtime.collector import cycle_sized_collector
 from bot_v2.orchestration.runtime.lifecycle import LifecycleService
 from bot_v2.ports.runtime import IBotRuntime
 
@@ -130,6 +131,10 @@ class PerpsBot:
         self._lifecycle.store.record_event(self._lifecycle.clock.now_ms(), kind, detail)
 
     async def run(self, max_cycles: int | None = None) -> RunSummary:
+        with cycle_sized_collector():
+            return await self._run(max_cycles)
+
+    async def _run(self, max_cycles: int | None) -> RunSummary:
         coordinator = await self._lifecycle.start(self)
         self._running = True
         clock, run_cycle = self._lifecycle.clock, coordinator.run_cycle
