@@ -118,11 +118,13 @@ def test_a_snapshot_without_protection_shows_unknown_and_keeps_the_rest(tmp_path
     assert all(row["liquidation_price"] is not None for row in rows)
 
 
-def test_views_are_rebuilt_only_for_a_new_held() -> None:
+def test_views_are_rebuilt_only_when_the_records_change() -> None:
     views = ProtectiveViews()
     held = _held()
     first = views.of(BTC, held)
     assert views.of(BTC, held) is first
+    # A change beside the records (its exit state, its failures) keeps the records and views.
+    assert views.of(BTC, attrs.evolve(held, failures=1)) is first
     moved = Held(BTC, None, (attrs.evolve(held.records[0], status=RecordStatus.CANCELLING),))
     again = views.of(BTC, moved)
     assert [v.status for v in again] == ["cancelling"] and again is not first
